@@ -1,0 +1,110 @@
+"""Plotly figures, built as plain dicts in the figure schema.
+
+Plain dicts rather than plotly.graph_objects: the schema is the same, but building and
+validating graph objects costs more than the rest of a dashboard request. The tests
+validate every figure with plotly.graph_objects.Figure, so a schema mistake fails there.
+The page hands the dict to static/readiness/js/charts.js through json_script.
+"""
+
+from django.utils.translation import gettext as _
+
+from readiness.models import Band
+from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, RoundScores
+
+# Colour-blind-safe and at least 3:1 against white; a band is always also written out.
+BAND_COLOURS = {
+    Band.STRENGTH: "#1a7f37",
+    Band.DEVELOPING: "#b35900",
+    Band.GAP: "#c4314b",
+    Band.INSUFFICIENT: "#6e7781",
+}
+FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
+
+
+def _threshold(x: float, label: str) -> tuple[dict, dict]:
+    line = {
+        "type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+        "line": {"color": "#57606a", "width": 1, "dash": "dash"},
+    }
+    note = {
+        "x": x, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
+        "text": label, "showarrow": False, "font": {"size": 11, "color": "#57606a"},
+    }
+    return line, note
+
+
+def determinant_chart(scores: RoundScores) -> dict:
+    """Horizontal bars, one per determinant, against the 50 and 75 thresholds."""
+    determinants = list(reversed(scores.determinants))  # plotly draws bottom-up
+    names = [d.determinant.name for d in determinants]
+    values = [None if d.score is None else round(d.score, 1) for d in determinants]
+    labels = [
+        _("insufficient data") if d.score is None else f"{d.score:.0f} · {Band(d.band).label}"
+        for d in determinants
+    ]
+    shapes, annotations = zip(
+        _threshold(DEVELOPING_FROM, _("50 developing")),
+        _threshold(STRENGTH_FROM, _("75 strength")),
+        strict=True,
+    )
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": values,
+                "y": names,
+                "text": labels,
+                "textposition": "outside",
+                "cliponaxis": False,
+                "marker": {"color": [BAND_COLOURS[d.band] for d in determinants]},
+                "hovertemplate": "%{y}: %{text}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "font": FONT,
+            "xaxis": {"range": [0, 118], "title": {"text": _("Score (0-100)")}, "dtick": 25},
+            "yaxis": {"automargin": True},
+            "shapes": list(shapes),
+            "annotations": list(annotations),
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
+            "height": 60 + 38 * len(determinants),
+            "showlegend": False,
+        },
+    }
+
+
+def role_heatmap(scores: RoundScores) -> dict | None:
+    """Roles by determinants; cells for groups under the minimum size are left empty."""
+    shown = [role for role in scores.roles if not role.suppressed]
+    if not shown:
+        return None
+    determinants = scores.determinants
+    z = [[role.cells[d.code] for d in determinants] for role in shown]
+    text = [
+        [_("hidden") if v is None else f"{v:.0f}" for v in row] for row in z
+    ]
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": [[None if v is None else round(v, 1) for v in row] for row in z],
+                "x": [d.determinant.name for d in determinants],
+                "y": [f"{role.role.name} (n={role.respondents})" for role in shown],
+                "text": text,
+                "texttemplate": "%{text}",
+                "zmin": 0,
+                "zmax": 100,
+                "colorscale": [[0, "#c4314b"], [0.5, "#f3d28b"], [0.75, "#9fd3a8"], [1, "#1a7f37"]],
+                "colorbar": {"title": {"text": _("Score")}},
+                "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "font": FONT,
+            "xaxis": {"automargin": True, "tickangle": -30},
+            "yaxis": {"automargin": True},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "height": 160 + 40 * len(shown),
+        },
+    }

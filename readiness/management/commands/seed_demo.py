@@ -1,0 +1,190 @@
+"""A synthetic, clearly labelled demonstration data set.
+
+Facilities are fictional (every name starts with "Demo"), spread over the study's five
+states and its three kinds of facility. Their answers are drawn from a simple model:
+each facility has a level for every determinant, shaped by its type and state in the
+directions the study reports (health centers with a shared mission and partnerships,
+academic centers with competing missions, restrictive states with a harder policy
+climate), improving a little each round; respondents answer around that level, with
+front-line roles saying "don't know" more often about legal matters and evaluation.
+"""
+
+import csv
+import io
+import random
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from readiness.models import Facility, Instrument, Item, Membership, Role, Round
+from readiness.services.facilities import create_facility
+from readiness.services.imports import import_responses
+from readiness.services.responses import save_page, start_respondent
+
+DEMO_USERNAME = "demo"
+DEMO_PASSWORD = "demo-readiness"  # noqa: S105 - printed on purpose: synthetic demo only
+
+FACILITIES = [
+    # name, slug, type, state, setting
+    ("Demo Eastside Community Health Center", "demo-eastside-chc", "fqhc", "CA", "urban"),
+    ("Demo Valley Farmworker Clinic", "demo-valley-clinic", "fqhc", "CA", "rural"),
+    ("Demo Bay University Hospital", "demo-bay-university", "academic", "CA", "urban"),
+    ("Demo Gulf Coast Health Center", "demo-gulf-coast-hc", "fqhc", "TX", "urban"),
+    ("Demo Rio Grande County Hospital", "demo-rio-grande-county", "county", "TX", "urban"),
+    ("Demo Bronx Family Health Network", "demo-bronx-family", "fqhc", "NY", "urban"),
+    ("Demo Hudson Academic Medical Center", "demo-hudson-amc", "academic", "NY", "urban"),
+    ("Demo Biscayne Public Hospital", "demo-biscayne-public", "county", "FL", "urban"),
+    ("Demo Sunshine Family Clinic", "demo-sunshine-clinic", "fqhc", "FL", "urban"),
+    ("Demo Lakeshore Academic Medical Center", "demo-lakeshore-amc", "academic", "IL", "urban"),
+    ("Demo Pilsen Neighborhood Health Center", "demo-pilsen-hc", "fqhc", "IL", "urban"),
+    ("Demo Prairie County Health Department Clinic", "demo-prairie-county", "county", "IL", "rural"),
+]
+ROUNDS = [("Spring 2025", date(2025, 4, 7), True), ("Spring 2026", date(2026, 4, 6), True)]
+OPEN_ROUND = ("Autumn 2026", date(2026, 10, 5))
+
+BASE_LEVEL = 55
+TYPE_EFFECTS = {
+    "fqhc": {"MISSION": 18, "PARTNERS": 15, "COMMS": 8, "COMMUNITY": 10},
+    "academic": {"MISSION": -15, "LEGAL": 5, "INFRA": 5, "COMMS": -10, "CHAMPIONS": -5},
+    "county": {"MISSION": -8, "INFRA": -10, "EVAL": -5},
+}
+STATE_EFFECTS = {
+    "CA": {"POLICY": 18, "LEGAL": 8},
+    "NY": {"POLICY": 10},
+    "IL": {"POLICY": 10, "COMMUNITY": 5},
+    "TX": {"POLICY": -20, "WORKFORCE": -8},
+    "FL": {"POLICY": -18, "WORKFORCE": -5},
+}
+# Where roles see things differently, as the study describes: physicians and executives
+# think communication is better than nurses and security do.
+ROLE_EFFECTS = {
+    "physician": {"COMMS": 18, "MISSION": 5},
+    "executive": {"COMMS": 20, "MISSION": 20, "CHAMPIONS": 10},
+    "nurse": {"COMMS": -12},
+    "security": {"COMMS": -18, "WORKFORCE": -12, "LEGAL": -10},
+    "front_desk": {"COMMS": -8, "WORKFORCE": -8},
+}
+# Nobody is surveyed from these roles at these facilities, so the dashboard's
+# missing-voices warning has something to show.
+MISSING_ROLES = {"demo-hudson-amc": {"security", "legal"}, "demo-rio-grande-county": {"nurse"}}
+ROLE_WEIGHTS = {
+    "physician": 5, "nurse": 6, "other_clinician": 2, "social_work": 2, "front_desk": 4,
+    "security": 3, "legal": 3, "manager": 3, "executive": 2, "navigator": 3,
+    "community_partner": 1, "other": 1,
+}
+UNSURE_ROLES = {"front_desk", "security", "other", "community_partner"}
+UNSURE_DETERMINANTS = {"LEGAL", "EVAL", "INFRA", "POLICY"}
+
+
+class Command(BaseCommand):
+    help = "Create synthetic demo facilities, rounds and answers, and a demo login."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--if-empty", action="store_true", help="Do nothing when any facility exists."
+        )
+        parser.add_argument("--seed", type=int, default=2021)
+
+    def handle(self, *args, if_empty=False, seed=2021, **options):
+        if if_empty and Facility.objects.exists():
+            self.stdout.write("Facilities exist already; demo data not added.")
+            return
+        if Facility.objects.filter(slug__in=[f[1] for f in FACILITIES]).exists():
+            self.stdout.write("Demo data is already present.")
+            return
+        if Instrument.current() is None:
+            call_command("load_instrument", stdout=self.stdout)
+        instrument = Instrument.current()
+        rng = random.Random(seed)
+        user = self._demo_user()
+        with transaction.atomic():
+            for name, slug, type_, state, setting in FACILITIES:
+                facility = create_facility(
+                    name=name, slug=slug, type=type_, state=state, setting=setting, is_demo=True
+                )
+                Membership.objects.create(
+                    user=user, facility=facility, level=Membership.Level.OWNER
+                )
+                self._seed_facility(facility, instrument, rng)
+        self.stdout.write(
+            f"Demo data ready: {len(FACILITIES)} facilities. "
+            f"Sign in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}."
+        )
+
+    def _demo_user(self):
+        user, created = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _seed_facility(self, facility, instrument, rng):
+        items = list(
+            Item.objects.filter(determinant__domain__instrument=instrument).select_related(
+                "determinant"
+            )
+        )
+        roles = [
+            role for role in Role.objects.filter(instrument=instrument)
+            if role.code not in MISSING_ROLES.get(facility.slug, set())
+        ]
+        levels = {
+            code: BASE_LEVEL
+            + TYPE_EFFECTS.get(facility.type, {}).get(code, 0)
+            + STATE_EFFECTS.get(facility.state, {}).get(code, 0)
+            + rng.uniform(-8, 8)
+            for code in {item.determinant.code for item in items}
+        }
+        for number, (label, opened_on, closed) in enumerate(ROUNDS):
+            improved = {code: level + number * rng.uniform(0, 9) for code, level in levels.items()}
+            content = self._answers_csv(items, roles, improved, rng, rng.randint(14, 30))
+            summary = import_responses(facility=facility, round_label=label, content=content)
+            Round.objects.filter(pk=summary.round.pk).update(
+                opened_on=opened_on,
+                status=Round.Status.CLOSED if closed else Round.Status.OPEN,
+                closed_on=opened_on.replace(month=opened_on.month + 1) if closed else None,
+            )
+        label, opened_on = OPEN_ROUND
+        current = {code: level + len(ROUNDS) * 5 for code, level in levels.items()}
+        content = self._answers_csv(items, roles, current, rng, rng.randint(8, 16))
+        summary = import_responses(facility=facility, round_label=label, content=content)
+        Round.objects.filter(pk=summary.round.pk).update(opened_on=opened_on)
+        self._in_progress(summary.round, roles, items, rng)
+
+    def _answer(self, item, role, levels, rng) -> str:
+        code = item.determinant.code
+        unsure = role.code in UNSURE_ROLES and code in UNSURE_DETERMINANTS
+        if rng.random() < (0.3 if unsure else 0.04):
+            return "DK"
+        if role.code == "community_partner" and rng.random() < 0.15:
+            return "NA"
+        score = rng.gauss(levels[code] + ROLE_EFFECTS.get(role.code, {}).get(code, 0), 20)
+        value = min(5, max(1, round(score / 25) + 1))
+        return str(6 - value if item.reverse_scored else value)
+
+    def _answers_csv(self, items, roles, levels, rng, count) -> bytes:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["respondent", "role", "item", "value"])
+        weights = [ROLE_WEIGHTS.get(role.code, 1) for role in roles]
+        for n in range(1, count + 1):
+            role = rng.choices(roles, weights)[0]
+            for item in items:
+                writer.writerow([f"demo-{n}", role.code, item.code, self._answer(item, role, levels, rng)])
+        return out.getvalue().encode()
+
+    def _in_progress(self, round_, roles, items, rng):
+        """A few people part-way through the open round, as the web form leaves them."""
+        first_domain = items[0].determinant.domain_id
+        for n in range(rng.randint(1, 4)):
+            started = start_respondent(
+                round_=round_, role=rng.choice(roles), nonce=f"demo-in-progress-{round_.pk}-{n}"
+            )
+            answers = {
+                item.pk: ("scale", rng.randint(2, 5))
+                for item in items if item.determinant.domain_id == first_domain
+            }
+            save_page(respondent=started.respondent, page=1, answers=answers)

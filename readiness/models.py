@@ -1,0 +1,422 @@
+"""Data model.
+
+Three groups of tables:
+
+* the instrument (Instrument, Role, Domain, Determinant, Item, Strategy), loaded from
+  fixtures/ and never edited in place: a new version is a new Instrument, so answers
+  given to an old version keep pointing at the items they answered;
+* facilities and their staff (Facility, Membership);
+* assessment rounds and what anonymous respondents gave (Round, Respondent, Answer),
+  with DeterminantScore, the per-respondent scores written once when a respondent
+  finishes so that dashboards aggregate a small table instead of every answer.
+
+Nothing here identifies a respondent: no name, e-mail, IP address or user agent, and
+dates are kept to the day.
+"""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+# 32 random bytes, 256 bits, URL-safe: far beyond guessing for links that grant access.
+TOKEN_BYTES = 32
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    """Resume tokens are stored hashed: a copy of the database cannot resume anyone."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Band(models.TextChoices):
+    STRENGTH = "strength", _("Strength")
+    DEVELOPING = "developing", _("Developing")
+    GAP = "gap", _("Gap")
+    INSUFFICIENT = "insufficient", _("Insufficient data")
+
+
+# --- The instrument -----------------------------------------------------------------
+
+
+class Instrument(models.Model):
+    version = models.CharField(max_length=40, unique=True)
+    title = models.CharField(max_length=200)
+    citation = models.TextField(blank=True)
+    # sha256 of the fixture's canonical JSON: loading the same version twice is a no-op,
+    # loading different content under an existing version is refused.
+    content_hash = models.CharField(max_length=64)
+    loaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-loaded_at", "-id"]
+
+    def __str__(self):
+        return f"{self.title} ({self.version})"
+
+    @classmethod
+    def current(cls):
+        """The most recently loaded version, used by new rounds."""
+        return cls.objects.order_by("-loaded_at", "-id").first()
+
+
+class Role(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="roles")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    # The study saw plans fail when these voices were missing; the dashboard warns
+    # when a round has none of them.
+    key_voice = models.BooleanField(default=False)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="role_code_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Domain(models.Model):
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="domains")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=100)
+    intro = models.TextField(help_text="One or two plain sentences shown to respondents.")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="domain_code_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Determinant(models.Model):
+    domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="determinants")
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=120)
+    cfir_construct = models.CharField(max_length=120, blank=True)
+    explanation = models.TextField(help_text="One plain sentence shown to respondents.")
+    why_it_matters = models.TextField(help_text="The study's finding, paraphrased.")
+    source = models.CharField(max_length=200, help_text="Where in the study the finding is.")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["domain__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["domain", "code"], name="determinant_code_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Item(models.Model):
+    determinant = models.ForeignKey(Determinant, on_delete=models.CASCADE, related_name="items")
+    code = models.SlugField(max_length=40)
+    text = models.TextField()
+    reverse_scored = models.BooleanField(default=False)
+    weight = models.PositiveSmallIntegerField(default=1)
+    source = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["determinant__domain__position", "determinant__position", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["determinant", "code"], name="item_code_unique"),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="item_weight_positive"),
+        ]
+
+    def __str__(self):
+        return self.code
+
+
+class Strategy(models.Model):
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="strategies"
+    )
+    code = models.SlugField(max_length=40)
+    name = models.CharField(max_length=200)
+    eric_strategy = models.CharField(
+        max_length=120, blank=True, help_text="Matching ERIC strategy (Powell et al. 2015)."
+    )
+    rationale = models.TextField()
+    source = models.CharField(max_length=200, blank=True)
+    determinants = models.ManyToManyField(Determinant, related_name="strategies")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name_plural = "strategies"
+        constraints = [
+            models.UniqueConstraint(fields=["instrument", "code"], name="strategy_code_unique")
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+# --- Facilities and their staff ---------------------------------------------------------
+
+
+class FacilityType(models.TextChoices):
+    FQHC = "fqhc", _("Federally qualified health center (FQHC)")
+    ACADEMIC = "academic", _("Academic hospital")
+    PRIVATE = "private", _("Private hospital")
+    COUNTY = "county", _("County or public facility")
+    COMMUNITY = "community", _("Community hospital")
+    FREE_CLINIC = "free_clinic", _("Free clinic")
+    OTHER = "other", _("Other")
+
+
+class Setting(models.TextChoices):
+    URBAN = "urban", _("Urban")
+    RURAL = "rural", _("Rural")
+
+
+class USState(models.TextChoices):
+    AL = "AL", "Alabama"
+    AK = "AK", "Alaska"
+    AZ = "AZ", "Arizona"
+    AR = "AR", "Arkansas"
+    CA = "CA", "California"
+    CO = "CO", "Colorado"
+    CT = "CT", "Connecticut"
+    DE = "DE", "Delaware"
+    DC = "DC", "District of Columbia"
+    FL = "FL", "Florida"
+    GA = "GA", "Georgia"
+    HI = "HI", "Hawaii"
+    ID = "ID", "Idaho"
+    IL = "IL", "Illinois"
+    IN = "IN", "Indiana"
+    IA = "IA", "Iowa"
+    KS = "KS", "Kansas"
+    KY = "KY", "Kentucky"
+    LA = "LA", "Louisiana"
+    ME = "ME", "Maine"
+    MD = "MD", "Maryland"
+    MA = "MA", "Massachusetts"
+    MI = "MI", "Michigan"
+    MN = "MN", "Minnesota"
+    MS = "MS", "Mississippi"
+    MO = "MO", "Missouri"
+    MT = "MT", "Montana"
+    NE = "NE", "Nebraska"
+    NV = "NV", "Nevada"
+    NH = "NH", "New Hampshire"
+    NJ = "NJ", "New Jersey"
+    NM = "NM", "New Mexico"
+    NY = "NY", "New York"
+    NC = "NC", "North Carolina"
+    ND = "ND", "North Dakota"
+    OH = "OH", "Ohio"
+    OK = "OK", "Oklahoma"
+    OR = "OR", "Oregon"
+    PA = "PA", "Pennsylvania"
+    PR = "PR", "Puerto Rico"
+    RI = "RI", "Rhode Island"
+    SC = "SC", "South Carolina"
+    SD = "SD", "South Dakota"
+    TN = "TN", "Tennessee"
+    TX = "TX", "Texas"
+    UT = "UT", "Utah"
+    VT = "VT", "Vermont"
+    VA = "VA", "Virginia"
+    WA = "WA", "Washington"
+    WV = "WV", "West Virginia"
+    WI = "WI", "Wisconsin"
+    WY = "WY", "Wyoming"
+
+
+class Facility(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    type = models.CharField(max_length=20, choices=FacilityType.choices)
+    state = models.CharField(max_length=2, choices=USState.choices)
+    setting = models.CharField(max_length=10, choices=Setting.choices, blank=True)
+    is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="facilities"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "facilities"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("facility-detail", args=[self.slug])
+
+
+class Membership(models.Model):
+    class Level(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        EDITOR = "editor", _("Editor")
+        VIEWER = "viewer", _("Viewer")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="memberships")
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.OWNER)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "facility"], name="membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.facility} ({self.level})"
+
+
+# --- Rounds, respondents, answers ----------------------------------------------------
+
+
+class Round(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="rounds")
+    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="rounds")
+    label = models.CharField(max_length=80)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    # The one link shared with all staff. Stored as is because administrators see it
+    # again whenever they open the round; it only lets someone start a new response.
+    link_token = models.CharField(max_length=64, unique=True, default=new_token)
+    opened_on = models.DateField(default=timezone.localdate)
+    closed_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["facility", "label"], name="round_label_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.facility} – {self.label}"
+
+    def get_absolute_url(self):
+        return reverse("round-dashboard", args=[self.facility.slug, self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def respondent_link(self) -> str:
+        return reverse("respondent-start", args=[self.link_token])
+
+
+class Respondent(models.Model):
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        FINISHED = "finished", _("Finished")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="respondents")
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="respondents")
+    status = models.CharField(
+        max_length=12, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    # sha256 of the personal resume token; empty for respondents imported from a file.
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # A random value from the start form: a double-clicked "Start" finds the respondent
+    # the first click created instead of creating a second one.
+    start_nonce = models.CharField(max_length=64, null=True, blank=True)
+    # The respondent id of an imported file (paper surveys); unique within a round.
+    import_id = models.CharField(max_length=64, null=True, blank=True)
+    pages_saved = models.PositiveSmallIntegerField(default=0)
+    # Dates only, never times: a time of day can identify someone on a small team.
+    started_on = models.DateField(default=timezone.localdate)
+    finished_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "import_id"],
+                condition=Q(import_id__isnull=False),
+                name="respondent_import_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["round", "start_nonce"],
+                condition=Q(start_nonce__isnull=False),
+                name="respondent_start_nonce_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["round", "status"])]
+
+    def __str__(self):
+        return f"Respondent {self.pk} ({self.role})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.FINISHED
+
+
+class Answer(models.Model):
+    class Kind(models.TextChoices):
+        SCALE = "scale", _("Rated 1 to 5")
+        DONT_KNOW = "dk", _("Don't know")
+        NOT_APPLICABLE = "na", _("Not applicable")
+
+    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers")
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="answers")
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    value = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["respondent", "item"], name="answer_once_per_item"),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="scale", value__gte=1, value__lte=5)
+                    | Q(kind__in=["dk", "na"], value__isnull=True)
+                ),
+                name="answer_value_matches_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.item.code}={self.value or self.kind}"
+
+
+class DeterminantScore(models.Model):
+    """One finished respondent's result for one determinant (see scoring.py)."""
+
+    respondent = models.ForeignKey(
+        Respondent, on_delete=models.CASCADE, related_name="determinant_scores"
+    )
+    determinant = models.ForeignKey(
+        Determinant, on_delete=models.PROTECT, related_name="respondent_scores"
+    )
+    # None when the respondent rated fewer than half of the determinant's items.
+    score = models.FloatField(null=True, blank=True)
+    answers = models.PositiveSmallIntegerField()
+    dont_know = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["respondent", "determinant"], name="determinant_score_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=100),
+                name="determinant_score_range",
+            ),
+        ]

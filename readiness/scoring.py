@@ -1,0 +1,486 @@
+"""Scoring rules (reads only; docs/scoring.md explains them for users).
+
+Following organisational readiness instruments such as ORCA and ORIC, each respondent
+is scored first, respondents are then aggregated, and their agreement is checked
+before the aggregate is trusted:
+
+1. an answer 1-5 becomes (v-1)*25 on 0-100, or (5-v)*25 for a reverse-scored item;
+   "don't know" and "not applicable" carry no score;
+2. a respondent's determinant score is the weighted mean of their scored answers,
+   only when they rated at least half the determinant's items
+   (``respondent_scores`` – stored as DeterminantScore when they finish);
+3. the facility's determinant score is the mean of respondent scores, the domain score
+   the mean of its scored determinants, the overall score the mean of scored domains;
+4. rwg(j) (James, Demaree & Wolf 1984) measures agreement, and role results are shown
+   only for groups of at least MIN_GROUP respondents.
+
+All aggregation over answers and respondents happens in SQL; Python only combines the
+handful of per-determinant rows that come back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from statistics import fmean
+
+from django.db.models import Avg, Case, Count, F, Q, Sum, Variance, When
+
+from readiness.models import (
+    Answer,
+    Band,
+    Determinant,
+    DeterminantScore,
+    Item,
+    Respondent,
+    Role,
+    Round,
+    Strategy,
+)
+
+STRENGTH_FROM = 75.0
+DEVELOPING_FROM = 50.0
+# Smallest group whose results are shown on their own; smaller groups are only pooled.
+MIN_GROUP = 3
+LOW_AGREEMENT_BELOW = 0.70
+HIGH_DONT_KNOW_FROM = 0.25
+# Expected variance of answers spread uniformly over a 5-point scale: (5**2 - 1) / 12.
+UNIFORM_NULL_VARIANCE = 2.0
+
+
+def band_for(score: float | None) -> str:
+    if score is None:
+        return Band.INSUFFICIENT
+    if score >= STRENGTH_FROM:
+        return Band.STRENGTH
+    if score >= DEVELOPING_FROM:
+        return Band.DEVELOPING
+    return Band.GAP
+
+
+def answer_score(value: int, *, reverse_scored: bool) -> float:
+    """The 0-100 score of a 1-5 answer."""
+    return float((5 - value) * 25 if reverse_scored else (value - 1) * 25)
+
+
+def rwg_j(item_variances: list[float]) -> float | None:
+    """Within-group agreement over J items, from each item's sample variance (1-5 scale).
+
+    None when no item had two ratings; 0 when the observed variance reaches the
+    uniform null (respondents agree no more than chance).
+    """
+    if not item_variances:
+        return None
+    j = len(item_variances)
+    ratio = fmean(item_variances) / UNIFORM_NULL_VARIANCE
+    if ratio >= 1:
+        return 0.0
+    return j * (1 - ratio) / (j * (1 - ratio) + ratio)
+
+
+def mean_or_none(values) -> float | None:
+    present = [v for v in values if v is not None]
+    return fmean(present) if present else None
+
+
+# --- Per respondent ----------------------------------------------------------------
+
+
+def respondent_scores(respondent_ids: list[int]) -> list[DeterminantScore]:
+    """Unsaved DeterminantScore rows for these respondents, one per determinant they answered.
+
+    One grouped query over their answers; the half-the-items rule is then applied to
+    each (respondent, determinant) row.
+    """
+    scored = Q(kind=Answer.Kind.SCALE)
+    points = Case(
+        When(item__reverse_scored=True, then=(5 - F("value")) * 25),
+        default=(F("value") - 1) * 25,
+    )
+    rows = (
+        Answer.objects.filter(respondent_id__in=respondent_ids)
+        .values("respondent_id", "item__determinant_id")
+        .annotate(
+            answers=Count("id"),
+            dont_know=Count("id", filter=Q(kind=Answer.Kind.DONT_KNOW)),
+            rated=Count("id", filter=scored),
+            weighted_points=Sum(points * F("item__weight"), filter=scored),
+            weights=Sum("item__weight", filter=scored),
+        )
+        .order_by()
+    )
+    rows = list(rows)
+    item_counts = dict(
+        Item.objects.filter(determinant_id__in={row["item__determinant_id"] for row in rows})
+        .values("determinant_id")
+        .annotate(n=Count("id"))
+        .values_list("determinant_id", "n")
+        .order_by()
+    )
+    result = []
+    for row in rows:
+        determinant_id = row["item__determinant_id"]
+        enough = row["rated"] * 2 >= item_counts[determinant_id]
+        result.append(
+            DeterminantScore(
+                respondent_id=row["respondent_id"],
+                determinant_id=determinant_id,
+                score=row["weighted_points"] / row["weights"] if enough else None,
+                answers=row["answers"],
+                dont_know=row["dont_know"],
+            )
+        )
+    return result
+
+
+# --- Per round ---------------------------------------------------------------------
+
+
+@dataclass
+class DeterminantResult:
+    determinant: Determinant
+    score: float | None
+    dont_know_rate: float | None
+    agreement_rwg: float | None
+    scored_respondents: int
+    change: float | None = None
+    strategies: list[Strategy] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.determinant.code
+
+    @property
+    def band(self) -> str:
+        return band_for(self.score)
+
+    @property
+    def band_label(self) -> str:
+        return Band(self.band).label
+
+    @property
+    def low_agreement(self) -> bool:
+        return self.agreement_rwg is not None and self.agreement_rwg < LOW_AGREEMENT_BELOW
+
+    @property
+    def high_dont_know(self) -> bool:
+        return self.dont_know_rate is not None and self.dont_know_rate >= HIGH_DONT_KNOW_FROM
+
+    @property
+    def needs_work(self) -> bool:
+        return self.band in (Band.GAP, Band.DEVELOPING)
+
+
+@dataclass
+class DomainResult:
+    code: str
+    name: str
+    determinants: list[DeterminantResult]
+
+    @property
+    def score(self) -> float | None:
+        return mean_or_none(d.score for d in self.determinants)
+
+    @property
+    def band(self) -> str:
+        return band_for(self.score)
+
+    @property
+    def band_label(self) -> str:
+        return Band(self.band).label
+
+
+@dataclass
+class RoleResult:
+    role: Role
+    respondents: int
+    # determinant code -> score, or None for a cell with fewer than MIN_GROUP scores
+    cells: dict[str, float | None]
+
+    @property
+    def suppressed(self) -> bool:
+        return self.respondents < MIN_GROUP
+
+
+@dataclass
+class Recommendation:
+    strategy: Strategy
+    determinants: list[DeterminantResult]
+
+    @property
+    def priority(self) -> float:
+        return sum(STRENGTH_FROM - d.score for d in self.determinants)
+
+
+@dataclass
+class RoundScores:
+    round: Round
+    respondents: int
+    in_progress: int
+    domains: list[DomainResult]
+    roles: list[RoleResult]
+    recommendations: list[Recommendation]
+    # Every role of the instrument with its number of finished respondents, in order.
+    coverage: list[tuple[Role, int]]
+    previous_round: Round | None = None
+    previous_overall: float | None = None
+
+    @property
+    def determinants(self) -> list[DeterminantResult]:
+        return [d for domain in self.domains for d in domain.determinants]
+
+    @property
+    def overall(self) -> float | None:
+        return mean_or_none(domain.score for domain in self.domains)
+
+    @property
+    def overall_band(self) -> str:
+        return band_for(self.overall)
+
+    @property
+    def overall_band_label(self) -> str:
+        return Band(self.overall_band).label
+
+    @property
+    def overall_change(self) -> float | None:
+        if self.overall is None or self.previous_overall is None:
+            return None
+        return self.overall - self.previous_overall
+
+    @property
+    def missing_voices(self) -> list[Role]:
+        """Key roles (nursing, security, legal, front desk) with too few respondents to show."""
+        return [role for role, n in self.coverage if role.key_voice and n < MIN_GROUP]
+
+    @property
+    def gaps(self) -> list[DeterminantResult]:
+        """Determinants in the gap or developing band, weakest first."""
+        return sorted((d for d in self.determinants if d.needs_work), key=lambda d: d.score)
+
+    def to_json(self) -> dict:
+        def r(value, digits):
+            return None if value is None else round(value, digits)
+
+        return {
+            "respondents": self.respondents,
+            "overall": r(self.overall, 2),
+            "domains": [
+                {"code": d.code, "score": r(d.score, 2), "band": d.band} for d in self.domains
+            ],
+            "determinants": [
+                {
+                    "code": d.code,
+                    "domain": domain.code,
+                    "score": r(d.score, 2),
+                    "band": d.band,
+                    "dont_know_rate": r(d.dont_know_rate, 4),
+                    "agreement_rwg": r(d.agreement_rwg, 4),
+                }
+                for domain in self.domains
+                for d in domain.determinants
+            ],
+            "roles": {
+                role.role.code: (
+                    {"respondents": role.respondents, "suppressed": True}
+                    if role.suppressed
+                    else {
+                        "respondents": role.respondents,
+                        "suppressed": False,
+                        "determinants": {code: r(v, 2) for code, v in role.cells.items()},
+                    }
+                )
+                for role in self.roles
+            },
+            "recommendations": [
+                {
+                    "strategy": rec.strategy.code,
+                    "determinants": [d.code for d in rec.determinants],
+                    "priority": r(rec.priority, 2),
+                }
+                for rec in self.recommendations
+            ],
+        }
+
+
+def _finished_scores(round_ids):
+    return DeterminantScore.objects.filter(
+        respondent__round_id__in=round_ids, respondent__status=Respondent.Status.FINISHED
+    )
+
+
+@dataclass
+class RoundSummary:
+    """Facility-level scores of a round, keyed by code so that rounds answered on
+    different instrument versions can be compared determinant by determinant."""
+
+    determinants: dict[str, float] = field(default_factory=dict)
+    domains: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def overall(self) -> float | None:
+        return mean_or_none(self.domains.values())
+
+
+def round_summaries(round_ids: list[int]) -> dict[int, RoundSummary]:
+    """Summaries of several rounds from one grouped query."""
+    rows = (
+        _finished_scores(round_ids)
+        .values("respondent__round_id", "determinant__code", "determinant__domain__code")
+        .annotate(mean_score=Avg("score"))
+        .order_by()
+    )
+    by_domain: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    summaries: dict[int, RoundSummary] = defaultdict(RoundSummary)
+    for row in rows:
+        if row["mean_score"] is None:
+            continue
+        round_id = row["respondent__round_id"]
+        summaries[round_id].determinants[row["determinant__code"]] = row["mean_score"]
+        by_domain[round_id][row["determinant__domain__code"]].append(row["mean_score"])
+    for round_id, domains in by_domain.items():
+        summaries[round_id].domains = {code: fmean(v) for code, v in domains.items()}
+    return dict(summaries)
+
+
+def previous_round(round_: Round) -> Round | None:
+    return (
+        Round.objects.filter(facility_id=round_.facility_id, opened_on__lte=round_.opened_on)
+        .exclude(pk=round_.pk)
+        .exclude(opened_on=round_.opened_on, pk__gt=round_.pk)
+        .order_by("-opened_on", "-pk")
+        .first()
+    )
+
+
+def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
+    """Every result the dashboard and `manage.py scores` show for one round.
+
+    Costs a fixed number of queries whatever the number of respondents (7, plus 2 when
+    comparing with the previous round).
+    """
+    instrument_id = round_.instrument_id
+    # 1. the instrument's determinants with their domains
+    determinants = list(
+        Determinant.objects.filter(domain__instrument_id=instrument_id).select_related("domain")
+    )
+    # 2. the instrument's roles
+    roles = list(Role.objects.filter(instrument_id=instrument_id))
+    # 3. respondents per role and status
+    counts: dict[tuple[int, str], int] = {
+        (row["role_id"], row["status"]): row["n"]
+        for row in Respondent.objects.filter(round=round_)
+        .values("role_id", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    finished = Respondent.Status.FINISHED
+    # 4. facility score, answers and don't-knows per determinant
+    totals = {
+        row["determinant_id"]: row
+        for row in _finished_scores([round_.pk])
+        .values("determinant_id")
+        .annotate(
+            scored=Count("score"),
+            mean_score=Avg("score"),
+            answer_count=Sum("answers"),
+            dont_know_count=Sum("dont_know"),
+        )
+        .order_by()
+    }
+    # 5. sample variance of the 1-5 ratings of each item, for rwg(j)
+    variances: dict[int, list[float]] = defaultdict(list)
+    for row in (
+        Answer.objects.filter(
+            respondent__round=round_, respondent__status=finished, kind=Answer.Kind.SCALE
+        )
+        .values("item_id", "item__determinant_id")
+        .annotate(n=Count("id"), variance=Variance("value", sample=True))
+        .order_by()
+    ):
+        if row["n"] >= 2:
+            variances[row["item__determinant_id"]].append(row["variance"])
+    # 6. per role and determinant: mean score and how many respondents have one
+    role_cells: dict[int, dict[int, tuple[float | None, int]]] = defaultdict(dict)
+    for row in (
+        _finished_scores([round_.pk])
+        .values("respondent__role_id", "determinant_id")
+        .annotate(scored=Count("score"), mean_score=Avg("score"))
+        .order_by()
+    ):
+        role_cells[row["respondent__role_id"]][row["determinant_id"]] = (
+            row["mean_score"],
+            row["scored"],
+        )
+    # 7. strategy-determinant links
+    links = (
+        Strategy.determinants.through.objects.filter(strategy__instrument_id=instrument_id)
+        .select_related("strategy")
+        .order_by("strategy__code")
+    )
+
+    previous = previous_summary = None
+    if compare_with_previous:
+        previous = previous_round(round_)  # 8.
+        if previous is not None:
+            previous_summary = round_summaries([previous.pk]).get(previous.pk, RoundSummary())  # 9.
+
+    results: dict[int, DeterminantResult] = {}
+    domains: dict[int, DomainResult] = {}
+    for det in determinants:
+        row = totals.get(det.pk)
+        answers = row["answer_count"] if row else 0
+        result = DeterminantResult(
+            determinant=det,
+            score=row["mean_score"] if row else None,
+            dont_know_rate=(row["dont_know_count"] / answers) if answers else None,
+            agreement_rwg=rwg_j(variances.get(det.pk, [])),
+            scored_respondents=row["scored"] if row else 0,
+        )
+        if previous_summary is not None and result.score is not None:
+            before = previous_summary.determinants.get(det.code)
+            result.change = None if before is None else result.score - before
+        results[det.pk] = result
+        domains.setdefault(
+            det.domain_id, DomainResult(code=det.domain.code, name=det.domain.name, determinants=[])
+        ).determinants.append(result)
+
+    recommendations: dict[int, Recommendation] = {}
+    for link in links:
+        determinant = results.get(link.determinant_id)
+        if determinant is None:
+            continue
+        determinant.strategies.append(link.strategy)
+        if determinant.needs_work:
+            recommendations.setdefault(
+                link.strategy_id, Recommendation(strategy=link.strategy, determinants=[])
+            ).determinants.append(determinant)
+
+    role_results = []
+    for role in roles:
+        n = counts.get((role.pk, finished), 0)
+        if n == 0:
+            continue
+        cells = {det.code: _cell(role_cells[role.pk].get(det.pk)) for det in determinants}
+        role_results.append(RoleResult(role=role, respondents=n, cells=cells))
+
+    return RoundScores(
+        round=round_,
+        respondents=sum(n for (_, status), n in counts.items() if status == finished),
+        in_progress=sum(n for (_, status), n in counts.items() if status != finished),
+        domains=list(domains.values()),
+        roles=role_results,
+        recommendations=sorted(
+            recommendations.values(), key=lambda rec: (-rec.priority, rec.strategy.code)
+        ),
+        coverage=[(role, counts.get((role.pk, finished), 0)) for role in roles],
+        previous_round=previous,
+        previous_overall=previous_summary.overall if previous_summary else None,
+    )
+
+
+def _cell(aggregate: tuple[float | None, int] | None) -> float | None:
+    """A role's determinant score, hidden when fewer than MIN_GROUP respondents have one."""
+    if aggregate is None:
+        return None
+    score, scored = aggregate
+    return score if scored >= MIN_GROUP else None

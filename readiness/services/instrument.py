@@ -1,0 +1,212 @@
+"""Loading and exporting versions of the questionnaire instrument.
+
+An instrument version is immutable once loaded: rounds and answers point at its
+items, so changing one in place would silently change what old answers meant.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from readiness.models import Determinant, Domain, Instrument, Item, Role, Strategy
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    instrument: Instrument
+    created: bool
+
+
+def content_hash(data: dict) -> str:
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _require(mapping: Any, key: str, where: str, kind: type = str):
+    if not isinstance(mapping, dict):
+        raise ValidationError(f"{where}: expected an object")
+    value = mapping.get(key)
+    if not isinstance(value, kind) or (kind is str and not value.strip()):
+        raise ValidationError(f"{where}: '{key}' is missing or not a {kind.__name__}")
+    return value
+
+
+def _validate(data: Any) -> None:
+    """Check the whole document before anything is written; raise on the first problem."""
+    if not isinstance(data, dict):
+        raise ValidationError("The instrument must be a JSON object")
+    _require(data, "version", "instrument")
+    roles = _require(data, "roles", "instrument", list)
+    domains = _require(data, "domains", "instrument", list)
+    if not roles or not domains:
+        raise ValidationError("The instrument needs at least one role and one domain")
+    seen: dict[str, set[str]] = {"role": set(), "domain": set(), "determinant": set(), "item": set()}
+
+    def unique(kind: str, code: str, where: str) -> None:
+        if code in seen[kind]:
+            raise ValidationError(f"{where}: {kind} code {code!r} is used twice")
+        seen[kind].add(code)
+
+    for n, role in enumerate(roles, 1):
+        unique("role", _require(role, "code", f"role {n}"), f"role {n}")
+        _require(role, "name", f"role {n}")
+    for domain in domains:
+        code = _require(domain, "code", "domain")
+        unique("domain", code, f"domain {code}")
+        _require(domain, "name", f"domain {code}")
+        determinants = _require(domain, "determinants", f"domain {code}", list)
+        if not determinants:
+            raise ValidationError(f"domain {code}: has no determinants")
+        for determinant in determinants:
+            det_code = _require(determinant, "code", f"domain {code}")
+            unique("determinant", det_code, f"determinant {det_code}")
+            _require(determinant, "name", f"determinant {det_code}")
+            items = _require(determinant, "items", f"determinant {det_code}", list)
+            if not items:
+                raise ValidationError(f"determinant {det_code}: has no items")
+            for item in items:
+                item_code = _require(item, "code", f"determinant {det_code}")
+                unique("item", item_code, f"item {item_code}")
+                _require(item, "text", f"item {item_code}")
+                if not isinstance(item.get("reverse_scored", False), bool):
+                    raise ValidationError(f"item {item_code}: reverse_scored must be true or false")
+                weight = item.get("weight", 1)
+                if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
+                    raise ValidationError(f"item {item_code}: weight must be a whole number >= 1")
+    strategy_codes: set[str] = set()
+    for strategy in data.get("strategies", []):
+        code = _require(strategy, "code", "strategy")
+        if code in strategy_codes:
+            raise ValidationError(f"strategy {code}: code is used twice")
+        strategy_codes.add(code)
+        _require(strategy, "name", f"strategy {code}")
+        linked = _require(strategy, "determinants", f"strategy {code}", list)
+        unknown = [c for c in linked if c not in seen["determinant"]]
+        if not linked or unknown:
+            raise ValidationError(f"strategy {code}: unknown or missing determinants {unknown}")
+
+
+@transaction.atomic
+def load_instrument(*, data: dict) -> LoadResult:
+    """Store an instrument version; loading the same document again changes nothing.
+
+    Raises ValidationError when the document is malformed, or when its version is
+    already loaded with different content (a changed instrument needs a new version).
+    """
+    _validate(data)
+    digest = content_hash(data)
+    existing = Instrument.objects.filter(version=data["version"]).first()
+    if existing is not None:
+        if existing.content_hash != digest:
+            raise ValidationError(
+                f"Version {data['version']} is already loaded with different content. "
+                "Give the changed instrument a new version so that earlier answers keep "
+                "their meaning."
+            )
+        return LoadResult(existing, created=False)
+
+    instrument = Instrument.objects.create(
+        version=data["version"],
+        title=data.get("title", data["version"]),
+        citation=data.get("citation", ""),
+        content_hash=digest,
+    )
+    Role.objects.bulk_create(
+        Role(
+            instrument=instrument,
+            code=role["code"],
+            name=role["name"],
+            key_voice=role.get("key_voice", False),
+            position=position,
+        )
+        for position, role in enumerate(data["roles"])
+    )
+    determinants_by_code: dict[str, Determinant] = {}
+    for d_pos, domain_data in enumerate(data["domains"]):
+        domain = Domain.objects.create(
+            instrument=instrument,
+            code=domain_data["code"],
+            name=domain_data["name"],
+            intro=domain_data.get("intro", ""),
+            position=d_pos,
+        )
+        for det_pos, det_data in enumerate(domain_data["determinants"]):
+            determinant = Determinant.objects.create(
+                domain=domain,
+                code=det_data["code"],
+                name=det_data["name"],
+                cfir_construct=det_data.get("cfir_construct", ""),
+                explanation=det_data.get("explanation", ""),
+                why_it_matters=det_data.get("why_it_matters", ""),
+                source=det_data.get("source", ""),
+                position=det_pos,
+            )
+            determinants_by_code[determinant.code] = determinant
+            Item.objects.bulk_create(
+                Item(
+                    determinant=determinant,
+                    code=item["code"],
+                    text=item["text"],
+                    reverse_scored=item.get("reverse_scored", False),
+                    weight=item.get("weight", 1),
+                    source=item.get("source", ""),
+                    position=i_pos,
+                )
+                for i_pos, item in enumerate(det_data["items"])
+            )
+    for strategy_data in data.get("strategies", []):
+        strategy = Strategy.objects.create(
+            instrument=instrument,
+            code=strategy_data["code"],
+            name=strategy_data["name"],
+            eric_strategy=strategy_data.get("eric_strategy", ""),
+            rationale=strategy_data.get("rationale", ""),
+            source=strategy_data.get("source", ""),
+        )
+        strategy.determinants.set(determinants_by_code[c] for c in strategy_data["determinants"])
+    return LoadResult(instrument, created=True)
+
+
+def export_instrument(instrument: Instrument) -> dict:
+    """The instrument in the documented export shape (see docs/scoring.md)."""
+    domains = instrument.domains.prefetch_related("determinants__items")
+    strategies = instrument.strategies.prefetch_related("determinants")
+    return {
+        "version": instrument.version,
+        "roles": [{"code": r.code, "name": r.name} for r in instrument.roles.all()],
+        "domains": [
+            {
+                "code": domain.code,
+                "name": domain.name,
+                "determinants": [
+                    {
+                        "code": det.code,
+                        "name": det.name,
+                        "items": [
+                            {
+                                "code": item.code,
+                                "text": item.text,
+                                "reverse_scored": item.reverse_scored,
+                                "weight": item.weight,
+                            }
+                            for item in det.items.all()
+                        ],
+                    }
+                    for det in domain.determinants.all()
+                ],
+            }
+            for domain in domains
+        ],
+        "strategies": [
+            {
+                "code": s.code,
+                "name": s.name,
+                "determinants": [d.code for d in s.determinants.all()],
+            }
+            for s in strategies
+        ],
+    }

@@ -1,0 +1,243 @@
+"""Pages for anonymous respondents.
+
+No session and no cookie but the CSRF one: the respondent is known only by the personal
+token in the address, so answers survive a closed browser, an expired session or a
+change of device. A GET never writes, so a link preview or crawler creates nothing.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from readiness.forms import PageForm, StartForm
+from readiness.models import Answer, Domain, Item, Respondent, Role, Round, new_token
+from readiness.services import responses
+
+# Notices passed as ?notice=... after a redirect, because respondents have no session
+# for Django's messages framework to use.
+NOTICES = {
+    "started": gettext_lazy(
+        "Your answers are saved on each page. To come back later, keep your personal "
+        "link below."
+    ),
+    "saved": gettext_lazy("Your answers on the last page are saved."),
+    "later": gettext_lazy(
+        "Your answers so far are saved. Use your personal link below to come back and "
+        "finish; it works on any device until the assessment closes."
+    ),
+    "incomplete": gettext_lazy(
+        "Before you can submit, please answer the questions still open on this page."
+    ),
+}
+
+
+def _no_store(response):
+    # Pages with answers or a one-time form must not be kept by the browser or a proxy:
+    # on a shared computer the next person must not see them.
+    add_never_cache_headers(response)
+    response["Cache-Control"] += ", no-store"
+    return response
+
+
+def _closed(request, round_):
+    return _no_store(render(request, "questionnaire/closed.html", {"round": round_}, status=410))
+
+
+def _render_start(request, round_, form, *, notice="", status=200):
+    context = {
+        "round": round_,
+        "form": form,
+        "notice": notice,
+        "page_count": Domain.objects.filter(instrument_id=round_.instrument_id).count(),
+    }
+    return _no_store(render(request, "questionnaire/start.html", context, status=status))
+
+
+@require_http_methods(["GET", "POST"])
+def start(request, link_token):
+    round_ = get_object_or_404(Round.objects.select_related("facility"), link_token=link_token)
+    if not round_.is_open:
+        return _closed(request, round_)
+    roles = Role.objects.filter(instrument_id=round_.instrument_id)
+    if request.method == "GET":
+        form = StartForm(roles=roles, initial={"nonce": new_token()})
+        return _render_start(request, round_, form)
+
+    form = StartForm(request.POST, roles=roles)
+    if not form.is_valid():
+        if "nonce" in form.errors:
+            form = StartForm(roles=roles, initial={"nonce": new_token()})
+            return _render_start(
+                request, round_, form, notice=_("Please choose your role again."), status=400
+            )
+        return _render_start(request, round_, form, status=400)
+    try:
+        started = responses.start_respondent(
+            round_=round_, role=form.cleaned_data["role"], nonce=form.cleaned_data["nonce"]
+        )
+    except responses.RoundClosed:
+        return _closed(request, round_)
+    except responses.StartFormUsed as refusal:
+        form = StartForm(roles=roles, initial={"nonce": new_token()})
+        return _render_start(request, round_, form, notice=str(refusal), status=409)
+    url = reverse("respondent-page", args=[started.token, 1])
+    return redirect(f"{url}?notice=started")
+
+
+def _respondent_or_404(token) -> Respondent:
+    respondent = responses.find_respondent(token)
+    if respondent is None:
+        raise Http404(_("This link is not valid."))
+    return respondent
+
+
+def _pages(respondent) -> list[Domain]:
+    return list(Domain.objects.filter(instrument_id=respondent.round.instrument_id))
+
+
+def render_page(request, *, token, respondent, pages, number, form, notice="", status=200):
+    domain = pages[number - 1]
+    determinants = {}
+    for item, field in form.bound_items():
+        determinants.setdefault(item.determinant, []).append((item, field))
+    context = {
+        "respondent": respondent,
+        "round": respondent.round,
+        "token": token,
+        "domain": domain,
+        "determinants": determinants.items(),
+        "form": form,
+        "number": number,
+        "page_count": len(pages),
+        "is_last": number == len(pages),
+        "percent": round(100 * (number - 1) / len(pages)),
+        "resume_url": request.build_absolute_uri(reverse("respondent-resume", args=[token])),
+        "notice": notice,
+    }
+    return _no_store(render(request, "questionnaire/page.html", context, status=status))
+
+
+def _items(domain) -> list[Item]:
+    return list(
+        Item.objects.filter(determinant__domain=domain).select_related("determinant")
+    )
+
+
+# What the buttons at the bottom of a page do. Going back or stopping for later saves
+# whatever is answered so far; going on requires every question on the page.
+NEXT, BACK, LATER = "next", "back", "later"
+
+
+@require_http_methods(["GET", "POST"])
+def page(request, token, number):
+    respondent = _respondent_or_404(token)
+    if respondent.is_finished:
+        return redirect("respondent-done", token)
+    if not respondent.round.is_open:
+        return _closed(request, respondent.round)
+    pages = _pages(respondent)
+    if not 1 <= number <= len(pages):
+        raise Http404(_("This page does not exist."))
+    items = _items(pages[number - 1])
+
+    if request.method == "GET":
+        answers = Answer.objects.filter(respondent=respondent, item__in=items).select_related(
+            "item"
+        )
+        form = PageForm(items=items, initial=PageForm.initial_for(answers))
+        notice = NOTICES.get(request.GET.get("notice", ""), "")
+        return render_page(
+            request, token=token, respondent=respondent, pages=pages, number=number,
+            form=form, notice=notice,
+        )
+
+    direction = request.POST.get("direction", NEXT)
+    if direction not in (NEXT, BACK, LATER):
+        direction = NEXT
+    form = PageForm(request.POST, items=items, partial=direction != NEXT)
+    if not form.is_valid():
+        return render_page(
+            request, token=token, respondent=respondent, pages=pages, number=number,
+            form=form, status=400,
+            notice=_("Some questions need an answer. They are marked below."),
+        )
+    try:
+        saved = responses.save_page(
+            respondent=respondent,
+            page=number,
+            answers=form.answers(),
+            finish=direction == NEXT and number == len(pages),
+        )
+    except responses.AlreadyFinished:
+        return redirect("respondent-done", token)
+    except responses.RoundClosed:
+        return _closed(request, respondent.round)
+    if saved.finished:
+        return redirect("respondent-done", token)
+    if saved.first_incomplete_page:
+        url = reverse("respondent-page", args=[token, saved.first_incomplete_page])
+        return redirect(f"{url}?notice=incomplete")
+    if direction == BACK:
+        return redirect("respondent-page", token, max(number - 1, 1))
+    if direction == LATER:
+        url = reverse("respondent-page", args=[token, number])
+        return redirect(f"{url}?notice=later")
+    return redirect(reverse("respondent-page", args=[token, number + 1]) + "?notice=saved")
+
+
+@require_http_methods(["GET"])
+def resume(request, token):
+    """The personal link: back to the first page with unanswered questions."""
+    respondent = _respondent_or_404(token)
+    if respondent.is_finished:
+        return redirect("respondent-done", token)
+    return redirect("respondent-page", token, responses.first_incomplete_page(respondent) or 1)
+
+
+@require_http_methods(["GET"])
+def done(request, token):
+    respondent = _respondent_or_404(token)
+    if not respondent.is_finished:
+        return redirect("respondent-resume", token)
+    return _no_store(
+        render(request, "questionnaire/done.html", {"round": respondent.round})
+    )
+
+
+def csrf_failure_page(request, token, number):
+    """Re-show a questionnaire page with what was entered, after a CSRF failure."""
+    respondent = responses.find_respondent(token)
+    if respondent is None or respondent.is_finished or not respondent.round.is_open:
+        return None
+    pages = _pages(respondent)
+    if not 1 <= number <= len(pages):
+        return None
+    form = PageForm(request.POST, items=_items(pages[number - 1]))
+    form.is_valid()  # so that missing answers are marked as well
+    return render_page(
+        request, token=token, respondent=respondent, pages=pages, number=number, form=form,
+        status=403,
+        notice=_(
+            "This page was open for a long time, so its security check expired and it "
+            "was not saved yet. Your answers are still filled in below: please press "
+            "the button again to save them."
+        ),
+    )
+
+
+def csrf_failure_start(request, link_token):
+    round_ = Round.objects.filter(link_token=link_token).select_related("facility").first()
+    if round_ is None or not round_.is_open:
+        return None
+    roles = Role.objects.filter(instrument_id=round_.instrument_id)
+    form = StartForm(
+        initial={"nonce": new_token(), "role": request.POST.get("role")}, roles=roles
+    )
+    return _render_start(
+        request, round_, form, status=403,
+        notice=_("The page's security check expired. Please press Start again."),
+    )
