@@ -156,9 +156,10 @@ class Strategy(models.Model):
     rationale = models.TextField()
     source = models.CharField(max_length=200, blank=True)
     determinants = models.ManyToManyField(Determinant, related_name="strategies")
+    position = models.PositiveSmallIntegerField()
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["position"]
         verbose_name_plural = "strategies"
         constraints = [
             models.UniqueConstraint(fields=["instrument", "code"], name="strategy_code_unique")

@@ -24,7 +24,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import fmean
 
-from django.db.models import Avg, Case, Count, F, Q, Sum, Variance, When
+from django.db.models import Avg, Case, Count, F, Q, Sum, When
 
 from readiness.models import (
     Answer,
@@ -394,11 +394,15 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
             respondent__round=round_, respondent__status=finished, kind=Answer.Kind.SCALE
         )
         .values("item_id", "item__determinant_id")
-        .annotate(n=Count("id"), variance=Variance("value", sample=True))
+        # Sums rather than Variance(): SQLite's VAR_SAMP fails on a single value, and
+        # integer sums give the exact sample variance on both databases.
+        .annotate(n=Count("id"), total=Sum("value"), squares=Sum(F("value") * F("value")))
         .order_by()
     ):
-        if row["n"] >= 2:
-            variances[row["item__determinant_id"]].append(row["variance"])
+        n = row["n"]
+        if n >= 2:
+            variance = (row["squares"] - row["total"] ** 2 / n) / (n - 1)
+            variances[row["item__determinant_id"]].append(variance)
     # 6. per role and determinant: mean score and how many respondents have one
     role_cells: dict[int, dict[int, tuple[float | None, int]]] = defaultdict(dict)
     for row in (

@@ -34,10 +34,17 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in env_str(name, default).split(",") if part.strip()]
 
 
+# "production" turns on the settings a deployment needs (docs/security.md); anything
+# else is a developer's machine or the test suite.
+DJANGO_ENV = env_str("DJANGO_ENV", "development")
+if DJANGO_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'")
+PRODUCTION = DJANGO_ENV == "production"
+
 DEBUG = env_bool("DEBUG", default=False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEBUG and env_str("DJANGO_ENV") == "production":
+    if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
     # Only for a developer's machine and the test suite; production refuses to start
     # without its own key (see above and docs/security.md).
@@ -115,7 +122,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Production serves the output of collectstatic (hashed, compressed names); elsewhere
+# whitenoise serves straight from the folders below.
+STATIC_ROOT = BASE_DIR / "staticfiles" if PRODUCTION else None
 # Everything the pages load is served by this app: our own files, Bootstrap from
 # node_modules (pinned by package-lock.json) and plotly.js from the plotly package.
 STATICFILES_DIRS = [
@@ -128,12 +137,12 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if env_bool("STATIC_MANIFEST", default=not DEBUG)
+            if PRODUCTION
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = not PRODUCTION
 
 CSRF_FAILURE_VIEW = "readiness.views.errors.csrf_failure"
 SESSION_COOKIE_HTTPONLY = True

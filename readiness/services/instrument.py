@@ -158,9 +158,10 @@ def load_instrument(*, data: dict) -> LoadResult:
                 )
                 for i_pos, item in enumerate(det_data["items"])
             )
-    for strategy_data in data.get("strategies", []):
+    for s_pos, strategy_data in enumerate(data.get("strategies", [])):
         strategy = Strategy.objects.create(
             instrument=instrument,
+            position=s_pos,
             code=strategy_data["code"],
             name=strategy_data["name"],
             eric_strategy=strategy_data.get("eric_strategy", ""),

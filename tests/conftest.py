@@ -1,0 +1,97 @@
+"""Shared test personas and builders.
+
+Unit-test data is built in code here; fixtures/ holds only the real instrument and
+the demo. The scoring example in tests/data/scoring_example/ is a copy of the worked
+example in shared/examples/scoring (toy instrument, answers, expected scores).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from readiness.models import Facility, Membership
+from readiness.services.facilities import create_facility, open_round
+from readiness.services.imports import import_responses
+from readiness.services.instrument import load_instrument
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = Path(__file__).resolve().parent / "data" / "scoring_example"
+
+
+def read_json(path: Path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def instrument(db):
+    """The real instrument shipped in fixtures/."""
+    return load_instrument(data=read_json(ROOT / "fixtures" / "instrument.json")).instrument
+
+
+@pytest.fixture
+def toy_instrument(db):
+    """The toy instrument of the worked scoring example."""
+    return load_instrument(data=read_json(EXAMPLE / "instrument.json")).instrument
+
+
+def make_user(username: str):
+    return get_user_model().objects.create_user(username=username, password="pw-" + username)
+
+
+@pytest.fixture
+def owner(db):
+    return make_user("owner")
+
+
+@pytest.fixture
+def outsider(db):
+    return make_user("outsider")
+
+
+@pytest.fixture
+def facility(owner) -> Facility:
+    return create_facility(
+        name="Mercy Clinic", slug="mercy", type="fqhc", state="CA", owner=owner
+    )
+
+
+@pytest.fixture
+def other_facility(outsider) -> Facility:
+    return create_facility(
+        name="Other Hospital", slug="other", type="academic", state="TX", owner=outsider
+    )
+
+
+@pytest.fixture
+def viewer(facility):
+    user = make_user("viewer")
+    Membership.objects.create(user=user, facility=facility, level=Membership.Level.VIEWER)
+    return user
+
+
+@pytest.fixture
+def open_round_(facility, instrument):
+    return open_round(facility=facility, label="Spring 2026")
+
+
+def csv_bytes(rows, header="respondent,role,item,value") -> bytes:
+    lines = [header] + [",".join(str(cell) for cell in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def import_rows(facility, label, rows, **kwargs):
+    return import_responses(
+        facility=facility, round_label=label, content=csv_bytes(rows), **kwargs
+    )
+
+
+def full_answers(instrument, respondent: str, role: str, value_for) -> list[tuple]:
+    """Rows answering every item of the instrument; value_for(item) gives the value."""
+    from readiness.models import Item
+
+    return [
+        (respondent, role, item.code, value_for(item))
+        for item in Item.objects.filter(determinant__domain__instrument=instrument)
+    ]

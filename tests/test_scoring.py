@@ -1,0 +1,204 @@
+"""The scoring rules, on hand-computed cases and on the shared worked example."""
+
+import pytest
+
+from readiness.models import Band
+from readiness.scoring import answer_score, band_for, rwg_j, score_round
+from tests.conftest import EXAMPLE, import_rows, read_json
+
+
+class TestAnswerScore:
+    @pytest.mark.parametrize(
+        ("value", "forward", "reverse"),
+        [(1, 0, 100), (2, 25, 75), (3, 50, 50), (4, 75, 25), (5, 100, 0)],
+    )
+    def test_maps_1_to_5_onto_0_to_100_and_reverses(self, value, forward, reverse):
+        assert answer_score(value, reverse_scored=False) == forward
+        assert answer_score(value, reverse_scored=True) == reverse
+
+
+class TestBands:
+    @pytest.mark.parametrize(
+        ("score", "band"),
+        [
+            (100, Band.STRENGTH),
+            (75, Band.STRENGTH),
+            (74.99, Band.DEVELOPING),
+            (50, Band.DEVELOPING),
+            (49.99, Band.GAP),
+            (0, Band.GAP),
+            (None, Band.INSUFFICIENT),
+        ],
+    )
+    def test_thresholds(self, score, band):
+        assert band_for(score) == band
+
+
+class TestRwg:
+    def test_no_items_with_two_ratings_means_no_value(self):
+        assert rwg_j([]) is None
+
+    def test_perfect_agreement_is_one(self):
+        assert rwg_j([0.0, 0.0, 0.0]) == 1.0
+
+    def test_hand_computed(self):
+        # J=2, mean variance 0.5: r = 0.25, rwg = 2*0.75 / (2*0.75 + 0.25) = 1.5/1.75
+        assert rwg_j([0.25, 0.75]) == pytest.approx(1.5 / 1.75)
+
+    def test_variance_at_or_beyond_the_uniform_null_is_zero(self):
+        assert rwg_j([2.0]) == 0.0
+        assert rwg_j([4.0, 3.0]) == 0.0
+
+
+def test_worked_example_matches_expected_scores(toy_instrument, facility):
+    """shared/examples/scoring: every field of `manage.py scores` for eight respondents."""
+    rows = [
+        line.split(",")
+        for line in (EXAMPLE / "responses.csv").read_text().splitlines()[1:]
+        if line
+    ]
+    import_rows(facility, "Example", rows)
+    expected = read_json(EXAMPLE / "expected-scores.json")
+    from readiness.models import Round
+
+    actual = score_round(Round.objects.get(label="Example")).to_json()
+
+    assert actual["respondents"] == expected["respondents"]
+    assert actual["overall"] == pytest.approx(expected["overall"], abs=0.01)
+    assert [(d["code"], d["band"]) for d in actual["domains"]] == [
+        (d["code"], d["band"]) for d in expected["domains"]
+    ]
+    for got, want in zip(actual["domains"], expected["domains"], strict=True):
+        assert got["score"] == pytest.approx(want["score"], abs=0.01)
+    assert len(actual["determinants"]) == len(expected["determinants"])
+    for got, want in zip(actual["determinants"], expected["determinants"], strict=True):
+        assert (got["code"], got["domain"], got["band"]) == (
+            want["code"], want["domain"], want["band"]
+        )
+        assert got["score"] == pytest.approx(want["score"], abs=0.01)
+        assert got["dont_know_rate"] == pytest.approx(want["dont_know_rate"], abs=0.0001)
+        assert got["agreement_rwg"] == pytest.approx(want["agreement_rwg"], abs=0.0001)
+    assert actual["roles"].keys() == expected["roles"].keys()
+    for code, want in expected["roles"].items():
+        got = actual["roles"][code]
+        assert got["respondents"] == want["respondents"]
+        assert got["suppressed"] == want["suppressed"]
+        assert ("determinants" in got) == ("determinants" in want)
+        for det, value in want.get("determinants", {}).items():
+            if value is None:
+                assert got["determinants"][det] is None
+            else:
+                assert got["determinants"][det] == pytest.approx(value, abs=0.01)
+    assert [(r["strategy"], r["determinants"]) for r in actual["recommendations"]] == [
+        (r["strategy"], r["determinants"]) for r in expected["recommendations"]
+    ]
+    for got, want in zip(actual["recommendations"], expected["recommendations"], strict=True):
+        assert got["priority"] == pytest.approx(want["priority"], abs=0.01)
+
+
+class TestHandComputedCases:
+    """Small rounds on the toy instrument, each isolating one rule."""
+
+    def scores(self, facility, rows):
+        summary = import_rows(facility, "R", rows)
+        return score_round(summary.round)
+
+    def determinant(self, scores, code):
+        return next(d for d in scores.determinants if d.code == code)
+
+    def test_weights_and_reverse_items(self, toy_instrument, facility):
+        # COMMS-1=5 (100), COMMS-2 reverse 2 (75), COMMS-3 weight 2 =3 (50), COMMS-4=1 (0)
+        # (100 + 75 + 2*50 + 0) / 5 = 55
+        rows = [("a", "nurse", "COMMS-1", 5), ("a", "nurse", "COMMS-2", 2),
+                ("a", "nurse", "COMMS-3", 3), ("a", "nurse", "COMMS-4", 1)]
+        assert self.determinant(self.scores(facility, rows), "COMMS").score == 55
+
+    def test_dont_know_and_not_applicable_carry_no_score_but_count_as_answers(
+        self, toy_instrument, facility
+    ):
+        # EVAL-1=4 (75), EVAL-2 DK, EVAL-3 NA: 1 rated of 3 -> below half: no score.
+        # Second respondent: EVAL-1=2 (25), EVAL-2 reverse 1 (100), EVAL-3 DK -> 62.5
+        rows = [("a", "nurse", "EVAL-1", 4), ("a", "nurse", "EVAL-2", "DK"),
+                ("a", "nurse", "EVAL-3", "NA"), ("b", "nurse", "EVAL-1", 2),
+                ("b", "nurse", "EVAL-2", 1), ("b", "nurse", "EVAL-3", "DK")]
+        evaluation = self.determinant(self.scores(facility, rows), "EVAL")
+        assert evaluation.score == 62.5
+        assert evaluation.scored_respondents == 1
+        assert evaluation.dont_know_rate == pytest.approx(2 / 6)
+
+    def test_exactly_half_the_items_is_enough(self, toy_instrument, facility):
+        # COMMS has 4 items; two rated (one of weight 2): (50 + 2*100) / 3
+        rows = [("a", "nurse", "COMMS-1", 3), ("a", "nurse", "COMMS-3", 5)]
+        assert self.determinant(self.scores(facility, rows), "COMMS").score == pytest.approx(
+            250 / 3
+        )
+
+    def test_no_scored_respondent_means_insufficient_data(self, toy_instrument, facility):
+        rows = [("a", "nurse", "PARTNERS-1", "DK"), ("a", "nurse", "PARTNERS-2", 4),
+                ("a", "nurse", "COMMS-1", 4), ("a", "nurse", "COMMS-3", 4)]
+        scores = self.scores(facility, rows)
+        partners = self.determinant(scores, "PARTNERS")
+        assert partners.score == 75  # 1 of 2 rated: exactly half
+        evaluation = self.determinant(scores, "EVAL")
+        assert evaluation.score is None
+        assert evaluation.band == Band.INSUFFICIENT
+        assert evaluation.dont_know_rate is None
+        assert evaluation.agreement_rwg is None
+        # the domain with no scored determinant has no score and does not drag the overall
+        process = next(d for d in scores.domains if d.code == "PROCESS")
+        assert process.score is None
+        assert scores.overall == scores.domains[0].score
+
+    def test_a_role_below_three_respondents_is_suppressed_but_pooled(
+        self, toy_instrument, facility
+    ):
+        rows = []
+        for rid, role, value in [("a", "nurse", 5), ("b", "nurse", 5), ("c", "nurse", 5),
+                                 ("d", "security", 1), ("e", "security", 1)]:
+            rows += [(rid, role, "PARTNERS-1", value), (rid, role, "PARTNERS-2", value)]
+        scores = self.scores(facility, rows)
+        roles = {r.role.code: r for r in scores.roles}
+        assert not roles["nurse"].suppressed
+        assert roles["nurse"].cells["PARTNERS"] == 100
+        assert roles["security"].suppressed
+        assert "security" not in {r.role.code: r for r in scores.roles if not r.suppressed}
+        # pooled in the total: (3*100 + 2*0) / 5
+        assert self.determinant(scores, "PARTNERS").score == 60
+        assert scores.to_json()["roles"]["security"] == {"respondents": 2, "suppressed": True}
+
+    def test_a_cell_with_fewer_than_three_scores_is_hidden(self, toy_instrument, facility):
+        rows = []
+        for rid in "abc":
+            rows += [(rid, "nurse", "PARTNERS-1", 4), (rid, "nurse", "PARTNERS-2", 4)]
+        rows += [("a", "nurse", "EVAL-1", 4), ("a", "nurse", "EVAL-2", 2)]
+        scores = self.scores(facility, rows)
+        nurse = scores.roles[0]
+        assert nurse.cells["PARTNERS"] == 75
+        assert nurse.cells["EVAL"] is None
+        assert scores.to_json()["roles"]["nurse"]["determinants"]["EVAL"] is None
+
+    def test_recommendation_priority_sums_over_gap_and_developing_determinants(
+        self, toy_instrument, facility
+    ):
+        rows = []
+        for rid in "abc":
+            rows += [(rid, "nurse", "COMMS-1", 3), (rid, "nurse", "COMMS-3", 3),  # 50
+                     (rid, "nurse", "EVAL-1", 2), (rid, "nurse", "EVAL-3", 2),  # 25
+                     (rid, "nurse", "PARTNERS-1", 5), (rid, "nurse", "PARTNERS-2", 5)]  # 100
+        recommendations = self.scores(facility, rows).to_json()["recommendations"]
+        assert recommendations == [
+            {"strategy": "WORKGROUP", "determinants": ["COMMS", "EVAL"], "priority": 75.0},
+            {"strategy": "QI-CYCLES", "determinants": ["EVAL"], "priority": 50.0},
+        ]
+
+    def test_unfinished_respondents_do_not_count(self, toy_instrument, facility):
+        from readiness.models import Respondent
+
+        rows = [("a", "nurse", "PARTNERS-1", 5), ("a", "nurse", "PARTNERS-2", 5),
+                ("b", "nurse", "PARTNERS-1", 1), ("b", "nurse", "PARTNERS-2", 1)]
+        summary = import_rows(facility, "R", rows)
+        Respondent.objects.filter(import_id="b").update(status=Respondent.Status.IN_PROGRESS)
+        scores = score_round(summary.round)
+        assert scores.respondents == 1
+        assert scores.in_progress == 1
+        assert self.determinant(scores, "PARTNERS").score == 100
