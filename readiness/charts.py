@@ -23,12 +23,24 @@ FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "s
 
 def _threshold(x: float, label: str) -> tuple[dict, dict]:
     line = {
-        "type": "line", "xref": "x", "yref": "paper", "x0": x, "x1": x, "y0": 0, "y1": 1,
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
         "line": {"color": "#57606a", "width": 1, "dash": "dash"},
     }
     note = {
-        "x": x, "y": 1, "xref": "x", "yref": "paper", "yanchor": "bottom",
-        "text": label, "showarrow": False, "font": {"size": 11, "color": "#57606a"},
+        "x": x,
+        "y": 1,
+        "xref": "x",
+        "yref": "paper",
+        "yanchor": "bottom",
+        "text": label,
+        "showarrow": False,
+        "font": {"size": 11, "color": "#57606a"},
     }
     return line, note
 
@@ -81,9 +93,7 @@ def role_heatmap(scores: RoundScores) -> dict | None:
         return None
     determinants = scores.determinants
     z = [[role.cells[d.code] for d in determinants] for role in shown]
-    text = [
-        [_("hidden") if v is None else f"{v:.0f}" for v in row] for row in z
-    ]
+    text = [[_("hidden") if v is None else f"{v:.0f}" for v in row] for row in z]
     return {
         "data": [
             {

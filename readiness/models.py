@@ -145,9 +145,7 @@ class Item(models.Model):
 
 
 class Strategy(models.Model):
-    instrument = models.ForeignKey(
-        Instrument, on_delete=models.CASCADE, related_name="strategies"
-    )
+    instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="strategies")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=200)
     eric_strategy = models.CharField(
@@ -332,16 +330,16 @@ class Respondent(models.Model):
 
     round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="respondents")
     role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="respondents")
-    status = models.CharField(
-        max_length=12, choices=Status.choices, default=Status.IN_PROGRESS
-    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.IN_PROGRESS)
     # sha256 of the personal resume token; empty for respondents imported from a file.
-    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    token_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)  # noqa: DJ001
     # A random value from the start form: a double-clicked "Start" finds the respondent
     # the first click created instead of creating a second one.
-    start_nonce = models.CharField(max_length=64, null=True, blank=True)
+    # NULL rather than "" for the two ids below: the unique constraints must not treat
+    # every respondent without one as a duplicate.
+    start_nonce = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     # The respondent id of an imported file (paper surveys); unique within a round.
-    import_id = models.CharField(max_length=64, null=True, blank=True)
+    import_id = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
     pages_saved = models.PositiveSmallIntegerField(default=0)
     # Dates only, never times: a time of day can identify someone on a small team.
     started_on = models.DateField(default=timezone.localdate)
@@ -421,3 +419,6 @@ class DeterminantScore(models.Model):
                 name="determinant_score_range",
             ),
         ]
+
+    def __str__(self):
+        return f"{self.determinant.code}={self.score}"

@@ -15,8 +15,12 @@ def facilities_for(user) -> QuerySet[Facility]:
 
 def facilities_managed_by(user) -> QuerySet[Facility]:
     """Facilities where the user may open and close rounds."""
-    return facilities_for(user).filter(
-        memberships__level__in=[Membership.Level.OWNER, Membership.Level.EDITOR]
+    if not user.is_authenticated:
+        return Facility.objects.none()
+    # One filter() call, so that user and level are matched on the same membership row.
+    return Facility.objects.filter(
+        memberships__user=user,
+        memberships__level__in=[Membership.Level.OWNER, Membership.Level.EDITOR],
     )
 
 

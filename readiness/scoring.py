@@ -419,7 +419,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
     links = (
         Strategy.determinants.through.objects.filter(strategy__instrument_id=instrument_id)
         .select_related("strategy")
-        .order_by("strategy__code")
+        .order_by("strategy__position", "determinant__domain__position", "determinant__position")
     )
 
     previous = previous_summary = None

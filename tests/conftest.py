@@ -52,9 +52,7 @@ def outsider(db):
 
 @pytest.fixture
 def facility(owner) -> Facility:
-    return create_facility(
-        name="Mercy Clinic", slug="mercy", type="fqhc", state="CA", owner=owner
-    )
+    return create_facility(name="Mercy Clinic", slug="mercy", type="fqhc", state="CA", owner=owner)
 
 
 @pytest.fixture
@@ -82,9 +80,7 @@ def csv_bytes(rows, header="respondent,role,item,value") -> bytes:
 
 
 def import_rows(facility, label, rows, **kwargs):
-    return import_responses(
-        facility=facility, round_label=label, content=csv_bytes(rows), **kwargs
-    )
+    return import_responses(facility=facility, round_label=label, content=csv_bytes(rows), **kwargs)
 
 
 def full_answers(instrument, respondent: str, role: str, value_for) -> list[tuple]:

@@ -17,13 +17,25 @@ class TestShippedContent:
 
     def test_the_five_cfir_domains(self, instrument):
         assert list(Domain.objects.values_list("code", flat=True)) == [
-            "INTERVENTION", "OUTER", "INNER", "INDIVIDUALS", "PROCESS"
+            "INTERVENTION",
+            "OUTER",
+            "INNER",
+            "INDIVIDUALS",
+            "PROCESS",
         ]
 
     def test_the_determinants_of_the_study(self, instrument):
         assert set(Determinant.objects.values_list("code", flat=True)) == {
-            "LEGAL", "POLICY", "COMMUNITY", "COMMS", "PARTNERS", "MISSION", "INFRA",
-            "CHAMPIONS", "WORKFORCE", "EVAL",
+            "LEGAL",
+            "POLICY",
+            "COMMUNITY",
+            "COMMS",
+            "PARTNERS",
+            "MISSION",
+            "INFRA",
+            "CHAMPIONS",
+            "WORKFORCE",
+            "EVAL",
         }
 
     def test_each_determinant_has_4_to_6_items_and_explains_itself(self, instrument):
@@ -45,7 +57,10 @@ class TestShippedContent:
         codes = list(Role.objects.values_list("code", flat=True))
         assert len(codes) == 12
         assert set(Role.objects.filter(key_voice=True).values_list("code", flat=True)) == {
-            "nurse", "security", "legal", "front_desk"
+            "nurse",
+            "security",
+            "legal",
+            "front_desk",
         }
 
     def test_strategy_library(self, instrument):
@@ -55,8 +70,11 @@ class TestShippedContent:
             assert strategy.determinants.exists(), strategy.code
             assert strategy.rationale
         with_eric = strategies.exclude(eric_strategy="").values_list("eric_strategy", flat=True)
-        assert {"Identify and prepare champions", "Build a coalition",
-                "Conduct educational meetings"} <= set(with_eric)
+        assert {
+            "Identify and prepare champions",
+            "Build a coalition",
+            "Conduct educational meetings",
+        } <= set(with_eric)
         # every determinant has something to recommend
         for determinant in Determinant.objects.all():
             assert determinant.strategies.count() >= 3, determinant.code
@@ -100,10 +118,14 @@ class TestLoading:
             (lambda d: d.pop("version"), "'version' is missing"),
             (lambda d: d["roles"].append(copy.deepcopy(d["roles"][0])), "used twice"),
             (lambda d: d["domains"][0]["determinants"][0]["items"].clear(), "has no items"),
-            (lambda d: d["domains"][0]["determinants"][0]["items"][0].update(weight=0),
-             "weight must be"),
-            (lambda d: d["domains"][0]["determinants"][0]["items"][0].update(reverse_scored="y"),
-             "reverse_scored"),
+            (
+                lambda d: d["domains"][0]["determinants"][0]["items"][0].update(weight=0),
+                "weight must be",
+            ),
+            (
+                lambda d: d["domains"][0]["determinants"][0]["items"][0].update(reverse_scored="y"),
+                "reverse_scored",
+            ),
             (lambda d: d["strategies"][0].update(determinants=["NOPE"]), "unknown or missing"),
             (lambda d: d["domains"][1]["determinants"][0].update(code="LEGAL"), "used twice"),
         ],

@@ -53,9 +53,7 @@ class TestRwg:
 def test_worked_example_matches_expected_scores(toy_instrument, facility):
     """shared/examples/scoring: every field of `manage.py scores` for eight respondents."""
     rows = [
-        line.split(",")
-        for line in (EXAMPLE / "responses.csv").read_text().splitlines()[1:]
-        if line
+        line.split(",") for line in (EXAMPLE / "responses.csv").read_text().splitlines()[1:] if line
     ]
     import_rows(facility, "Example", rows)
     expected = read_json(EXAMPLE / "expected-scores.json")
@@ -73,7 +71,9 @@ def test_worked_example_matches_expected_scores(toy_instrument, facility):
     assert len(actual["determinants"]) == len(expected["determinants"])
     for got, want in zip(actual["determinants"], expected["determinants"], strict=True):
         assert (got["code"], got["domain"], got["band"]) == (
-            want["code"], want["domain"], want["band"]
+            want["code"],
+            want["domain"],
+            want["band"],
         )
         assert got["score"] == pytest.approx(want["score"], abs=0.01)
         assert got["dont_know_rate"] == pytest.approx(want["dont_know_rate"], abs=0.0001)
@@ -109,8 +109,12 @@ class TestHandComputedCases:
     def test_weights_and_reverse_items(self, toy_instrument, facility):
         # COMMS-1=5 (100), COMMS-2 reverse 2 (75), COMMS-3 weight 2 =3 (50), COMMS-4=1 (0)
         # (100 + 75 + 2*50 + 0) / 5 = 55
-        rows = [("a", "nurse", "COMMS-1", 5), ("a", "nurse", "COMMS-2", 2),
-                ("a", "nurse", "COMMS-3", 3), ("a", "nurse", "COMMS-4", 1)]
+        rows = [
+            ("a", "nurse", "COMMS-1", 5),
+            ("a", "nurse", "COMMS-2", 2),
+            ("a", "nurse", "COMMS-3", 3),
+            ("a", "nurse", "COMMS-4", 1),
+        ]
         assert self.determinant(self.scores(facility, rows), "COMMS").score == 55
 
     def test_dont_know_and_not_applicable_carry_no_score_but_count_as_answers(
@@ -118,9 +122,14 @@ class TestHandComputedCases:
     ):
         # EVAL-1=4 (75), EVAL-2 DK, EVAL-3 NA: 1 rated of 3 -> below half: no score.
         # Second respondent: EVAL-1=2 (25), EVAL-2 reverse 1 (100), EVAL-3 DK -> 62.5
-        rows = [("a", "nurse", "EVAL-1", 4), ("a", "nurse", "EVAL-2", "DK"),
-                ("a", "nurse", "EVAL-3", "NA"), ("b", "nurse", "EVAL-1", 2),
-                ("b", "nurse", "EVAL-2", 1), ("b", "nurse", "EVAL-3", "DK")]
+        rows = [
+            ("a", "nurse", "EVAL-1", 4),
+            ("a", "nurse", "EVAL-2", "DK"),
+            ("a", "nurse", "EVAL-3", "NA"),
+            ("b", "nurse", "EVAL-1", 2),
+            ("b", "nurse", "EVAL-2", 1),
+            ("b", "nurse", "EVAL-3", "DK"),
+        ]
         evaluation = self.determinant(self.scores(facility, rows), "EVAL")
         assert evaluation.score == 62.5
         assert evaluation.scored_respondents == 1
@@ -134,8 +143,12 @@ class TestHandComputedCases:
         )
 
     def test_no_scored_respondent_means_insufficient_data(self, toy_instrument, facility):
-        rows = [("a", "nurse", "PARTNERS-1", "DK"), ("a", "nurse", "PARTNERS-2", 4),
-                ("a", "nurse", "COMMS-1", 4), ("a", "nurse", "COMMS-3", 4)]
+        rows = [
+            ("a", "nurse", "PARTNERS-1", "DK"),
+            ("a", "nurse", "PARTNERS-2", 4),
+            ("a", "nurse", "COMMS-1", 4),
+            ("a", "nurse", "COMMS-3", 4),
+        ]
         scores = self.scores(facility, rows)
         partners = self.determinant(scores, "PARTNERS")
         assert partners.score == 75  # 1 of 2 rated: exactly half
@@ -153,8 +166,13 @@ class TestHandComputedCases:
         self, toy_instrument, facility
     ):
         rows = []
-        for rid, role, value in [("a", "nurse", 5), ("b", "nurse", 5), ("c", "nurse", 5),
-                                 ("d", "security", 1), ("e", "security", 1)]:
+        for rid, role, value in [
+            ("a", "nurse", 5),
+            ("b", "nurse", 5),
+            ("c", "nurse", 5),
+            ("d", "security", 1),
+            ("e", "security", 1),
+        ]:
             rows += [(rid, role, "PARTNERS-1", value), (rid, role, "PARTNERS-2", value)]
         scores = self.scores(facility, rows)
         roles = {r.role.code: r for r in scores.roles}
@@ -182,9 +200,14 @@ class TestHandComputedCases:
     ):
         rows = []
         for rid in "abc":
-            rows += [(rid, "nurse", "COMMS-1", 3), (rid, "nurse", "COMMS-3", 3),  # 50
-                     (rid, "nurse", "EVAL-1", 2), (rid, "nurse", "EVAL-3", 2),  # 25
-                     (rid, "nurse", "PARTNERS-1", 5), (rid, "nurse", "PARTNERS-2", 5)]  # 100
+            rows += [
+                (rid, "nurse", "COMMS-1", 3),
+                (rid, "nurse", "COMMS-3", 3),  # 50
+                (rid, "nurse", "EVAL-1", 2),
+                (rid, "nurse", "EVAL-3", 2),  # 25
+                (rid, "nurse", "PARTNERS-1", 5),
+                (rid, "nurse", "PARTNERS-2", 5),
+            ]  # 100
         recommendations = self.scores(facility, rows).to_json()["recommendations"]
         assert recommendations == [
             {"strategy": "WORKGROUP", "determinants": ["COMMS", "EVAL"], "priority": 75.0},
@@ -194,8 +217,12 @@ class TestHandComputedCases:
     def test_unfinished_respondents_do_not_count(self, toy_instrument, facility):
         from readiness.models import Respondent
 
-        rows = [("a", "nurse", "PARTNERS-1", 5), ("a", "nurse", "PARTNERS-2", 5),
-                ("b", "nurse", "PARTNERS-1", 1), ("b", "nurse", "PARTNERS-2", 1)]
+        rows = [
+            ("a", "nurse", "PARTNERS-1", 5),
+            ("a", "nurse", "PARTNERS-2", 5),
+            ("b", "nurse", "PARTNERS-1", 1),
+            ("b", "nurse", "PARTNERS-2", 1),
+        ]
         summary = import_rows(facility, "R", rows)
         Respondent.objects.filter(import_id="b").update(status=Respondent.Status.IN_PROGRESS)
         scores = score_round(summary.round)

@@ -92,8 +92,7 @@ def _parse(text: str, *, instrument: Instrument) -> list[_Row]:
 
     roles = {role.code: role for role in Role.objects.filter(instrument=instrument)}
     items = {
-        item.code: item
-        for item in Item.objects.filter(determinant__domain__instrument=instrument)
+        item.code: item for item in Item.objects.filter(determinant__domain__instrument=instrument)
     }
     errors: list[str] = []
     rows: list[_Row] = []
@@ -181,9 +180,7 @@ def import_responses(
     rows = _parse(text, instrument=instrument)
 
     ids = list(dict.fromkeys(row.respondent for row in rows))
-    existing = (
-        list(Respondent.objects.filter(round=round_, import_id__in=ids)) if round_ else []
-    )
+    existing = list(Respondent.objects.filter(round=round_, import_id__in=ids)) if round_ else []
     if existing and not replace:
         taken = sorted(r.import_id for r in existing)
         raise ImportRejected(

@@ -44,7 +44,12 @@ def _validate(data: Any) -> None:
     domains = _require(data, "domains", "instrument", list)
     if not roles or not domains:
         raise ValidationError("The instrument needs at least one role and one domain")
-    seen: dict[str, set[str]] = {"role": set(), "domain": set(), "determinant": set(), "item": set()}
+    seen: dict[str, set[str]] = {
+        "role": set(),
+        "domain": set(),
+        "determinant": set(),
+        "item": set(),
+    }
 
     def unique(kind: str, code: str, where: str) -> None:
         if code in seen[kind]:

@@ -168,7 +168,9 @@ def first_incomplete_page(respondent: Respondent) -> int | None:
         .annotate(n=Count("id"))
         .order_by()
     )
-    for number, domain_id in enumerate(domains.order_by("position").values_list("pk", flat=True), 1):
+    for number, domain_id in enumerate(
+        domains.order_by("position").values_list("pk", flat=True), 1
+    ):
         if answered.get(domain_id, 0) < totals.get(domain_id, 0):
             return number
     return None

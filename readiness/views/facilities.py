@@ -71,7 +71,9 @@ def round_open(request, slug):
     form = RoundForm(request.POST, facility=facility)
     if form.is_valid():
         try:
-            round_ = facility_services.open_round(facility=facility, label=form.cleaned_data["label"])
+            round_ = facility_services.open_round(
+                facility=facility, label=form.cleaned_data["label"]
+            )
         except ValidationError as error:
             form.add_error(None, error)
         else:

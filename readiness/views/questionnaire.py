@@ -21,8 +21,7 @@ from readiness.services import responses
 # for Django's messages framework to use.
 NOTICES = {
     "started": gettext_lazy(
-        "Your answers are saved on each page. To come back later, keep your personal "
-        "link below."
+        "Your answers are saved on each page. To come back later, keep your personal link below."
     ),
     "saved": gettext_lazy("Your answers on the last page are saved."),
     "later": gettext_lazy(
@@ -122,9 +121,7 @@ def render_page(request, *, token, respondent, pages, number, form, notice="", s
 
 
 def _items(domain) -> list[Item]:
-    return list(
-        Item.objects.filter(determinant__domain=domain).select_related("determinant")
-    )
+    return list(Item.objects.filter(determinant__domain=domain).select_related("determinant"))
 
 
 # What the buttons at the bottom of a page do. Going back or stopping for later saves
@@ -151,8 +148,13 @@ def page(request, token, number):
         form = PageForm(items=items, initial=PageForm.initial_for(answers))
         notice = NOTICES.get(request.GET.get("notice", ""), "")
         return render_page(
-            request, token=token, respondent=respondent, pages=pages, number=number,
-            form=form, notice=notice,
+            request,
+            token=token,
+            respondent=respondent,
+            pages=pages,
+            number=number,
+            form=form,
+            notice=notice,
         )
 
     direction = request.POST.get("direction", NEXT)
@@ -161,8 +163,13 @@ def page(request, token, number):
     form = PageForm(request.POST, items=items, partial=direction != NEXT)
     if not form.is_valid():
         return render_page(
-            request, token=token, respondent=respondent, pages=pages, number=number,
-            form=form, status=400,
+            request,
+            token=token,
+            respondent=respondent,
+            pages=pages,
+            number=number,
+            form=form,
+            status=400,
             notice=_("Some questions need an answer. They are marked below."),
         )
     try:
@@ -203,9 +210,7 @@ def done(request, token):
     respondent = _respondent_or_404(token)
     if not respondent.is_finished:
         return redirect("respondent-resume", token)
-    return _no_store(
-        render(request, "questionnaire/done.html", {"round": respondent.round})
-    )
+    return _no_store(render(request, "questionnaire/done.html", {"round": respondent.round}))
 
 
 def csrf_failure_page(request, token, number):
@@ -219,7 +224,12 @@ def csrf_failure_page(request, token, number):
     form = PageForm(request.POST, items=_items(pages[number - 1]))
     form.is_valid()  # so that missing answers are marked as well
     return render_page(
-        request, token=token, respondent=respondent, pages=pages, number=number, form=form,
+        request,
+        token=token,
+        respondent=respondent,
+        pages=pages,
+        number=number,
+        form=form,
         status=403,
         notice=_(
             "This page was open for a long time, so its security check expired and it "
@@ -234,10 +244,11 @@ def csrf_failure_start(request, link_token):
     if round_ is None or not round_.is_open:
         return None
     roles = Role.objects.filter(instrument_id=round_.instrument_id)
-    form = StartForm(
-        initial={"nonce": new_token(), "role": request.POST.get("role")}, roles=roles
-    )
+    form = StartForm(initial={"nonce": new_token(), "role": request.POST.get("role")}, roles=roles)
     return _render_start(
-        request, round_, form, status=403,
+        request,
+        round_,
+        form,
+        status=403,
         notice=_("The page's security check expired. Please press Start again."),
     )

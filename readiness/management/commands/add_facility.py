@@ -17,7 +17,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, name, slug, type, state, setting, **options):
         try:
-            facility = create_facility(name=name, slug=slug, type=type, state=state, setting=setting)
+            facility = create_facility(
+                name=name, slug=slug, type=type, state=state, setting=setting
+            )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
         self.stdout.write(f"Created facility {facility.name} ({facility.slug})")

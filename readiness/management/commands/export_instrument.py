@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Print an instrument version as JSON (default: the current one)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--version", dest="instrument_version", help="Instrument version.")
+        parser.add_argument(
+            "--instrument-version", dest="instrument_version", help="Instrument version."
+        )
 
     def handle(self, *args, instrument_version=None, **options):
         if instrument_version:

@@ -36,9 +36,7 @@ class Command(BaseCommand):
                 facility=facility_obj, round_label=round_label, content=content, replace=replace
             )
         except ImportRejected as rejection:
-            raise CommandError(
-                "Nothing was imported:\n" + "\n".join(rejection.errors)
-            ) from None
+            raise CommandError("Nothing was imported:\n" + "\n".join(rejection.errors)) from None
         created = " (new round)" if summary.round_created else ""
         replaced = f", {summary.replaced} replaced" if summary.replaced else ""
         self.stdout.write(

@@ -40,7 +40,13 @@ FACILITIES = [
     ("Demo Sunshine Family Clinic", "demo-sunshine-clinic", "fqhc", "FL", "urban"),
     ("Demo Lakeshore Academic Medical Center", "demo-lakeshore-amc", "academic", "IL", "urban"),
     ("Demo Pilsen Neighborhood Health Center", "demo-pilsen-hc", "fqhc", "IL", "urban"),
-    ("Demo Prairie County Health Department Clinic", "demo-prairie-county", "county", "IL", "rural"),
+    (
+        "Demo Prairie County Health Department Clinic",
+        "demo-prairie-county",
+        "county",
+        "IL",
+        "rural",
+    ),
 ]
 ROUNDS = [("Spring 2025", date(2025, 4, 7), True), ("Spring 2026", date(2026, 4, 6), True)]
 OPEN_ROUND = ("Autumn 2026", date(2026, 10, 5))
@@ -71,9 +77,18 @@ ROLE_EFFECTS = {
 # missing-voices warning has something to show.
 MISSING_ROLES = {"demo-hudson-amc": {"security", "legal"}, "demo-rio-grande-county": {"nurse"}}
 ROLE_WEIGHTS = {
-    "physician": 5, "nurse": 6, "other_clinician": 2, "social_work": 2, "front_desk": 4,
-    "security": 3, "legal": 3, "manager": 3, "executive": 2, "navigator": 3,
-    "community_partner": 1, "other": 1,
+    "physician": 5,
+    "nurse": 6,
+    "other_clinician": 2,
+    "social_work": 2,
+    "front_desk": 4,
+    "security": 3,
+    "legal": 3,
+    "manager": 3,
+    "executive": 2,
+    "navigator": 3,
+    "community_partner": 1,
+    "other": 1,
 }
 UNSURE_ROLES = {"front_desk", "security", "other", "community_partner"}
 UNSURE_DETERMINANTS = {"LEGAL", "EVAL", "INFRA", "POLICY"}
@@ -128,7 +143,8 @@ class Command(BaseCommand):
             )
         )
         roles = [
-            role for role in Role.objects.filter(instrument=instrument)
+            role
+            for role in Role.objects.filter(instrument=instrument)
             if role.code not in MISSING_ROLES.get(facility.slug, set())
         ]
         levels = {
@@ -173,7 +189,9 @@ class Command(BaseCommand):
         for n in range(1, count + 1):
             role = rng.choices(roles, weights)[0]
             for item in items:
-                writer.writerow([f"demo-{n}", role.code, item.code, self._answer(item, role, levels, rng)])
+                writer.writerow(
+                    [f"demo-{n}", role.code, item.code, self._answer(item, role, levels, rng)]
+                )
         return out.getvalue().encode()
 
     def _in_progress(self, round_, roles, items, rng):
@@ -185,6 +203,7 @@ class Command(BaseCommand):
             )
             answers = {
                 item.pk: ("scale", rng.randint(2, 5))
-                for item in items if item.determinant.domain_id == first_domain
+                for item in items
+                if item.determinant.domain_id == first_domain
             }
             save_page(respondent=started.respondent, page=1, answers=answers)

@@ -1,0 +1,115 @@
+"""Management commands: what analysts script against."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from readiness.models import Answer, Facility, Membership, Respondent, Round
+from tests.conftest import EXAMPLE, ROOT, read_json
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_load_instrument_is_idempotent(db):
+    assert "Loaded instrument version 2026.1" in run("load_instrument")
+    assert "Already loaded" in run("load_instrument")
+
+
+def test_load_instrument_reports_a_bad_file(db, tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    with pytest.raises(CommandError, match="Cannot read"):
+        run("load_instrument", str(bad))
+    bad.write_text('{"version": "x"}')
+    with pytest.raises(CommandError, match="roles"):
+        run("load_instrument", str(bad))
+
+
+def test_export_instrument_prints_the_documented_shape(db):
+    run("load_instrument", str(EXAMPLE / "instrument.json"))
+    assert json.loads(run("export_instrument")) == read_json(EXAMPLE / "instrument.json")
+
+
+def test_export_instrument_round_trips_the_shipped_instrument(db):
+    run("load_instrument")
+    exported = json.loads(run("export_instrument"))
+    shipped = read_json(ROOT / "fixtures" / "instrument.json")
+    assert [d["code"] for d in exported["domains"]] == [d["code"] for d in shipped["domains"]]
+    assert len(exported["strategies"]) == len(shipped["strategies"])
+    item = exported["domains"][0]["determinants"][0]["items"][0]
+    assert set(item) == {"code", "text", "reverse_scored", "weight"}
+
+
+def test_add_facility(db):
+    assert "Created facility" in run(
+        "add_facility", "Mercy Clinic", "--slug", "mercy", "--type", "fqhc", "--state", "CA"
+    )
+    facility = Facility.objects.get()
+    assert (facility.name, facility.type, facility.state) == ("Mercy Clinic", "fqhc", "CA")
+    with pytest.raises(CommandError, match="Slug already exists"):
+        run("add_facility", "Again", "--slug", "mercy", "--type", "fqhc", "--state", "CA")
+    with pytest.raises(CommandError):
+        run("add_facility", "X", "--slug", "x", "--type", "spa", "--state", "CA")
+    assert Facility.objects.count() == 1
+
+
+def test_import_and_scores_reproduce_the_worked_example(db):
+    run("load_instrument", str(EXAMPLE / "instrument.json"))
+    run("add_facility", "Example", "--slug", "ex", "--type", "fqhc", "--state", "NY")
+    out = run(
+        "import_responses", str(EXAMPLE / "responses.csv"), "--facility", "ex", "--round", "R1"
+    )
+    assert "Imported 8 respondents and 68 answers into ex / R1 (new round)" in out
+    scores = json.loads(run("scores", "--facility", "ex", "--round", "R1"))
+    expected = read_json(EXAMPLE / "expected-scores.json")
+    assert scores["respondents"] == 8
+    assert scores["overall"] == pytest.approx(expected["overall"], abs=0.01)
+    assert scores["roles"]["security"] == {"respondents": 1, "suppressed": True}
+    assert [r["strategy"] for r in scores["recommendations"]] == ["WORKGROUP", "QI-CYCLES"]
+
+
+def test_import_responses_fails_loudly_and_stores_nothing(db, tmp_path):
+    run("load_instrument", str(EXAMPLE / "instrument.json"))
+    run("add_facility", "Example", "--slug", "ex", "--type", "fqhc", "--state", "NY")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("respondent,role,item,value\nr1,nurse,EVAL-1,4\nr1,nurse,EVAL-2,7\n")
+    with pytest.raises(CommandError, match="Nothing was imported:\nLine 3: value '7'"):
+        run("import_responses", str(bad), "--facility", "ex", "--round", "R1")
+    assert not Round.objects.exists() and not Answer.objects.exists()
+    with pytest.raises(CommandError, match="No facility"):
+        run("import_responses", str(bad), "--facility", "nope", "--round", "R1")
+    with pytest.raises(CommandError, match="Cannot read"):
+        run("import_responses", str(tmp_path / "missing.csv"), "--facility", "ex", "--round", "R")
+
+
+def test_scores_for_an_unknown_round(db):
+    with pytest.raises(CommandError, match="No round"):
+        run("scores", "--facility", "nope", "--round", "R1")
+
+
+def test_seed_demo_builds_a_labelled_synthetic_demo(db):
+    out = run("seed_demo")
+    assert "Sign in as 'demo'" in out
+    facilities = Facility.objects.all()
+    assert facilities.count() >= 12
+    assert all(f.is_demo and f.name.startswith("Demo") for f in facilities)
+    assert {f.state for f in facilities} == {"CA", "TX", "NY", "FL", "IL"}
+    assert {"fqhc", "academic", "county"} <= {f.type for f in facilities}
+    assert Membership.objects.filter(user__username="demo").count() == facilities.count()
+    for facility in facilities:
+        assert facility.rounds.count() >= 3
+        assert facility.rounds.filter(status="open").count() == 1
+    roles = set(Respondent.objects.values_list("role__code", flat=True))
+    assert len(roles) >= 10
+    assert Respondent.objects.filter(status="in_progress").exists()
+    # running it again, or with --if-empty, adds nothing
+    count = Respondent.objects.count()
+    assert "already present" in run("seed_demo")
+    assert "not added" in run("seed_demo", "--if-empty")
+    assert Respondent.objects.count() == count

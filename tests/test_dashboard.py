@@ -1,0 +1,133 @@
+"""The round dashboard: content, privacy rules, charts and a flat query count."""
+
+import plotly.graph_objects as go
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from readiness import charts
+from readiness.models import Round
+from readiness.scoring import score_round
+from tests.conftest import full_answers, import_rows
+
+ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
+
+
+def add_respondents(facility, instrument, label, count, *, start=0, value_for=None):
+    rows = []
+    for n in range(start, start + count):
+        role = ROLES[n % len(ROLES)]
+        rows += full_answers(
+            instrument, f"r{n}", role, value_for or (lambda item, n=n: 1 + (n + item.pk) % 5)
+        )
+    return import_rows(facility, label, rows).round
+
+
+def dashboard(client, user, round_):
+    client.force_login(user)
+    return client.get(reverse("round-dashboard", args=[round_.facility.slug, round_.pk]))
+
+
+def test_the_dashboard_shows_scores_gaps_strategies_and_roles(facility, instrument, owner, client):
+    # everybody disagrees with every positive statement: every determinant is a gap
+    round_ = add_respondents(
+        facility, instrument, "R", 18, value_for=lambda item: 5 if item.reverse_scored else 2
+    )
+    response = dashboard(client, owner, round_)
+    assert response.status_code == 200
+    html = response.content.decode()
+    scores = response.context["scores"]
+    assert scores.respondents == 18
+    assert "Where to act first" in html
+    for determinant in scores.gaps:
+        assert determinant.determinant.why_it_matters.replace("'", "&#x27;") in html
+    top = scores.recommendations[0]
+    assert top.strategy.name in html
+    # a band is written out, never shown by colour alone
+    assert ">Gap</span>" in html
+    # each chart has its data for the page script and a table for screen readers
+    assert 'id="determinant-figure" type="application/json"' in html
+    assert 'id="role-figure" type="application/json"' in html
+    assert "Show the numbers as a table" in html
+
+
+def test_roles_under_three_are_hidden_and_missing_voices_flagged(
+    facility, instrument, owner, client
+):
+    rows = []
+    for n in range(3):
+        rows += full_answers(instrument, f"n{n}", "nurse", lambda item: 4)
+    rows += full_answers(instrument, "s0", "security", lambda item: 1)
+    round_ = import_rows(facility, "R", rows).round
+    html = dashboard(client, owner, round_).content.decode()
+    assert "Hidden: fewer than 3 people" in html
+    assert "Missing voices:" in html
+    # Security (1 respondent), Legal and Front desk (none) are named; Nurse (3) is not
+    warning = html[html.index("Missing voices:") : html.index("In the study, plans failed")]
+    assert "Security" in warning and "Legal, risk or compliance" in warning
+    assert "Front desk or registration" in warning
+    assert "Nurse" not in warning
+    heatmap = charts.role_heatmap(score_round(round_))
+    assert heatmap["data"][0]["y"] == ["Nurse (n=3)"]
+
+
+def test_change_since_the_previous_round_is_shown(facility, instrument, owner, client):
+    first = add_respondents(facility, instrument, "2025", 6, value_for=lambda item: 3)
+    Round.objects.filter(pk=first.pk).update(opened_on="2025-04-01")
+    second = add_respondents(
+        facility, instrument, "2026", 6, value_for=lambda item: 2 if item.reverse_scored else 4
+    )
+    scores = dashboard(client, owner, second).context["scores"]
+    assert scores.previous_round == first
+    assert scores.overall_change == pytest.approx(25)
+    assert all(d.change == pytest.approx(25) for d in scores.determinants)
+
+
+def test_an_empty_round_says_so(open_round_, owner, client):
+    html = dashboard(client, owner, open_round_).content.decode()
+    assert "No one has finished the questionnaire in this round yet" in html
+
+
+def test_figures_are_valid_plotly(facility, instrument):
+    round_ = add_respondents(facility, instrument, "R", 12)
+    scores = score_round(round_)
+    for figure in (charts.determinant_chart(scores), charts.role_heatmap(scores)):
+        go.Figure(figure)  # raises on anything outside the plotly schema
+    bars = charts.determinant_chart(scores)["data"][0]
+    assert len(bars["x"]) == 10
+    assert {50, 75} == {
+        shape["x0"] for shape in charts.determinant_chart(scores)["layout"]["shapes"]
+    }
+
+
+def test_query_count_does_not_grow_with_respondents(
+    facility, instrument, owner, client, django_assert_num_queries
+):
+    """Dashboard queries, each fixed whatever the data:
+    session, user, round with facility and instrument; scoring: determinants, roles,
+    respondent counts, determinant totals, item variances, role cells, strategy links,
+    previous round, previous round's summary."""
+    round_ = add_respondents(facility, instrument, "R", 10)
+    Round.objects.filter(pk=round_.pk).update(opened_on="2026-01-01")
+    add_respondents(facility, instrument, "Earlier", 3)
+    Round.objects.filter(label="Earlier").update(opened_on="2025-01-01")
+    client.force_login(owner)
+    url = reverse("round-dashboard", args=[facility.slug, round_.pk])
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    add_respondents(facility, instrument, "R", 60, start=10)
+    assert round_.respondents.count() == 70
+    with django_assert_num_queries(len(small)):
+        assert client.get(url).status_code == 200
+    assert len(small) <= 13
+
+
+@pytest.mark.parametrize("respondents", [4, 40])
+def test_scoring_a_round_costs_seven_queries_whatever_its_size(facility, instrument, respondents):
+    """Answers are aggregated inside SQL; Python only sees per-determinant rows."""
+    round_ = add_respondents(facility, instrument, "R", respondents)
+    with CaptureQueriesContext(connection) as queries:
+        scores = score_round(round_)
+    assert scores.respondents == respondents
+    assert len(queries) == 7
