@@ -51,7 +51,7 @@ def determinant_chart(scores: RoundScores) -> dict:
     names = [d.determinant.name for d in determinants]
     values = [None if d.score is None else round(d.score, 1) for d in determinants]
     labels = [
-        _("insufficient data") if d.score is None else f"{d.score:.0f} · {Band(d.band).label}"
+        _("insufficient data") if d.score is None else f"{d.score:.1f} · {d.band_label}"
         for d in determinants
     ]
     shapes, annotations = zip(

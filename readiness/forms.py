@@ -22,7 +22,10 @@ class StartForm(forms.Form):
         widget=forms.RadioSelect,
         empty_label=None,
         label=_("Which best describes your role?"),
-        error_messages={"required": _("Please choose the role that fits you best.")},
+        error_messages={
+            "required": _("Please choose the role that fits you best."),
+            "invalid_choice": _("Please choose one of the roles shown."),
+        },
     )
     # Random per page view; see services.responses.start_respondent.
     nonce = forms.RegexField(regex=r"^[A-Za-z0-9_-]{20,64}$", widget=forms.HiddenInput)

@@ -459,6 +459,12 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
                 link.strategy_id, Recommendation(strategy=link.strategy, determinants=[])
             ).determinants.append(determinant)
 
+    ranked = sorted(recommendations.values(), key=lambda rec: (-rec.priority, rec.strategy.code))
+    rank = {rec.strategy.pk: position for position, rec in enumerate(ranked)}
+    for result in results.values():
+        # A determinant lists its strategies most recommended first.
+        result.strategies.sort(key=lambda strategy: rank.get(strategy.pk, len(rank)))
+
     role_results = []
     for role in roles:
         n = counts.get((role.pk, finished), 0)
@@ -473,9 +479,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         in_progress=sum(n for (_, status), n in counts.items() if status != finished),
         domains=list(domains.values()),
         roles=role_results,
-        recommendations=sorted(
-            recommendations.values(), key=lambda rec: (-rec.priority, rec.strategy.code)
-        ),
+        recommendations=ranked,
         coverage=[(role, counts.get((role.pk, finished), 0)) for role in roles],
         previous_round=previous,
         previous_overall=previous_summary.overall if previous_summary else None,

@@ -70,10 +70,8 @@ def start(request, link_token):
     if not form.is_valid():
         if "nonce" in form.errors:
             form = StartForm(roles=roles, initial={"nonce": new_token()})
-            return _render_start(
-                request, round_, form, notice=_("Please choose your role again."), status=400
-            )
-        return _render_start(request, round_, form, status=400)
+            return _render_start(request, round_, form, notice=_("Please choose your role again."))
+        return _render_start(request, round_, form)
     try:
         started = responses.start_respondent(
             round_=round_, role=form.cleaned_data["role"], nonce=form.cleaned_data["nonce"]
@@ -162,6 +160,8 @@ def page(request, token, number):
         direction = NEXT
     form = PageForm(request.POST, items=items, partial=direction != NEXT)
     if not form.is_valid():
+        # 200 like Django's own form views: answering a correction with a 4xx would
+        # also log an error in the respondent's browser console.
         return render_page(
             request,
             token=token,
@@ -169,7 +169,6 @@ def page(request, token, number):
             pages=pages,
             number=number,
             form=form,
-            status=400,
             notice=_("Some questions need an answer. They are marked below."),
         )
     try:
