@@ -108,7 +108,7 @@ class TestFacilityPages:
         self, facility, owner, client, data, field
     ):
         response = login(client, owner).post(reverse("facility-create"), data)
-        assert response.status_code == 400
+        assert response.status_code == 200
         assert field in response.context["form"].errors
         assert Facility.objects.count() == 1
 
@@ -124,7 +124,8 @@ class TestFacilityPages:
         url = reverse("round-open", args=[open_round_.facility.slug])
         for label in ("Spring 2026", "", " " * 3, "x" * 81):
             response = login(client, owner).post(url, {"label": label})
-            assert response.status_code == 400, label
+            assert response.status_code == 200, label
+            assert response.context["round_form"].errors, label
         assert Round.objects.count() == 1
 
     def test_closing_and_reopening_a_round(self, open_round_, owner, client):

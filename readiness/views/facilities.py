@@ -33,8 +33,7 @@ def facility_create(request):
         facility = facility_services.create_facility(owner=request.user, **form.cleaned_data)
         messages.success(request, _("Facility created. Open a round to start collecting answers."))
         return redirect(facility)
-    status = 400 if form.errors else 200
-    return render(request, "facilities/create.html", {"form": form}, status=status)
+    return render(request, "facilities/create.html", {"form": form})
 
 
 def _detail_context(request, facility, round_form):
@@ -83,8 +82,7 @@ def round_open(request, slug):
                 % {"label": round_.label},
             )
             return redirect(facility)
-    context = _detail_context(request, facility, form)
-    return render(request, "facilities/detail.html", context, status=400)
+    return render(request, "facilities/detail.html", _detail_context(request, facility, form))
 
 
 @login_required

@@ -1,0 +1,120 @@
+"""Real-browser tests: Debian's Chromium driven by Playwright for Python.
+
+Chromium comes from Debian's package (`apt-get install chromium`), never from a browser
+download. Without it these tests are skipped on a developer's machine and fail in CI
+(CI=true, or REQUIRE_BROWSER=1), where .ci/run always installs it.
+"""
+
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test's thread; the Django ORM calls the
+# tests make around it are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+LOCAL_HOSTS = {"127.0.0.1", "localhost"}
+
+
+def _browser_required() -> bool:
+    return os.environ.get("CI") == "true" or os.environ.get("REQUIRE_BROWSER") == "1"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if CHROMIUM is None:
+        message = "Debian's chromium is not installed (apt-get install chromium)"
+        if _browser_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        # Playwright gives every launch a fresh, empty user-data directory.
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class PageLog:
+    """What a browser context did: every request it made and every console error."""
+
+    requests: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def assert_clean(self):
+        assert self.errors == [], self.errors
+        foreign = [url for url in self.requests if urlsplit(url).hostname not in LOCAL_HOSTS]
+        assert foreign == [], foreign
+        assert self.requests, "no request was recorded"
+
+
+@pytest.fixture
+def open_page(chromium):
+    """open_page(viewport) -> (page, log); each call is a new context, like a new device."""
+    contexts = []
+    log = PageLog()
+
+    def open_(viewport=DESKTOP):
+        context = chromium.new_context(viewport=viewport, bypass_csp=True)
+        context.on("request", lambda request: log.requests.append(request.url))
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: log.errors.append(message.text) if message.type == "error" else None,
+        )
+        page.on("pageerror", lambda error: log.errors.append(str(error)))
+        contexts.append(context)
+        return page, log
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core (from node_modules, pinned in package-lock.json) on the page."""
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate("async () => (await axe.run(document)).violations")
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] for node in v["nodes"][:5])
+        for v in violations
+    ]
+
+
+def sign_in(page, base_url, username, password):
+    page.goto(f"{base_url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/facilities/")
+
+
+def answer_page(page, value: str):
+    """Choose `value` for every statement on the current questionnaire page."""
+    names = page.eval_on_selector_all(
+        "fieldset.item input[type=radio][value='1']", "inputs => inputs.map(i => i.name)"
+    )
+    assert names, "no statements on this page"
+    for name in names:
+        page.check(f"input[name='{name}'][value='{value}']")

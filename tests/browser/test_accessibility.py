@@ -1,0 +1,90 @@
+"""axe-core on every page of the core loop, signed in and not: zero violations of any
+impact, best-practice rules (landmarks, headings, regions) included."""
+
+import re
+
+import pytest
+
+from readiness.services.facilities import close_round, open_round
+from tests.browser.conftest import DESKTOP, PHONE, answer_page, axe_violations, sign_in
+from tests.conftest import full_answers, import_rows
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def rounds(facility, instrument):
+    rows = []
+    for n, role in enumerate(["nurse", "physician", "security"] * 3):
+        rows += full_answers(instrument, f"p{n}", role, lambda item, n=n: 1 + (n + item.pk) % 5)
+    rows += full_answers(instrument, "x", "legal", lambda item: "DK")
+    scored = import_rows(facility, "Spring 2025", rows).round
+    current = open_round(facility=facility, label="Spring 2026")
+    closed = open_round(facility=facility, label="Closed one")
+    close_round(round_=closed)
+    return scored, current, closed
+
+
+def check(page, url, base):
+    page.goto(base + url if url.startswith("/") else url)
+    violations = axe_violations(page)
+    assert violations == [], f"{page.url}: {violations}"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_staff_pages(live_server, rounds, owner, open_page, viewport):
+    scored, current, _ = rounds
+    page, log = open_page(viewport)
+    base = live_server.url
+    for url in ["/", "/accounts/login/"]:
+        check(page, url, base)
+    page.goto(base + "/accounts/login/")
+    page.click("button[type=submit]")  # empty form: errors shown
+    assert axe_violations(page) == []
+    sign_in(page, base, "owner", "pw-owner")
+    for url in [
+        "/facilities/",
+        "/facilities/new/",
+        scored.facility.get_absolute_url(),
+        scored.get_absolute_url(),
+        current.get_absolute_url(),
+    ]:
+        check(page, url, base)
+    # the dashboard's disclosures opened, and a form with errors
+    page.goto(base + scored.get_absolute_url())
+    page.locator("[data-figure='role-figure'] svg.main-svg").first.wait_for()
+    for summary in page.locator("summary").all():
+        summary.click()
+    assert axe_violations(page) == []
+    page.goto(base + "/facilities/new/")
+    page.get_by_role("button", name="Add facility").click()
+    assert axe_violations(page) == []
+    log.assert_clean()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_respondent_pages(live_server, rounds, open_page, viewport):
+    _, current, closed = rounds
+    page, log = open_page(viewport)
+    base = live_server.url
+    check(page, current.respondent_link(), base)
+    page.get_by_role("button", name="Start").click()  # no role chosen: error
+    assert axe_violations(page) == []
+    page.get_by_label("Nurse", exact=True).check()
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(re.compile(r"/page/1/"))
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Save and continue").click()  # nothing answered
+    assert page.locator("#error-summary").is_visible()
+    assert axe_violations(page) == []
+    for number in range(1, 6):
+        answer_page(page, "4")
+        page.get_by_role(
+            "button", name="Submit my answers" if number == 5 else "Save and continue"
+        ).click()
+        assert axe_violations(page) == [], page.url
+    page.get_by_role("heading", name="Thank you").wait_for()
+    check(page, closed.respondent_link(), base)
+    # the closed page answers 410 on purpose; that console line is expected
+    log.errors = [e for e in log.errors if "410" not in e]
+    log.assert_clean()
