@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench load
 
 # Runtime Python packages, and the front-end packages pinned by package-lock.json.
 $(VENV)/.installed: pyproject.toml
@@ -39,3 +39,10 @@ lint: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
+
+# The benchmark's own database unless DATABASE_URL names one (docs/performance.md).
+BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/bench.sqlite3
+
+bench: $(VENV)/.installed-dev node_modules/.package-lock.json
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)

@@ -247,6 +247,9 @@ class Facility(models.Model):
     state = models.CharField(max_length=2, choices=USState.choices)
     setting = models.CharField(max_length=10, choices=Setting.choices, blank=True)
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
+    # Bumped whenever a result of any of its rounds may change (a respondent finishes,
+    # answers are imported): dashboards cache their results under this number.
+    results_version = models.PositiveIntegerField(default=0)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="facilities"
     )

@@ -222,7 +222,8 @@ class RoundScores:
     recommendations: list[Recommendation]
     # Every role of the instrument with its number of finished respondents, in order.
     coverage: list[tuple[Role, int]]
-    previous_round: Round | None = None
+    # The label of the previous round with results, when comparing with it.
+    previous_label: str | None = None
     previous_overall: float | None = None
 
     @property
@@ -313,6 +314,7 @@ class RoundSummary:
     """Facility-level scores of a round, keyed by code so that rounds answered on
     different instrument versions can be compared determinant by determinant."""
 
+    label: str = ""
     determinants: dict[str, float] = field(default_factory=dict)
     domains: dict[str, float] = field(default_factory=dict)
 
@@ -321,11 +323,19 @@ class RoundSummary:
         return mean_or_none(self.domains.values())
 
 
-def round_summaries(round_ids: list[int]) -> dict[int, RoundSummary]:
-    """Summaries of several rounds from one grouped query."""
+def round_summaries(round_ids) -> dict[int, RoundSummary]:
+    """Summaries of several rounds (ids, or a queryset of ids) from one grouped query.
+
+    Rounds without a finished respondent are left out.
+    """
     rows = (
         _finished_scores(round_ids)
-        .values("respondent__round_id", "determinant__code", "determinant__domain__code")
+        .values(
+            "respondent__round_id",
+            "respondent__round__label",
+            "determinant__code",
+            "determinant__domain__code",
+        )
         .annotate(mean_score=Avg("score"))
         .order_by()
     )
@@ -335,6 +345,7 @@ def round_summaries(round_ids: list[int]) -> dict[int, RoundSummary]:
         if row["mean_score"] is None:
             continue
         round_id = row["respondent__round_id"]
+        summaries[round_id].label = row["respondent__round__label"]
         summaries[round_id].determinants[row["determinant__code"]] = row["mean_score"]
         by_domain[round_id][row["determinant__domain__code"]].append(row["mean_score"])
     for round_id, domains in by_domain.items():
@@ -342,20 +353,20 @@ def round_summaries(round_ids: list[int]) -> dict[int, RoundSummary]:
     return dict(summaries)
 
 
-def previous_round(round_: Round) -> Round | None:
+def earlier_rounds(round_: Round):
+    """The facility's rounds opened before this one, most recent first."""
     return (
         Round.objects.filter(facility_id=round_.facility_id, opened_on__lte=round_.opened_on)
         .exclude(pk=round_.pk)
         .exclude(opened_on=round_.opened_on, pk__gt=round_.pk)
         .order_by("-opened_on", "-pk")
-        .first()
     )
 
 
 def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
     """Every result the dashboard and `manage.py scores` show for one round.
 
-    Costs a fixed number of queries whatever the number of respondents (7, plus 2 when
+    Costs a fixed number of queries whatever the number of respondents (7, plus 1 when
     comparing with the previous round).
     """
     instrument_id = round_.instrument_id
@@ -422,11 +433,11 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         .order_by("strategy__position", "determinant__domain__position", "determinant__position")
     )
 
-    previous = previous_summary = None
+    previous_summary = None
     if compare_with_previous:
-        previous = previous_round(round_)  # 8.
-        if previous is not None:
-            previous_summary = round_summaries([previous.pk]).get(previous.pk, RoundSummary())  # 9.
+        # 8. the previous round's summary, found inside the same query
+        previous_id = earlier_rounds(round_).values("pk")[:1]
+        previous_summary = next(iter(round_summaries(previous_id).values()), None)
 
     results: dict[int, DeterminantResult] = {}
     domains: dict[int, DomainResult] = {}
@@ -481,7 +492,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         roles=role_results,
         recommendations=ranked,
         coverage=[(role, counts.get((role.pk, finished), 0)) for role in roles],
-        previous_round=previous,
+        previous_label=previous_summary.label if previous_summary else None,
         previous_overall=previous_summary.overall if previous_summary else None,
     )
 

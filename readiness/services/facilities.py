@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,3 +52,8 @@ def close_round(*, round_: Round) -> None:
 def reopen_round(*, round_: Round) -> None:
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.OPEN, closed_on=None)
     round_.refresh_from_db(fields=["status", "closed_on"])
+
+
+def results_changed(*, facility_id: int) -> None:
+    """Record that the facility's results changed, so cached dashboards are rebuilt."""
+    Facility.objects.filter(pk=facility_id).update(results_version=F("results_version") + 1)

@@ -22,6 +22,7 @@ from readiness.models import (
     Round,
 )
 from readiness.scoring import respondent_scores
+from readiness.services.facilities import results_changed
 
 COLUMNS = ("respondent", "role", "item", "value")
 SCALE_VALUES = {"1", "2", "3", "4", "5"}
@@ -229,6 +230,7 @@ def import_responses(
         DeterminantScore.objects.bulk_create(
             respondent_scores(list(pk_of.values())), batch_size=2000
         )
+        results_changed(facility_id=facility.pk)
     return ImportSummary(
         round=round_,
         round_created=round_created,

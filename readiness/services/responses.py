@@ -25,6 +25,7 @@ from readiness.models import (
     hash_token,
 )
 from readiness.scoring import respondent_scores
+from readiness.services.facilities import results_changed
 
 
 class ResponseRefused(Exception):
@@ -146,10 +147,10 @@ def save_page(
                 status=Respondent.Status.FINISHED, finished_on=timezone.localdate()
             )
             DeterminantScore.objects.bulk_create(respondent_scores([respondent.pk]))
+            results_changed(facility_id=respondent.round.facility_id)
             result = Saved(finished=True)
         else:
             result = Saved(finished=False, first_incomplete_page=incomplete)
-    respondent.refresh_from_db(fields=["pages_saved", "status", "finished_on"])
     return result
 
 

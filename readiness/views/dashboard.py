@@ -1,21 +1,61 @@
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import Count
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
 
 from readiness import charts
+from readiness.models import Respondent
 from readiness.permissions import get_round_for_user
 from readiness.scoring import MIN_GROUP, score_round
+
+# Results are rebuilt when the facility's results_version changes; the day is a bound
+# for anything else a deployment might change (a new template, a new translation).
+RESULTS_TIMEOUT = 24 * 60 * 60
+
+
+def _results_html(round_) -> str:
+    """The scored part of the dashboard, computed once per version of the results.
+
+    Keyed by the facility's results_version, which every change of answers bumps, so a
+    dashboard read neither re-aggregates answers nor re-renders unchanged results. The
+    key includes the facility's version, not the round's, because a round's page also
+    shows the change since the previous round.
+    """
+    key = f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
+    html = cache.get(key)
+    if html is None:
+        scores = score_round(round_, compare_with_previous=True)
+        html = render_to_string(
+            "dashboard/_results.html",
+            {
+                "scores": scores,
+                "min_group": MIN_GROUP,
+                "determinant_chart": charts.determinant_chart(scores),
+                "role_heatmap": charts.role_heatmap(scores),
+            },
+        )
+        cache.set(key, html, RESULTS_TIMEOUT)
+    return html
 
 
 @login_required
 def round_dashboard(request, slug, round_id):
     round_ = get_round_for_user(request.user, slug, round_id)
-    scores = score_round(round_, compare_with_previous=True)
+    # Live, cheap and not part of the cached results: people still answering change
+    # without changing any result.
+    counts = dict(
+        Respondent.objects.filter(round=round_)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
     context = {
         "facility": round_.facility,
         "round": round_,
-        "scores": scores,
-        "min_group": MIN_GROUP,
-        "determinant_chart": charts.determinant_chart(scores),
-        "role_heatmap": charts.role_heatmap(scores),
+        "finished": counts.get(Respondent.Status.FINISHED, 0),
+        "in_progress": counts.get(Respondent.Status.IN_PROGRESS, 0),
+        "results": _results_html(round_),
     }
     return render(request, "dashboard/round.html", context)

@@ -1,0 +1,468 @@
+"""`make bench`: response times, query counts and transfer sizes against targets.
+
+Times are medians and 95th percentiles over many requests; targets are ratios to the
+sign-in page measured in the same run, because absolute times on a shared 2-core machine
+are noise. See docs/performance.md for the targets and the latest results.
+"""
+
+import http.cookiejar
+import os
+import platform
+
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import F
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from readiness.models import Domain, Facility, Item, Membership, Role, Round
+from readiness.perf import seed
+from readiness.services.responses import start_respondent
+
+REQUESTS = 60
+WARMUP = 5
+SIZES_SLUG = "bench-sizes"
+
+
+@dataclass
+class Timing:
+    median: float
+    p95: float
+
+    @classmethod
+    def of(cls, seconds: list[float]) -> "Timing":
+        ms = sorted(s * 1000 for s in seconds)
+        return cls(statistics.median(ms), ms[max(0, round(0.95 * len(ms)) - 1)])
+
+
+def time_it(call, n=REQUESTS) -> Timing:
+    for _ in range(WARMUP):
+        call()
+    samples = []
+    for _ in range(n):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return Timing.of(samples)
+
+
+@dataclass
+class Fixture:
+    """The rounds and respondents every measurement uses."""
+
+    facility: Facility
+    dashboards: dict[int, Round]  # respondents -> closed round
+    pages: dict[int, tuple[Round, str]]  # respondents -> (open round, a respondent token)
+
+
+def prepare(stdout) -> Fixture:
+    instrument = seed.ensure_instrument()
+    facility = Facility.objects.filter(slug=SIZES_SLUG).first()
+    if facility is None:
+        import random
+
+        rng = random.Random(7)
+        facility = Facility.objects.create(
+            name="Benchmark sizes", slug=SIZES_SLUG, type="academic", state="NY"
+        )
+        Membership.objects.create(user=seed.bench_user(), facility=facility)
+        for n in (10, 40, 400):
+            seed.add_round(facility, instrument, f"{n} respondents", n, rng)
+            seed.add_round(facility, instrument, f"open {n}", n, rng, status=Round.Status.OPEN)
+    dashboards = {n: facility.rounds.get(label=f"{n} respondents") for n in (10, 40, 400)}
+    role = Role.objects.filter(instrument=instrument).first()
+    pages = {}
+    for n in (10, 400):
+        round_ = facility.rounds.get(label=f"open {n}")
+        started = start_respondent(round_=round_, role=role, nonce=f"bench-{n}-{time.time_ns()}")
+        pages[n] = (round_, started.token)
+    return Fixture(facility, dashboards, pages)
+
+
+def page_post_data(round_, value) -> dict:
+    domain = Domain.objects.filter(instrument=round_.instrument).first()
+    data = {
+        f"item-{code}": str(value)
+        for code in Item.objects.filter(determinant__domain=domain).values_list("code", flat=True)
+    }
+    data["direction"] = "later"  # saves without finishing, so it can repeat
+    return data
+
+
+def results_changed(fx: Fixture):
+    """Make the next dashboard view rebuild its results, as after new answers."""
+    Facility.objects.filter(pk=fx.facility.pk).update(results_version=F("results_version") + 1)
+
+
+def measure_client(fx: Fixture) -> dict[str, Timing]:
+    client = Client()
+    client.force_login(seed.bench_user())
+    anonymous = Client()
+    round_, token = fx.pages[10]
+    page = reverse("respondent-page", args=[token, 1])
+    values = iter(range(10**9))
+    save = lambda: anonymous.post(page, page_post_data(round_, 1 + next(values) % 5))  # noqa: E731
+    return {
+        "sign-in page": time_it(lambda: anonymous.get(reverse("login"))),
+        "dashboard, 40 respondents": time_it(
+            lambda: client.get(fx.dashboards[40].get_absolute_url())
+        ),
+        "dashboard, 400 respondents": time_it(
+            lambda: client.get(fx.dashboards[400].get_absolute_url())
+        ),
+        "questionnaire page": time_it(lambda: anonymous.get(page)),
+        "page save": time_it(save),
+        "dashboard after new answers, 40": time_it(
+            lambda: (results_changed(fx), client.get(fx.dashboards[40].get_absolute_url()))
+        ),
+        "dashboard after new answers, 400": time_it(
+            lambda: (results_changed(fx), client.get(fx.dashboards[400].get_absolute_url()))
+        ),
+    }
+
+
+def query_counts(fx: Fixture) -> dict[str, tuple[int, int]]:
+    client = Client()
+    client.force_login(seed.bench_user())
+    anonymous = Client()
+
+    def count(call) -> int:
+        call()  # warm caches that are not per-request
+        with CaptureQueriesContext(connection) as queries:
+            call()
+        return len(queries)
+
+    result = {}
+    result["dashboard"] = tuple(
+        count(lambda n=n: client.get(fx.dashboards[n].get_absolute_url())) for n in (10, 400)
+    )
+
+    def cold(n):
+        results_changed(fx)
+        with CaptureQueriesContext(connection) as queries:
+            client.get(fx.dashboards[n].get_absolute_url())
+        return len(queries)
+
+    result["dashboard after new answers"] = (cold(10), cold(400))
+    result["questionnaire page"] = tuple(
+        count(lambda n=n: anonymous.get(reverse("respondent-page", args=[fx.pages[n][1], 1])))
+        for n in (10, 400)
+    )
+    result["page save"] = tuple(
+        count(
+            lambda n=n: anonymous.post(
+                reverse("respondent-page", args=[fx.pages[n][1], 1]),
+                page_post_data(fx.pages[n][0], 3),
+            )
+        )
+        for n in (10, 400)
+    )
+    return result
+
+
+# --- Through a real server ------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def production_env() -> dict:
+    env = dict(os.environ)
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY=env.get("SECRET_KEY") or "bench-only-secret-" + "x" * 40,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        # A loopback benchmark speaks plain HTTP.
+        SECURE_SSL_REDIRECT="false",
+        SESSION_COOKIE_SECURE="false",
+        CSRF_COOKIE_SECURE="false",
+    )
+    return env
+
+
+class Server:
+    """gunicorn serving the app in production mode on a loopback port."""
+
+    def __init__(self, workers: int = 1):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers = workers
+
+    def __enter__(self):
+        env = production_env()
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+            env=env,
+            check=True,
+            cwd=settings.BASE_DIR,
+        )
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "readiness.wsgi",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=settings.BASE_DIR,
+        )
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(self.url + "/accounts/login/", timeout=2)  # noqa: S310
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+class Session:
+    """A cookie-keeping HTTP client, like one browser tab. A POST's redirect is not
+    followed, so that a save is timed without the page the browser loads next."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.cookies = http.cookiejar.CookieJar()
+        cookies = urllib.request.HTTPCookieProcessor(self.cookies)
+        self.opener = urllib.request.build_opener(cookies)
+        self.poster = urllib.request.build_opener(cookies, _NoRedirect)
+
+    def get(self, path) -> str:
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return response.read().decode()
+
+    def post(self, path, data: dict) -> str:
+        token = next(c.value for c in self.cookies if c.name == "csrftoken")
+        body = urllib.parse.urlencode({**data, "csrfmiddlewaretoken": token}).encode()
+        try:
+            with self.poster.open(self.base + path, data=body, timeout=30) as response:
+                return response.read().decode()
+        except urllib.error.HTTPError as error:
+            if error.code != 302:
+                raise
+            return ""
+
+    def sign_in(self):
+        self.get("/accounts/login/")
+        self.post(
+            "/accounts/login/", {"username": seed.BENCH_USER, "password": seed.BENCH_PASSWORD}
+        )
+
+
+def measure_server(fx: Fixture, server: Server) -> dict[str, Timing]:
+    staff = Session(server.url)
+    staff.sign_in()
+    respondent = Session(server.url)
+    round_, token = fx.pages[10]
+    page = reverse("respondent-page", args=[token, 1])
+    respondent.get(page)
+    values = iter(range(10**9))
+    return {
+        "sign-in page": time_it(lambda: Session(server.url).get("/accounts/login/")),
+        "dashboard, 40 respondents": time_it(
+            lambda: staff.get(fx.dashboards[40].get_absolute_url())
+        ),
+        "dashboard, 400 respondents": time_it(
+            lambda: staff.get(fx.dashboards[400].get_absolute_url())
+        ),
+        "questionnaire page": time_it(lambda: respondent.get(page)),
+        "page save": time_it(
+            lambda: respondent.post(page, page_post_data(round_, 1 + next(values) % 5))
+        ),
+        "dashboard after new answers, 40": time_it(
+            lambda: (results_changed(fx), staff.get(fx.dashboards[40].get_absolute_url()))
+        ),
+        "dashboard after new answers, 400": time_it(
+            lambda: (results_changed(fx), staff.get(fx.dashboards[400].get_absolute_url()))
+        ),
+    }
+
+
+def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:
+    """Bytes on the wire (compressed, headers included) for a first and a repeat visit."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+
+    if CHROMIUM is None:
+        return {}
+    results = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        for name, path, staff in [
+            ("dashboard", fx.dashboards[40].get_absolute_url(), True),
+            ("questionnaire page", reverse("respondent-page", args=[fx.pages[10][1], 1]), False),
+        ]:
+            context = browser.new_context()
+            page = context.new_page()
+            if staff:
+                page.goto(server.url + "/accounts/login/")
+                page.fill("#id_username", seed.BENCH_USER)
+                page.fill("#id_password", seed.BENCH_PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_load_state("networkidle")
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.clearBrowserCache")
+            received = []
+            cdp.on("Network.loadingFinished", lambda e: received.append(e["encodedDataLength"]))
+            page.goto(server.url + path, wait_until="networkidle")
+            first = sum(received)
+            received.clear()
+            page.goto(server.url + path, wait_until="networkidle")
+            results[name] = (first, sum(received))
+            context.close()
+        browser.close()
+    return results
+
+
+# --- Report ---------------------------------------------------------------------------
+
+
+def report(client_t, server_t, queries, sizes, data_note) -> str:
+    floor_c = client_t["sign-in page"].median
+    floor_s = server_t["sign-in page"].median
+    lines = [
+        f"Measured {date.today().isoformat()} on {platform.node() or 'this machine'} "
+        f"({os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{connection.vendor} database). {data_note}",
+        "",
+        "| Page | Test client median / p95 (ms) | ratio | Server median / p95 (ms) | ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for name in client_t:
+        c, s = client_t[name], server_t[name]
+        lines.append(
+            f"| {name} | {c.median:.1f} / {c.p95:.1f} | {c.median / floor_c:.2f}x "
+            f"| {s.median:.1f} / {s.p95:.1f} | {s.median / floor_s:.2f}x |"
+        )
+    growth_c = (
+        client_t["dashboard, 400 respondents"].median / client_t["dashboard, 40 respondents"].median
+    )
+    growth_s = (
+        server_t["dashboard, 400 respondents"].median / server_t["dashboard, 40 respondents"].median
+    )
+    lines += [
+        "",
+        f"Dashboard at 400 respondents against 40: {growth_c:.2f}x (test client), "
+        f"{growth_s:.2f}x (server).",
+        "",
+        "| Page | SQL queries at 10 respondents | at 400 |",
+        "|---|---|---|",
+    ]
+    for name, (small, large) in queries.items():
+        lines.append(f"| {name} | {small} | {large} |")
+    if sizes:
+        lines += [
+            "",
+            "| Page | First visit (KB, compressed) | Repeat visit (KB) |",
+            "|---|---|---|",
+        ]
+        for name, (first, repeat) in sizes.items():
+            lines.append(f"| {name} | {first / 1024:.0f} | {repeat / 1024:.1f} |")
+    targets = evaluate(client_t, server_t, queries, sizes)
+    lines += ["", "| Target | Result |", "|---|---|"]
+    lines += [f"| {t} | {'met' if ok else 'MISSED'} ({detail}) |" for t, ok, detail in targets]
+    return "\n".join(lines)
+
+
+def evaluate(client_t, server_t, queries, sizes):
+    def ratio(timings, name, base="sign-in page"):
+        return timings[name].median / timings[base].median
+
+    targets = []
+    for label, timings in (("server", server_t), ("test client", client_t)):
+        r = ratio(timings, "dashboard, 40 respondents")
+        targets.append((f"dashboard within 2.5x of sign-in ({label})", r <= 2.5, f"{r:.2f}x"))
+        g = ratio(timings, "dashboard, 400 respondents", "dashboard, 40 respondents")
+        targets.append((f"dashboard at 400 within 1.2x of 40 ({label})", g <= 1.2, f"{g:.2f}x"))
+        r = ratio(timings, "questionnaire page")
+        targets.append((f"questionnaire page within 3x ({label})", r <= 3, f"{r:.2f}x"))
+        r = ratio(timings, "page save")
+        targets.append((f"page save within 1.5x ({label})", r <= 1.5, f"{r:.2f}x"))
+    for name, (small, large) in queries.items():
+        ok = small == large and large < 15
+        targets.append(
+            (f"{name}: same query count at 10 and 400, under 15", ok, f"{small} and {large}")
+        )
+    limits = {"questionnaire page": 150, "dashboard": 600}
+    for name, (first, repeat) in sizes.items():
+        targets.append(
+            (
+                f"{name} first visit under {limits[name]} KB",
+                first / 1024 < limits[name],
+                f"{first / 1024:.0f} KB",
+            )
+        )
+        targets.append(
+            (f"{name} repeat visit under 30 KB", repeat / 1024 < 30, f"{repeat / 1024:.1f} KB")
+        )
+    return targets
+
+
+def write_results(markdown: str) -> Path:
+    path = settings.BASE_DIR / "docs" / "performance.md"
+    text = path.read_text(encoding="utf-8")
+    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
+    before, rest = text.split(start, 1)
+    _, after = rest.split(end, 1)
+    path.write_text(f"{before}{start}\n{markdown}\n{end}{after}", encoding="utf-8")
+    return path
+
+
+def run(*, facilities, rounds, respondents, stdout) -> str:
+    stdout.write(f"Seeding {facilities} facilities x {rounds} rounds x {respondents} respondents")
+    start = time.perf_counter()
+    seed.seed(facilities=facilities, rounds=rounds, respondents=respondents, stdout=stdout)
+    fx = prepare(stdout)
+    from readiness.models import Answer
+
+    answers = Answer.objects.count()
+    note = (
+        f"Data: {facilities} facilities x {rounds} rounds x {respondents} respondents, "
+        f"{answers:,} answers in all (seeding took {time.perf_counter() - start:.0f} s "
+        "including any earlier run's data)."
+    )
+    stdout.write("Measuring through the test client")
+    client_t = measure_client(fx)
+    queries = query_counts(fx)
+    with Server() as server:
+        stdout.write(f"Measuring through gunicorn at {server.url}")
+        server_t = measure_server(fx, server)
+        sizes = transfer_sizes(fx, server)
+    markdown = report(client_t, server_t, queries, sizes, note)
+    stdout.write(markdown)
+    stdout.write(f"Written to {write_results(markdown)}")
+    return markdown

@@ -1,0 +1,105 @@
+"""Bulk synthetic data for the benchmark: many facilities, rounds and answers.
+
+Rows are written with bulk_create in large batches, and respondents' scores are computed
+by the same SQL as in production (scoring.respondent_scores), one facility at a time.
+"""
+
+import random
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from readiness.models import (
+    Answer,
+    DeterminantScore,
+    Facility,
+    Instrument,
+    Item,
+    Membership,
+    Respondent,
+    Role,
+    Round,
+)
+from readiness.scoring import respondent_scores
+from readiness.services.instrument import load_instrument
+
+BENCH_PREFIX = "bench-"
+BENCH_USER = "bench"
+BENCH_PASSWORD = "bench-password"  # noqa: S105 - a local benchmark account
+
+
+def ensure_instrument() -> Instrument:
+    import json
+
+    from django.conf import settings
+
+    if Instrument.current() is None:
+        path = settings.BASE_DIR / "fixtures" / "instrument.json"
+        load_instrument(data=json.loads(path.read_text(encoding="utf-8")))
+    return Instrument.current()
+
+
+def bench_user():
+    user, created = get_user_model().objects.get_or_create(username=BENCH_USER)
+    if created:
+        user.set_password(BENCH_PASSWORD)
+        user.save()
+    return user
+
+
+def add_round(facility, instrument, label, respondents, rng, *, status=Round.Status.CLOSED):
+    """A round with `respondents` finished respondents answering every item."""
+    items = list(Item.objects.filter(determinant__domain__instrument=instrument))
+    roles = list(Role.objects.filter(instrument=instrument))
+    with transaction.atomic():
+        round_ = Round.objects.create(
+            facility=facility, instrument=instrument, label=label, status=status
+        )
+        people = Respondent.objects.bulk_create(
+            Respondent(
+                round=round_,
+                role=roles[n % len(roles)],
+                status=Respondent.Status.FINISHED,
+                import_id=f"b{n}",
+            )
+            for n in range(respondents)
+        )
+        Answer.objects.bulk_create(
+            (
+                Answer(respondent=person, item=item, kind=Answer.Kind.SCALE, value=value)
+                if (value := rng.randint(0, 5))
+                else Answer(respondent=person, item=item, kind=Answer.Kind.DONT_KNOW)
+                for person in people
+                for item in items
+            ),
+            batch_size=5000,
+        )
+        DeterminantScore.objects.bulk_create(
+            respondent_scores([p.pk for p in people]), batch_size=5000
+        )
+    return round_
+
+
+def seed(*, facilities: int, rounds: int, respondents: int, stdout=None) -> None:
+    """Facilities named bench-N, each with `rounds` rounds of `respondents` respondents.
+
+    Idempotent: facilities that exist already are left as they are.
+    """
+    instrument = ensure_instrument()
+    user = bench_user()
+    rng = random.Random(42)
+    existing = set(
+        Facility.objects.filter(slug__startswith=BENCH_PREFIX).values_list("slug", flat=True)
+    )
+    for n in range(facilities):
+        slug = f"{BENCH_PREFIX}{n}"
+        if slug in existing:
+            continue
+        facility = Facility.objects.create(
+            name=f"Benchmark facility {n}", slug=slug, type="fqhc", state="CA"
+        )
+        Membership.objects.create(user=user, facility=facility)
+        for r in range(rounds):
+            add_round(facility, instrument, f"Round {r + 1}", respondents, rng)
+        if stdout and n % 25 == 0:
+            stdout.write(f"  seeded {n + 1}/{facilities} facilities")
