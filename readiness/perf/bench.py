@@ -8,7 +8,6 @@ are noise. See docs/performance.md for the targets and the latest results.
 import http.cookiejar
 import os
 import platform
-
 import socket
 import statistics
 import subprocess
