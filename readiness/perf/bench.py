@@ -336,7 +336,10 @@ def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:
             cdp.send("Network.enable")
             cdp.send("Network.clearBrowserCache")
             received = []
-            cdp.on("Network.loadingFinished", lambda e: received.append(e["encodedDataLength"]))
+            cdp.on(
+                "Network.loadingFinished",
+                lambda e, received=received: received.append(e["encodedDataLength"]),
+            )
             page.goto(server.url + path, wait_until="networkidle")
             first = sum(received)
             received.clear()
