@@ -29,9 +29,13 @@ def empty_cache():
     """Each test starts with an empty cache: ids restart between tests, versions too."""
     from django.core.cache import cache
 
+    from readiness.pages import forget_pages
+
     cache.clear()
+    forget_pages()
     yield
     cache.clear()
+    forget_pages()
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from readiness.models import Domain, Facility, Item, Membership, Role, Round
 from readiness.perf import seed
 from readiness.services.responses import start_respondent
 
-REQUESTS = 60
+REQUESTS = 100
 WARMUP = 5
 SIZES_SLUG = "bench-sizes"
 
@@ -47,15 +47,19 @@ class Timing:
         return cls(statistics.median(ms), ms[max(0, round(0.95 * len(ms)) - 1)])
 
 
-def time_it(call, n=REQUESTS) -> Timing:
-    for _ in range(WARMUP):
-        call()
-    samples = []
+def time_all(calls: dict, n=REQUESTS) -> dict[str, Timing]:
+    """Time each call n times, taking turns, so that the machine's drift (another
+    process, a CPU frequency change) touches every page alike and ratios hold."""
+    for call in calls.values():
+        for _ in range(WARMUP):
+            call()
+    samples: dict[str, list[float]] = {name: [] for name in calls}
     for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return Timing.of(samples)
+        for name, call in calls.items():
+            start = time.perf_counter()
+            call()
+            samples[name].append(time.perf_counter() - start)
+    return {name: Timing.of(values) for name, values in samples.items()}
 
 
 @dataclass
@@ -114,23 +118,27 @@ def measure_client(fx: Fixture) -> dict[str, Timing]:
     page = reverse("respondent-page", args=[token, 1])
     values = iter(range(10**9))
     save = lambda: anonymous.post(page, page_post_data(round_, 1 + next(values) % 5))  # noqa: E731
-    return {
-        "sign-in page": time_it(lambda: anonymous.get(reverse("login"))),
-        "dashboard, 40 respondents": time_it(
-            lambda: client.get(fx.dashboards[40].get_absolute_url())
-        ),
-        "dashboard, 400 respondents": time_it(
-            lambda: client.get(fx.dashboards[400].get_absolute_url())
-        ),
-        "questionnaire page": time_it(lambda: anonymous.get(page)),
-        "page save": time_it(save),
-        "dashboard after new answers, 40": time_it(
-            lambda: (results_changed(fx), client.get(fx.dashboards[40].get_absolute_url()))
-        ),
-        "dashboard after new answers, 400": time_it(
-            lambda: (results_changed(fx), client.get(fx.dashboards[400].get_absolute_url()))
-        ),
-    }
+    return time_all(
+        {
+            "sign-in page": lambda: anonymous.get(reverse("login")),
+            "dashboard, 40 respondents": lambda: client.get(fx.dashboards[40].get_absolute_url()),
+            "dashboard, 400 respondents": lambda: client.get(fx.dashboards[400].get_absolute_url()),
+            "questionnaire page": lambda: anonymous.get(page),
+            "page save": save,
+        }
+    ) | time_all(
+        {
+            "dashboard after new answers, 40": lambda: (
+                results_changed(fx),
+                client.get(fx.dashboards[40].get_absolute_url()),
+            ),
+            "dashboard after new answers, 400": lambda: (
+                results_changed(fx),
+                client.get(fx.dashboards[400].get_absolute_url()),
+            ),
+        },
+        n=REQUESTS // 2,
+    )
 
 
 def query_counts(fx: Fixture) -> dict[str, tuple[int, int]]:
@@ -286,25 +294,29 @@ def measure_server(fx: Fixture, server: Server) -> dict[str, Timing]:
     page = reverse("respondent-page", args=[token, 1])
     respondent.get(page)
     values = iter(range(10**9))
-    return {
-        "sign-in page": time_it(lambda: Session(server.url).get("/accounts/login/")),
-        "dashboard, 40 respondents": time_it(
-            lambda: staff.get(fx.dashboards[40].get_absolute_url())
-        ),
-        "dashboard, 400 respondents": time_it(
-            lambda: staff.get(fx.dashboards[400].get_absolute_url())
-        ),
-        "questionnaire page": time_it(lambda: respondent.get(page)),
-        "page save": time_it(
-            lambda: respondent.post(page, page_post_data(round_, 1 + next(values) % 5))
-        ),
-        "dashboard after new answers, 40": time_it(
-            lambda: (results_changed(fx), staff.get(fx.dashboards[40].get_absolute_url()))
-        ),
-        "dashboard after new answers, 400": time_it(
-            lambda: (results_changed(fx), staff.get(fx.dashboards[400].get_absolute_url()))
-        ),
-    }
+    return time_all(
+        {
+            "sign-in page": lambda: Session(server.url).get("/accounts/login/"),
+            "dashboard, 40 respondents": lambda: staff.get(fx.dashboards[40].get_absolute_url()),
+            "dashboard, 400 respondents": lambda: staff.get(fx.dashboards[400].get_absolute_url()),
+            "questionnaire page": lambda: respondent.get(page),
+            "page save": lambda: respondent.post(
+                page, page_post_data(round_, 1 + next(values) % 5)
+            ),
+        }
+    ) | time_all(
+        {
+            "dashboard after new answers, 40": lambda: (
+                results_changed(fx),
+                staff.get(fx.dashboards[40].get_absolute_url()),
+            ),
+            "dashboard after new answers, 400": lambda: (
+                results_changed(fx),
+                staff.get(fx.dashboards[400].get_absolute_url()),
+            ),
+        },
+        n=REQUESTS // 2,
+    )
 
 
 def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:

@@ -13,8 +13,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from readiness.forms import PageForm, StartForm
-from readiness.models import Answer, Domain, Item, Respondent, Role, Round, new_token
+from readiness.forms import OTHER_CHOICES, SCALE_CHOICES, PageForm, StartForm
+from readiness.models import Answer, Respondent, Role, Round, new_token
+from readiness.pages import questionnaire_pages
 from readiness.services import responses
 
 # Notices passed as ?notice=... after a redirect, because respondents have no session
@@ -51,14 +52,16 @@ def _render_start(request, round_, form, *, notice="", status=200):
         "round": round_,
         "form": form,
         "notice": notice,
-        "page_count": Domain.objects.filter(instrument_id=round_.instrument_id).count(),
+        "page_count": len(questionnaire_pages(round_.instrument)),
     }
     return _no_store(render(request, "questionnaire/start.html", context, status=status))
 
 
 @require_http_methods(["GET", "POST"])
 def start(request, link_token):
-    round_ = get_object_or_404(Round.objects.select_related("facility"), link_token=link_token)
+    round_ = get_object_or_404(
+        Round.objects.select_related("facility", "instrument"), link_token=link_token
+    )
     if not round_.is_open:
         return _closed(request, round_)
     roles = Role.objects.filter(instrument_id=round_.instrument_id)
@@ -92,15 +95,11 @@ def _respondent_or_404(token) -> Respondent:
     return respondent
 
 
-def _pages(respondent) -> list[Domain]:
-    return list(Domain.objects.filter(instrument_id=respondent.round.instrument_id))
-
-
 def render_page(request, *, token, respondent, pages, number, form, notice="", status=200):
-    domain = pages[number - 1]
+    domain = pages[number - 1].domain
     determinants = {}
-    for item, field in form.bound_items():
-        determinants.setdefault(item.determinant, []).append((item, field))
+    for entry in form.entries():
+        determinants.setdefault(entry.item.determinant, []).append(entry)
     context = {
         "respondent": respondent,
         "round": respondent.round,
@@ -108,6 +107,7 @@ def render_page(request, *, token, respondent, pages, number, form, notice="", s
         "domain": domain,
         "determinants": determinants.items(),
         "form": form,
+        "choices": SCALE_CHOICES + OTHER_CHOICES,
         "number": number,
         "page_count": len(pages),
         "is_last": number == len(pages),
@@ -116,10 +116,6 @@ def render_page(request, *, token, respondent, pages, number, form, notice="", s
         "notice": notice,
     }
     return _no_store(render(request, "questionnaire/page.html", context, status=status))
-
-
-def _items(domain) -> list[Item]:
-    return list(Item.objects.filter(determinant__domain=domain).select_related("determinant"))
 
 
 # What the buttons at the bottom of a page do. Going back or stopping for later saves
@@ -134,16 +130,14 @@ def page(request, token, number):
         return redirect("respondent-done", token)
     if not respondent.round.is_open:
         return _closed(request, respondent.round)
-    pages = _pages(respondent)
+    pages = questionnaire_pages(respondent.round.instrument)
     if not 1 <= number <= len(pages):
         raise Http404(_("This page does not exist."))
-    items = _items(pages[number - 1])
+    items = pages[number - 1].items
 
     if request.method == "GET":
-        answers = Answer.objects.filter(respondent=respondent, item__in=items).select_related(
-            "item"
-        )
-        form = PageForm(items=items, initial=PageForm.initial_for(answers))
+        answers = Answer.objects.filter(respondent=respondent, item__in=items)
+        form = PageForm(items=items, initial=PageForm.initial_for(answers, items))
         notice = NOTICES.get(request.GET.get("notice", ""), "")
         return render_page(
             request,
@@ -217,10 +211,10 @@ def csrf_failure_page(request, token, number):
     respondent = responses.find_respondent(token)
     if respondent is None or respondent.is_finished or not respondent.round.is_open:
         return None
-    pages = _pages(respondent)
+    pages = questionnaire_pages(respondent.round.instrument)
     if not 1 <= number <= len(pages):
         return None
-    form = PageForm(request.POST, items=_items(pages[number - 1]))
+    form = PageForm(request.POST, items=pages[number - 1].items)
     form.is_valid()  # so that missing answers are marked as well
     return render_page(
         request,
@@ -239,7 +233,9 @@ def csrf_failure_page(request, token, number):
 
 
 def csrf_failure_start(request, link_token):
-    round_ = Round.objects.filter(link_token=link_token).select_related("facility").first()
+    round_ = (
+        Round.objects.filter(link_token=link_token).select_related("facility", "instrument").first()
+    )
     if round_ is None or not round_.is_open:
         return None
     roles = Role.objects.filter(instrument_id=round_.instrument_id)
