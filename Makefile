@@ -46,3 +46,15 @@ BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/bench.sqlite3
 bench: $(VENV)/.installed-dev node_modules/.package-lock.json
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/readiness_load
+
+$(VENV)/.installed-load: $(VENV)/.installed-dev
+	$(BIN)/python -m pip install --quiet -e '.[dev,load]'
+	touch $@
+
+load: $(VENV)/.installed-load node_modules/.package-lock.json
+	psql "$(dir $(LOAD_DATABASE_URL))postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(LOAD_DATABASE_URL))'" | grep -q 1 \
+		|| psql "$(dir $(LOAD_DATABASE_URL))postgres" -qc 'CREATE DATABASE "$(notdir $(LOAD_DATABASE_URL))"'
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python manage.py loadtest
