@@ -109,13 +109,14 @@ def report(stats_file: Path, counts: dict, seconds: float) -> tuple[str, bool]:
         and counts["answers"] == counts["expected answers"]
         and len(counts["answers per respondent"]) == 1
     )
+    verdict = "All present exactly once, no failed request." if ok else "PROBLEM: see above."
     lines += [
         "",
         f"In the database afterwards: {counts['respondents']} respondents, "
         f"{counts['finished']} finished, {counts['answers']} answers "
         f"(expected {counts['expected answers']}: every item once per respondent; answers "
         f"per respondent: {counts['answers per respondent']}), {counts['scores']} "
-        f"determinant scores. {'All present exactly once, no failed request.' if ok else 'PROBLEM: see the numbers.'}",
+        f"determinant scores. {verdict}",
     ]
     return "\n".join(lines), ok
 
