@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class ReadinessConfig(AppConfig):
     name = "readiness"
     verbose_name = "Readiness"
+
+    def ready(self):
+        # Sign-ins happen inside django.contrib.auth; its signals are how they reach the
+        # audit log.
+        from django.contrib.auth.signals import user_logged_in
+
+        from readiness.models import AuditEvent
+        from readiness.services.audit import record
+
+        def signed_in(sender, request, user, **kwargs):
+            record(action=AuditEvent.Action.SIGNED_IN, user=user)
+
+        user_logged_in.connect(signed_in, dispatch_uid="readiness-audit-sign-in")

@@ -18,6 +18,7 @@ BAND_COLOURS = {
     Band.GAP: "#c4314b",
     Band.INSUFFICIENT: "#6e7781",
 }
+HEAT_COLOURS = [[0, "#c4314b"], [0.5, "#f3d28b"], [0.75, "#9fd3a8"], [1, "#1a7f37"]]
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
 
 
@@ -105,7 +106,7 @@ def role_heatmap(scores: RoundScores) -> dict | None:
                 "texttemplate": "%{text}",
                 "zmin": 0,
                 "zmax": 100,
-                "colorscale": [[0, "#c4314b"], [0.5, "#f3d28b"], [0.75, "#9fd3a8"], [1, "#1a7f37"]],
+                "colorscale": HEAT_COLOURS,
                 "colorbar": {"title": {"text": _("Score")}},
                 "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
             }
@@ -116,5 +117,34 @@ def role_heatmap(scores: RoundScores) -> dict | None:
             "yaxis": {"automargin": True},
             "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
             "height": 160 + 40 * len(shown),
+        },
+    }
+
+
+def portfolio_heatmap(rows, domain_codes: list[str], domain_names: dict[str, str]) -> dict:
+    """Facilities by domains, from each facility's latest shared round."""
+    z = [[row.summary.domains.get(code) for code in domain_codes] for row in rows]
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": [[None if v is None else round(v, 1) for v in line] for line in z],
+                "x": [domain_names[code] for code in domain_codes],
+                "y": [row.facility.name for row in rows],
+                "text": [[_("no data") if v is None else f"{v:.0f}" for v in line] for line in z],
+                "texttemplate": "%{text}",
+                "zmin": 0,
+                "zmax": 100,
+                "colorscale": HEAT_COLOURS,
+                "colorbar": {"title": {"text": _("Score")}},
+                "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "font": FONT,
+            "xaxis": {"automargin": True},
+            "yaxis": {"automargin": True, "autorange": "reversed"},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "height": 140 + 40 * len(rows),
         },
     }

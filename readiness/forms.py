@@ -1,9 +1,10 @@
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from readiness.models import Answer, Facility, Item, Role, Round
+from readiness.models import Answer, Facility, Item, Membership, Partner, Role, Round
 
 SCALE_CHOICES = [
     ("1", _("Strongly disagree")),
@@ -151,3 +152,85 @@ class RoundForm(forms.ModelForm):
         if Round.objects.filter(facility=self.facility, label=label).exists():
             raise forms.ValidationError(_("This facility already has a round with that name."))
         return label
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    level = forms.ChoiceField(
+        label=_("Role in this facility"),
+        choices=Membership.Level.choices,
+        initial=Membership.Level.VIEWER,
+        help_text=_(
+            "Owner: members, sharing, downloads and deletion. Editor: opens and closes "
+            "rounds. Viewer: reads results."
+        ),
+    )
+
+
+class MemberLevelForm(forms.Form):
+    level = forms.ChoiceField(label=_("Role"), choices=Membership.Level.choices)
+
+
+class ShareForm(forms.Form):
+    partner = forms.ModelChoiceField(
+        label=_("Partner organisation"), queryset=Partner.objects.all()
+    )
+    all_rounds = forms.BooleanField(
+        label=_("Share every round, including future ones"), required=False, initial=True
+    )
+    rounds = forms.ModelMultipleChoiceField(
+        label=_("Or only these rounds"),
+        queryset=Round.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    include_strategies = forms.BooleanField(
+        label=_("Include the recommended strategies"), required=False, initial=True
+    )
+    include_roles = forms.BooleanField(
+        label=_("Include results by role and who answered"),
+        required=False,
+        help_text=_("Off by default: results by role concern small groups of staff."),
+    )
+    expires_on = forms.DateField(
+        label=_("Stop sharing on (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def __init__(self, *args, facility, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rounds"].queryset = Round.objects.filter(facility=facility)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("all_rounds") and not cleaned.get("rounds"):
+            raise forms.ValidationError(_("Choose at least one round, or share every round."))
+        return cleaned
+
+
+class ConfirmDeleteForm(forms.Form):
+    """Deleting needs the thing's name typed out: a slip of the mouse must not do it."""
+
+    confirm = forms.CharField(label=_("Type the name to confirm"))
+
+    def __init__(self, *args, expected: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.expected = expected
+
+    def clean_confirm(self):
+        if self.cleaned_data["confirm"].strip() != self.expected:
+            raise forms.ValidationError(
+                _("That does not match \u201c%(name)s\u201d. Nothing was deleted.")
+                % {"name": self.expected}
+            )
+        return self.cleaned_data["confirm"]
+
+
+class SignUpForm(UserCreationForm):
+    """For people accepting an invitation who have no account yet."""
+
+    email = forms.EmailField(label=_("E-mail address"))
+
+    class Meta(UserCreationForm.Meta):
+        fields = ["username", "email"]

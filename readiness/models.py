@@ -425,3 +425,165 @@ class DeterminantScore(models.Model):
 
     def __str__(self):
         return f"{self.determinant.code}={self.score}"
+
+
+# --- Access: invitations, partner organisations, shares, audit ------------------------
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation to join a facility, sent by e-mail."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    level = models.CharField(max_length=10, choices=Membership.Level.choices)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.facility} ({self.level})"
+
+    @property
+    def is_pending(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+
+class Partner(models.Model):
+    """An advocacy group, funder or network office that facilities may share with."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="PartnerMembership", related_name="partners"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("partner-portfolio", args=[self.slug])
+
+
+class PartnerMembership(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_memberships"
+    )
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "partner"], name="partner_membership_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.partner}"
+
+
+class ShareQuerySet(models.QuerySet):
+    def active(self):
+        """Shares in force now: not revoked and not expired."""
+        today = timezone.localdate()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_on__isnull=True) | Q(expires_on__gte=today)
+        )
+
+
+class Share(models.Model):
+    """A facility's results shared, read-only, with a partner organisation."""
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="shares")
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="shares")
+    all_rounds = models.BooleanField(default=True)
+    rounds = models.ManyToManyField(Round, blank=True, related_name="shares")
+    include_strategies = models.BooleanField(default=True)
+    # Results by role can expose small groups, so they are shared only when ticked.
+    include_roles = models.BooleanField(default=False)
+    expires_on = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ShareQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "partner"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_share_per_partner",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.facility} → {self.partner}"
+
+
+class AuditEvent(models.Model):
+    """Who did what, and when. Written by services, never edited through the app."""
+
+    class Action(models.TextChoices):
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        MEMBER_INVITED = "member_invited", _("Member invited")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        MEMBER_JOINED = "member_joined", _("Member joined")
+        MEMBER_CHANGED = "member_changed", _("Member's role changed")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        SHARE_GRANTED = "share_granted", _("Results shared")
+        SHARE_REVOKED = "share_revoked", _("Share revoked")
+        ROUND_OPENED = "round_opened", _("Round opened")
+        ROUND_CLOSED = "round_closed", _("Round closed")
+        ROUND_REOPENED = "round_reopened", _("Round reopened")
+        LINK_REGENERATED = "link_regenerated", _("Round link replaced")
+        EXPORTED = "exported", _("Data downloaded")
+        ROUND_DELETED = "round_deleted", _("Round deleted")
+        FACILITY_DELETED = "facility_deleted", _("Facility deleted")
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Kept as text too, so the log still says who it was after an account is deleted.
+    username = models.CharField(max_length=150, blank=True)
+    facility = models.ForeignKey(
+        Facility, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(max_length=30, choices=Action.choices)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"

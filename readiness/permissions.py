@@ -1,42 +1,117 @@
-"""Who may see what. Every staff view finds its objects through these querysets, so an
-outsider gets 404 (the object's existence is not revealed) and never a 403."""
+"""Who may see and do what: the one place that decides.
 
+Every staff view gets its facility through facility_access(), which looks the facility up
+through what the user may see, so an outsider gets 404 (its existence is not revealed);
+a user who may see but not change gets 403 on a write (require()).
+
+- Members of a facility: owner (members, sharing, deletion, exports, audit log), editor
+  (opens and closes rounds), viewer (reads results).
+- Members of a partner organisation: read-only results of facilities with an active share
+  to that partner, limited to the shared rounds, and to strategies and results by role
+  only when the share includes them.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
-from readiness.models import Facility, Membership, Round
+from readiness.models import Facility, Membership, Partner, Round, Share
+
+OWNER = Membership.Level.OWNER
+EDITOR = Membership.Level.EDITOR
+
+
+@dataclass(frozen=True)
+class FacilityAccess:
+    facility: Facility
+    level: str | None = None  # for members
+    share: Share | None = None  # for partners
+    shared_round_ids: frozenset[int] = field(default_factory=frozenset)
+
+    @property
+    def is_member(self) -> bool:
+        return self.level is not None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.level == OWNER
+
+    @property
+    def can_manage_rounds(self) -> bool:
+        return self.level in (OWNER, EDITOR)
+
+    @property
+    def can_see_strategies(self) -> bool:
+        return self.is_member or self.share.include_strategies
+
+    @property
+    def can_see_roles(self) -> bool:
+        return self.is_member or self.share.include_roles
+
+    def rounds(self) -> QuerySet[Round]:
+        rounds = Round.objects.filter(facility=self.facility)
+        if self.is_member or self.share.all_rounds:
+            return rounds
+        return rounds.filter(pk__in=self.shared_round_ids)
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def facility_access(user, slug: str) -> FacilityAccess:
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("facility").filter(user=user, facility__slug=slug).first()
+    )
+    if membership is not None:
+        return FacilityAccess(facility=membership.facility, level=membership.level)
+    share = (
+        Share.objects.active()
+        .select_related("facility")
+        .filter(facility__slug=slug, partner__memberships__user=user)
+        .order_by("-include_roles", "-include_strategies", "-all_rounds")
+        .first()
+    )
+    if share is None:
+        raise Http404
+    round_ids = (
+        frozenset() if share.all_rounds else frozenset(share.rounds.values_list("pk", flat=True))
+    )
+    return FacilityAccess(facility=share.facility, share=share, shared_round_ids=round_ids)
+
+
+def round_for(access: FacilityAccess, round_id: int) -> Round:
+    round_ = access.rounds().select_related("instrument").filter(pk=round_id).first()
+    if round_ is None:
+        raise Http404
+    round_.facility = access.facility
+    return round_
 
 
 def facilities_for(user) -> QuerySet[Facility]:
+    """Facilities the user belongs to (not those shared with their partners)."""
     if not user.is_authenticated:
         return Facility.objects.none()
     return Facility.objects.filter(memberships__user=user)
 
 
-def facilities_managed_by(user) -> QuerySet[Facility]:
-    """Facilities where the user may open and close rounds."""
+def partners_for(user) -> QuerySet[Partner]:
     if not user.is_authenticated:
-        return Facility.objects.none()
-    # One filter() call, so that user and level are matched on the same membership row.
-    return Facility.objects.filter(
-        memberships__user=user,
-        memberships__level__in=[Membership.Level.OWNER, Membership.Level.EDITOR],
-    )
+        return Partner.objects.none()
+    return Partner.objects.filter(memberships__user=user)
 
 
-def get_facility_for_user(user, slug: str) -> Facility:
-    return get_object_or_404(facilities_for(user), slug=slug)
+def get_partner_for_user(user, slug: str) -> Partner:
+    partner = partners_for(user).filter(slug=slug).first()
+    if partner is None:
+        raise Http404
+    return partner
 
 
-def get_round_for_user(user, slug: str, round_id: int) -> Round:
-    return get_object_or_404(
-        Round.objects.select_related("facility", "instrument").filter(
-            facility__in=facilities_for(user)
-        ),
-        facility__slug=slug,
-        pk=round_id,
-    )
-
-
-def can_manage(user, facility: Facility) -> bool:
-    return facilities_managed_by(user).filter(pk=facility.pk).exists()
+def shares_visible_to(partner: Partner) -> QuerySet[Share]:
+    return Share.objects.active().filter(partner=partner)

@@ -1,10 +1,13 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 
 from readiness.converters import TokenConverter
-from readiness.views import dashboard, facilities, home, questionnaire
+from readiness.views import dashboard, facilities, home, members, owner, partners, questionnaire
 
 register_converter(TokenConverter, "token")
+
+FACILITY = "facilities/<slug:slug>/"
+ROUND = FACILITY + "rounds/<int:round_id>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -13,34 +16,43 @@ urlpatterns = [
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Staff
+    # logout, password change and reset, from django.contrib.auth
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("invitations/<token:token>/", members.invitation_accept, name="invitation-accept"),
+    # Facility staff
     path("facilities/", facilities.facility_list, name="facility-list"),
     path("facilities/new/", facilities.facility_create, name="facility-create"),
-    path("facilities/<slug:slug>/", facilities.facility_detail, name="facility-detail"),
-    path("facilities/<slug:slug>/rounds/open/", facilities.round_open, name="round-open"),
+    path(FACILITY, facilities.facility_detail, name="facility-detail"),
+    path(FACILITY + "rounds/open/", facilities.round_open, name="round-open"),
+    path(ROUND, dashboard.round_dashboard, name="round-dashboard"),
+    path(ROUND + "close/", facilities.round_close, name="round-close"),
+    path(ROUND + "reopen/", facilities.round_reopen, name="round-reopen"),
+    path(ROUND + "new-link/", facilities.round_link_replace, name="round-link-replace"),
+    path(ROUND + "delete/", owner.round_delete, name="round-delete"),
+    path(FACILITY + "members/", members.members, name="facility-members"),
+    path(FACILITY + "members/invite/", members.invite, name="member-invite"),
     path(
-        "facilities/<slug:slug>/rounds/<int:round_id>/",
-        dashboard.round_dashboard,
-        name="round-dashboard",
+        FACILITY + "members/invitations/<int:invitation_id>/revoke/",
+        members.invitation_revoke,
+        name="invitation-revoke",
     ),
+    path(FACILITY + "members/<int:membership_id>/role/", members.member_level, name="member-level"),
     path(
-        "facilities/<slug:slug>/rounds/<int:round_id>/close/",
-        facilities.round_close,
-        name="round-close",
+        FACILITY + "members/<int:membership_id>/remove/",
+        members.member_remove,
+        name="member-remove",
     ),
-    path(
-        "facilities/<slug:slug>/rounds/<int:round_id>/reopen/",
-        facilities.round_reopen,
-        name="round-reopen",
-    ),
+    path(FACILITY + "shares/new/", members.share_create, name="share-create"),
+    path(FACILITY + "shares/<int:share_id>/revoke/", members.share_revoke, name="share-revoke"),
+    path(FACILITY + "audit/", owner.audit_log, name="facility-audit"),
+    path(FACILITY + "export.csv", owner.export, {"fmt": "csv"}, name="facility-export-csv"),
+    path(FACILITY + "export.json", owner.export, {"fmt": "json"}, name="facility-export-json"),
+    path(FACILITY + "delete/", owner.facility_delete, name="facility-delete"),
+    # Partner organisations
+    path("partners/<slug:slug>/", partners.portfolio, name="partner-portfolio"),
     # Anonymous respondents: the shared round link, then a personal link per respondent
     path("r/<token:link_token>/", questionnaire.start, name="respondent-start"),
-    path(
-        "a/<token:token>/page/<int:number>/",
-        questionnaire.page,
-        name="respondent-page",
-    ),
     path("a/<token:token>/", questionnaire.resume, name="respondent-resume"),
+    path("a/<token:token>/page/<int:number>/", questionnaire.page, name="respondent-page"),
     path("a/<token:token>/done/", questionnaire.done, name="respondent-done"),
 ]

@@ -31,3 +31,12 @@ def test_no_template_names_another_host(settings):
     for template in templates.rglob("*.html"):
         text = template.read_text()
         assert "http://" not in text and "https://" not in text and "//cdn" not in text, template
+
+
+def test_the_plotly_stylesheet_matches_the_bundle_we_serve():
+    """plotly.js's style rules are served as a file, not injected inline (strict CSP)."""
+    from readiness import plotly_css
+
+    expected = plotly_css.stylesheet(plotly_css.BUNDLE.read_text(encoding="utf-8"))
+    assert plotly_css.STYLESHEET.read_text(encoding="utf-8") == expected
+    assert ".js-plotly-plot .plotly .main-svg" in expected

@@ -7,7 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from readiness.models import Facility, Instrument, Membership, Round
+from readiness.models import AuditEvent, Facility, Instrument, Membership, Round, new_token
+from readiness.services.audit import record
 
 
 @transaction.atomic
@@ -32,26 +33,77 @@ def create_facility(
 
 
 @transaction.atomic
-def open_round(*, facility: Facility, label: str) -> Round:
+def open_round(*, facility: Facility, label: str, by=None) -> Round:
     instrument = Instrument.current()
     if instrument is None:
         raise ValidationError(_("No questionnaire is loaded yet. Ask your administrator."))
     round_ = Round(facility=facility, instrument=instrument, label=label.strip())
     round_.full_clean()
     round_.save()
+    record(action=AuditEvent.Action.ROUND_OPENED, user=by, facility=facility, round=round_.label)
     return round_
 
 
-def close_round(*, round_: Round) -> None:
+@transaction.atomic
+def close_round(*, round_: Round, by=None) -> None:
+    """A closed round's links stop taking answers at once."""
     Round.objects.filter(pk=round_.pk, status=Round.Status.OPEN).update(
         status=Round.Status.CLOSED, closed_on=timezone.localdate()
     )
     round_.refresh_from_db(fields=["status", "closed_on"])
+    record(
+        action=AuditEvent.Action.ROUND_CLOSED, user=by, facility=round_.facility, round=round_.label
+    )
 
 
-def reopen_round(*, round_: Round) -> None:
+@transaction.atomic
+def reopen_round(*, round_: Round, by=None) -> None:
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.OPEN, closed_on=None)
     round_.refresh_from_db(fields=["status", "closed_on"])
+    record(
+        action=AuditEvent.Action.ROUND_REOPENED,
+        user=by,
+        facility=round_.facility,
+        round=round_.label,
+    )
+
+
+@transaction.atomic
+def replace_round_link(*, round_: Round, by) -> None:
+    """A new shared link; the old one stops working. Personal links keep working, so
+    people part-way through lose nothing."""
+    round_.link_token = new_token()
+    round_.save(update_fields=["link_token"])
+    record(
+        action=AuditEvent.Action.LINK_REGENERATED,
+        user=by,
+        facility=round_.facility,
+        round=round_.label,
+    )
+
+
+@transaction.atomic
+def delete_round(*, round_: Round, by) -> None:
+    """Removes the round and every answer given to it, for good."""
+    facility = round_.facility
+    label = round_.label
+    round_.delete()
+    results_changed(facility_id=facility.pk)
+    record(action=AuditEvent.Action.ROUND_DELETED, user=by, facility=facility, round=label)
+
+
+@transaction.atomic
+def delete_facility(*, facility: Facility, by) -> None:
+    """Removes the facility with its rounds, answers, members and shares, for good. The
+    audit entry keeps the name; its link to the facility is cleared."""
+    record(
+        action=AuditEvent.Action.FACILITY_DELETED,
+        user=by,
+        facility=None,
+        facility_name=facility.name,
+        slug=facility.slug,
+    )
+    facility.delete()
 
 
 def results_changed(*, facility_id: int) -> None:

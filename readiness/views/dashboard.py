@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 
 from readiness import charts
 from readiness.models import Respondent
-from readiness.permissions import get_round_for_user
+from readiness.permissions import facility_access, round_for
 from readiness.scoring import MIN_GROUP, score_round
 
 # Results are rebuilt when the facility's results_version changes; the day is a bound
@@ -15,25 +15,31 @@ from readiness.scoring import MIN_GROUP, score_round
 RESULTS_TIMEOUT = 24 * 60 * 60
 
 
-def _results_html(round_) -> str:
+def results_html(round_, *, show_strategies: bool, show_roles: bool, compare: bool) -> str:
     """The scored part of the dashboard, computed once per version of the results.
 
     Keyed by the facility's results_version, which every change of answers bumps, so a
     dashboard read neither re-aggregates answers nor re-renders unchanged results. The
     key includes the facility's version, not the round's, because a round's page also
-    shows the change since the previous round.
+    shows the change since the previous round; and what the reader may see, because a
+    partner's share may leave out strategies, results by role, or the rounds to compare.
     """
-    key = f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
+    key = (
+        f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
+        f":{int(show_strategies)}{int(show_roles)}{int(compare)}"
+    )
     html = cache.get(key)
     if html is None:
-        scores = score_round(round_, compare_with_previous=True)
+        scores = score_round(round_, compare_with_previous=compare)
         html = render_to_string(
             "dashboard/_results.html",
             {
                 "scores": scores,
                 "min_group": MIN_GROUP,
+                "show_strategies": show_strategies,
+                "show_roles": show_roles,
                 "determinant_chart": charts.determinant_chart(scores),
-                "role_heatmap": charts.role_heatmap(scores),
+                "role_heatmap": charts.role_heatmap(scores) if show_roles else None,
             },
         )
         cache.set(key, html, RESULTS_TIMEOUT)
@@ -42,7 +48,8 @@ def _results_html(round_) -> str:
 
 @login_required
 def round_dashboard(request, slug, round_id):
-    round_ = get_round_for_user(request.user, slug, round_id)
+    access = facility_access(request.user, slug)
+    round_ = round_for(access, round_id)
     # Live, cheap and not part of the cached results: people still answering change
     # without changing any result.
     counts = dict(
@@ -52,10 +59,17 @@ def round_dashboard(request, slug, round_id):
         .order_by()
     )
     context = {
-        "facility": round_.facility,
+        "facility": access.facility,
+        "access": access,
         "round": round_,
         "finished": counts.get(Respondent.Status.FINISHED, 0),
         "in_progress": counts.get(Respondent.Status.IN_PROGRESS, 0),
-        "results": _results_html(round_),
+        "results": results_html(
+            round_,
+            show_strategies=access.can_see_strategies,
+            show_roles=access.can_see_roles,
+            # A partner shown chosen rounds must not see changes against another round.
+            compare=access.is_member or access.share.all_rounds,
+        ),
     }
     return render(request, "dashboard/round.html", context)

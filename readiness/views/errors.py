@@ -20,3 +20,7 @@ def csrf_failure(request, reason=""):
     if response is None:
         response = render(request, "errors/csrf_failure.html", status=403)
     return response
+
+
+def rate_limited(request, exception=None):
+    return render(request, "errors/rate_limited.html", status=429)

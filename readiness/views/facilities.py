@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -9,10 +9,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from readiness.forms import FacilityForm, RoundForm
 from readiness.models import Respondent
 from readiness.permissions import (
-    can_manage,
     facilities_for,
-    get_facility_for_user,
-    get_round_for_user,
+    facility_access,
+    partners_for,
+    require,
+    round_for,
 )
 from readiness.services import facilities as facility_services
 
@@ -22,7 +23,8 @@ def facility_list(request):
     facilities = facilities_for(request.user).annotate(
         round_count=Count("rounds", distinct=True), last_opened=Max("rounds__opened_on")
     )
-    return render(request, "facilities/list.html", {"facilities": facilities})
+    context = {"facilities": facilities, "partners": partners_for(request.user)}
+    return render(request, "facilities/list.html", context)
 
 
 @login_required
@@ -36,42 +38,38 @@ def facility_create(request):
     return render(request, "facilities/create.html", {"form": form})
 
 
-def _detail_context(request, facility, round_form):
+def _detail_context(access, round_form):
     finished = Q(respondents__status=Respondent.Status.FINISHED)
-    rounds = facility.rounds.annotate(
+    rounds = access.rounds().annotate(
         finished_count=Count("respondents", filter=finished),
         in_progress_count=Count("respondents", filter=~finished),
     )
     return {
-        "facility": facility,
+        "facility": access.facility,
+        "access": access,
         "rounds": rounds,
         "round_form": round_form,
-        "can_manage": can_manage(request.user, facility),
+        "can_manage": access.can_manage_rounds,
     }
 
 
 @login_required
 def facility_detail(request, slug):
-    facility = get_facility_for_user(request.user, slug)
-    context = _detail_context(request, facility, RoundForm(facility=facility))
+    access = facility_access(request.user, slug)
+    context = _detail_context(access, RoundForm(facility=access.facility))
     return render(request, "facilities/detail.html", context)
-
-
-def _require_manager(request, facility):
-    if not can_manage(request.user, facility):
-        raise PermissionDenied
 
 
 @login_required
 @require_POST
 def round_open(request, slug):
-    facility = get_facility_for_user(request.user, slug)
-    _require_manager(request, facility)
-    form = RoundForm(request.POST, facility=facility)
+    access = facility_access(request.user, slug)
+    require(access.can_manage_rounds)
+    form = RoundForm(request.POST, facility=access.facility)
     if form.is_valid():
         try:
             round_ = facility_services.open_round(
-                facility=facility, label=form.cleaned_data["label"]
+                facility=access.facility, label=form.cleaned_data["label"], by=request.user
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -81,25 +79,49 @@ def round_open(request, slug):
                 _("Round \u201c%(label)s\u201d is open. Share its link with staff in every role.")
                 % {"label": round_.label},
             )
-            return redirect(facility)
-    return render(request, "facilities/detail.html", _detail_context(request, facility, form))
+            return redirect(access.facility)
+    return render(request, "facilities/detail.html", _detail_context(access, form))
+
+
+def _round_action(request, slug, round_id, action, message):
+    access = facility_access(request.user, slug)
+    round_ = round_for(access, round_id)
+    require(access.can_manage_rounds)
+    action(round_=round_, by=request.user)
+    messages.success(request, message)
+    return redirect(access.facility)
 
 
 @login_required
 @require_POST
 def round_close(request, slug, round_id):
-    round_ = get_round_for_user(request.user, slug, round_id)
-    _require_manager(request, round_.facility)
-    facility_services.close_round(round_=round_)
-    messages.success(request, _("The round is closed. Its link no longer takes answers."))
-    return redirect(round_.facility)
+    return _round_action(
+        request,
+        slug,
+        round_id,
+        facility_services.close_round,
+        _("The round is closed. Its links no longer take answers."),
+    )
 
 
 @login_required
 @require_POST
 def round_reopen(request, slug, round_id):
-    round_ = get_round_for_user(request.user, slug, round_id)
-    _require_manager(request, round_.facility)
-    facility_services.reopen_round(round_=round_)
-    messages.success(request, _("The round is open again."))
-    return redirect(round_.facility)
+    return _round_action(
+        request, slug, round_id, facility_services.reopen_round, _("The round is open again.")
+    )
+
+
+@login_required
+@require_POST
+def round_link_replace(request, slug, round_id):
+    return _round_action(
+        request,
+        slug,
+        round_id,
+        facility_services.replace_round_link,
+        _(
+            "The round has a new link; the old one no longer works. People who already "
+            "started can still finish with their personal links."
+        ),
+    )

@@ -5,6 +5,7 @@ token in the address, so answers survive a closed browser, an expired session or
 change of device. A GET never writes, so a link preview or crawler creates nothing.
 """
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from readiness.forms import OTHER_CHOICES, SCALE_CHOICES, PageForm, StartForm
 from readiness.models import Answer, Respondent, Role, Round, new_token
@@ -33,6 +35,21 @@ NOTICES = {
         "Before you can submit, please answer the questions still open on this page."
     ),
 }
+
+
+def _personal_link(group, request) -> str:
+    return request.resolver_match.kwargs["token"]
+
+
+# Saves are limited per personal link, and only generously per address: a whole
+# hospital's staff may share one public address. The address is used for counting in the
+# cache only (hashed by django-ratelimit), never stored with answers.
+limit_per_address = ratelimit(
+    key="ip", rate=lambda group, request: settings.RESPONDENT_RATE_PER_ADDRESS, method="POST"
+)
+limit_per_respondent = ratelimit(
+    key=_personal_link, rate=lambda group, request: settings.RESPONDENT_RATE, method="POST"
+)
 
 
 def _no_store(response):
@@ -58,6 +75,7 @@ def _render_start(request, round_, form, *, notice="", status=200):
 
 
 @require_http_methods(["GET", "POST"])
+@limit_per_address
 def start(request, link_token):
     round_ = get_object_or_404(
         Round.objects.select_related("facility", "instrument"), link_token=link_token
@@ -124,6 +142,8 @@ NEXT, BACK, LATER = "next", "back", "later"
 
 
 @require_http_methods(["GET", "POST"])
+@limit_per_address
+@limit_per_respondent
 def page(request, token, number):
     respondent = _respondent_or_404(token)
     if respondent.is_finished:

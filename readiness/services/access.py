@@ -1,0 +1,232 @@
+"""Writes that change who may see a facility: members, invitations, partner shares."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from readiness.models import (
+    AuditEvent,
+    Facility,
+    Invitation,
+    Membership,
+    Partner,
+    Round,
+    Share,
+    hash_token,
+    new_token,
+)
+from readiness.services.audit import record
+
+INVITATION_VALID_FOR = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Invited:
+    invitation: Invitation
+    token: str
+
+
+@transaction.atomic
+def invite_member(*, facility: Facility, email: str, level: str, by) -> Invited:
+    """Create a single-use invitation and e-mail its link; earlier pending invitations to
+    the same address for this facility are replaced."""
+    email = email.strip().lower()
+    if Membership.objects.filter(facility=facility, user__email__iexact=email).exists():
+        raise ValidationError(_("Someone with this e-mail address is already a member."))
+    now = timezone.now()
+    Invitation.objects.filter(
+        facility=facility, email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = new_token()
+    invitation = Invitation.objects.create(
+        facility=facility,
+        email=email,
+        level=level,
+        token_hash=hash_token(token),
+        invited_by=by,
+        expires_at=now + INVITATION_VALID_FOR,
+    )
+    link = settings.SITE_ROOT.rstrip("/") + reverse("invitation-accept", args=[token])
+    send_mail(
+        subject=_("You are invited to %(facility)s on Readiness") % {"facility": facility.name},
+        message=_(
+            "%(who)s invited you to join %(facility)s on Readiness as %(level)s.\n\n"
+            "Open this link within 7 days to accept. It works once.\n\n%(link)s\n"
+        )
+        % {
+            "who": by.get_username(),
+            "facility": facility.name,
+            "level": invitation.get_level_display().lower(),
+            "link": link,
+        },
+        from_email=None,
+        recipient_list=[email],
+    )
+    record(
+        action=AuditEvent.Action.MEMBER_INVITED,
+        user=by,
+        facility=facility,
+        email=email,
+        level=level,
+    )
+    return Invited(invitation=invitation, token=token)
+
+
+def find_invitation(token: str) -> Invitation | None:
+    return (
+        Invitation.objects.select_related("facility").filter(token_hash=hash_token(token)).first()
+    )
+
+
+class InvitationInvalid(Exception):
+    pass
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user) -> Membership:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("facility")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+    if invitation is None or not invitation.is_pending:
+        raise InvitationInvalid(
+            _(
+                "This invitation link has expired, was already used, or was withdrawn. "
+                "Ask the facility's owner for a new one."
+            )
+        )
+    membership, created = Membership.objects.get_or_create(
+        user=user, facility=invitation.facility, defaults={"level": invitation.level}
+    )
+    Invitation.objects.filter(pk=invitation.pk).update(accepted_at=timezone.now(), accepted_by=user)
+    if created:
+        record(
+            action=AuditEvent.Action.MEMBER_JOINED,
+            user=user,
+            facility=invitation.facility,
+            level=invitation.level,
+        )
+    return membership
+
+
+def revoke_invitation(*, invitation: Invitation, by) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    record(
+        action=AuditEvent.Action.INVITATION_REVOKED,
+        user=by,
+        facility=invitation.facility,
+        email=invitation.email,
+    )
+
+
+def _other_owners(membership: Membership):
+    return Membership.objects.filter(
+        facility_id=membership.facility_id, level=Membership.Level.OWNER
+    ).exclude(pk=membership.pk)
+
+
+@transaction.atomic
+def change_member_level(*, membership: Membership, level: str, by) -> None:
+    if membership.level == Membership.Level.OWNER and level != Membership.Level.OWNER:
+        if not _other_owners(membership).exists():
+            raise ValidationError(_("A facility needs at least one owner."))
+    old = membership.level
+    Membership.objects.filter(pk=membership.pk).update(level=level)
+    record(
+        action=AuditEvent.Action.MEMBER_CHANGED,
+        user=by,
+        facility=membership.facility,
+        member=membership.user.get_username(),
+        old=old,
+        new=level,
+    )
+
+
+@transaction.atomic
+def remove_member(*, membership: Membership, by) -> None:
+    if membership.level == Membership.Level.OWNER and not _other_owners(membership).exists():
+        raise ValidationError(_("A facility needs at least one owner."))
+    membership.delete()
+    record(
+        action=AuditEvent.Action.MEMBER_REMOVED,
+        user=by,
+        facility=membership.facility,
+        member=membership.user.get_username(),
+    )
+
+
+@transaction.atomic
+def share_with_partner(
+    *,
+    facility: Facility,
+    partner: Partner,
+    rounds: list[Round] | None,
+    include_strategies: bool,
+    include_roles: bool,
+    expires_on=None,
+    by,
+) -> Share:
+    """Share results read-only; an existing live share with the partner is replaced.
+
+    ``rounds`` None shares every round, present and future.
+    """
+    if rounds is not None:
+        if not rounds:
+            raise ValidationError(_("Choose at least one round, or share all rounds."))
+        if any(r.facility_id != facility.pk for r in rounds):
+            raise ValidationError(_("Only this facility's rounds can be shared."))
+    if expires_on is not None and expires_on < timezone.localdate():
+        raise ValidationError(_("The end date is in the past."))
+    now = timezone.now()
+    Share.objects.filter(facility=facility, partner=partner, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    share = Share.objects.create(
+        facility=facility,
+        partner=partner,
+        all_rounds=rounds is None,
+        include_strategies=include_strategies,
+        include_roles=include_roles,
+        expires_on=expires_on,
+        created_by=by,
+    )
+    if rounds is not None:
+        share.rounds.set(rounds)
+    record(
+        action=AuditEvent.Action.SHARE_GRANTED,
+        user=by,
+        facility=facility,
+        partner=partner.name,
+        rounds="all" if rounds is None else [r.label for r in rounds],
+        include_strategies=include_strategies,
+        include_roles=include_roles,
+        expires_on=expires_on.isoformat() if expires_on else None,
+    )
+    return share
+
+
+def revoke_share(*, share: Share, by) -> None:
+    """Takes effect on the partner's next request: access is checked on every one."""
+    Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    record(
+        action=AuditEvent.Action.SHARE_REVOKED,
+        user=by,
+        facility=share.facility,
+        partner=share.partner.name,
+    )
+
+
+def create_account(*, username: str, email: str, password: str):
+    return get_user_model().objects.create_user(username=username, email=email, password=password)

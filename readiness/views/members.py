@@ -1,0 +1,188 @@
+"""Members and invitations (owners), and accepting an invitation (anyone with the link)."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from readiness.forms import InviteForm, MemberLevelForm, ShareForm, SignUpForm
+from readiness.models import Invitation, Membership
+from readiness.permissions import facility_access, require
+from readiness.services import access as access_services
+
+
+def _members_context(access, invite_form=None, share_form=None):
+    facility = access.facility
+    return {
+        "facility": facility,
+        "members": facility.memberships.select_related("user").order_by("created_at"),
+        "invitations": [i for i in facility.invitations.all() if i.is_pending],
+        "shares": facility.shares.active()
+        .select_related("partner", "created_by")
+        .prefetch_related("rounds"),
+        "invite_form": invite_form or InviteForm(),
+        "share_form": share_form or ShareForm(facility=facility),
+        "levels": Membership.Level.choices,
+    }
+
+
+def _owner_access(request, slug):
+    access = facility_access(request.user, slug)
+    require(access.is_owner)
+    return access
+
+
+@login_required
+def members(request, slug):
+    access = _owner_access(request, slug)
+    return render(request, "members/list.html", _members_context(access))
+
+
+@login_required
+@require_POST
+def invite(request, slug):
+    access = _owner_access(request, slug)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            access_services.invite_member(
+                facility=access.facility, by=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error("email", error)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s. The link works once, for 7 days.")
+                % {"email": form.cleaned_data["email"]},
+            )
+            return redirect("facility-members", slug)
+    return render(request, "members/list.html", _members_context(access, invite_form=form))
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, slug, invitation_id):
+    access = _owner_access(request, slug)
+    invitation = get_object_or_404(Invitation, facility=access.facility, pk=invitation_id)
+    access_services.revoke_invitation(invitation=invitation, by=request.user)
+    messages.success(request, _("The invitation was withdrawn."))
+    return redirect("facility-members", slug)
+
+
+def _membership(access, membership_id):
+    return get_object_or_404(
+        Membership.objects.select_related("user", "facility"),
+        facility=access.facility,
+        pk=membership_id,
+    )
+
+
+@login_required
+@require_POST
+def member_level(request, slug, membership_id):
+    access = _owner_access(request, slug)
+    membership = _membership(access, membership_id)
+    form = MemberLevelForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Choose owner, editor or viewer."))
+        access_services.change_member_level(
+            membership=membership, level=form.cleaned_data["level"], by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Role changed."))
+    return redirect("facility-members", slug)
+
+
+@login_required
+@require_POST
+def member_remove(request, slug, membership_id):
+    access = _owner_access(request, slug)
+    membership = _membership(access, membership_id)
+    try:
+        access_services.remove_member(membership=membership, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Member removed. Their access ended at once."))
+    if membership.user_id == request.user.pk:
+        return redirect("facility-list")
+    return redirect("facility-members", slug)
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request, token):
+    invitation = access_services.find_invitation(token)
+    if invitation is None:
+        raise Http404
+    context = {"invitation": invitation, "valid": invitation.is_pending}
+    if not invitation.is_pending:
+        return render(request, "members/accept.html", context, status=410)
+    signup = SignUpForm(
+        request.POST if request.method == "POST" and not request.user.is_authenticated else None,
+        initial={"email": invitation.email},
+    )
+    if request.method == "POST":
+        user = request.user
+        if not user.is_authenticated:
+            if not signup.is_valid():
+                return render(request, "members/accept.html", context | {"signup": signup})
+            user = signup.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        try:
+            access_services.accept_invitation(token=token, user=user)
+        except access_services.InvitationInvalid as error:
+            return render(
+                request, "members/accept.html", context | {"error": str(error)}, status=410
+            )
+        messages.success(
+            request, _("Welcome to %(facility)s.") % {"facility": invitation.facility.name}
+        )
+        return redirect(invitation.facility)
+    return render(request, "members/accept.html", context | {"signup": signup})
+
+
+@login_required
+@require_POST
+def share_create(request, slug):
+    access = _owner_access(request, slug)
+    form = ShareForm(request.POST, facility=access.facility)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            access_services.share_with_partner(
+                facility=access.facility,
+                partner=data["partner"],
+                rounds=None if data["all_rounds"] else list(data["rounds"]),
+                include_strategies=data["include_strategies"],
+                include_roles=data["include_roles"],
+                expires_on=data["expires_on"],
+                by=request.user,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Shared with %(partner)s.") % {"partner": data["partner"].name}
+            )
+            return redirect("facility-members", slug)
+    return render(request, "members/list.html", _members_context(access, share_form=form))
+
+
+@login_required
+@require_POST
+def share_revoke(request, slug, share_id):
+    access = _owner_access(request, slug)
+    share = get_object_or_404(access.facility.shares.active(), pk=share_id)
+    access_services.revoke_share(share=share, by=request.user)
+    messages.success(
+        request, _("%(partner)s no longer has access.") % {"partner": share.partner.name}
+    )
+    return redirect("facility-members", slug)

@@ -1,0 +1,91 @@
+"""What only a facility's owners do: read the audit log, download everything, delete."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from readiness import exports
+from readiness.forms import ConfirmDeleteForm
+from readiness.models import AuditEvent
+from readiness.permissions import facility_access, require, round_for
+from readiness.services import facilities as facility_services
+from readiness.services.audit import record
+
+AUDIT_PAGE = 200
+
+
+def _owner_access(request, slug):
+    access = facility_access(request.user, slug)
+    require(access.is_owner)
+    return access
+
+
+@login_required
+def audit_log(request, slug):
+    access = _owner_access(request, slug)
+    # The facility's events, and the sign-ins of its current members.
+    events = AuditEvent.objects.filter(
+        Q(facility=access.facility)
+        | Q(action=AuditEvent.Action.SIGNED_IN, user__memberships__facility=access.facility)
+    ).distinct()[:AUDIT_PAGE]
+    return render(request, "owner/audit.html", {"facility": access.facility, "events": events})
+
+
+@login_required
+def export(request, slug, fmt):
+    access = _owner_access(request, slug)
+    facility = access.facility
+    record(action=AuditEvent.Action.EXPORTED, user=request.user, facility=facility, format=fmt)
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        response = StreamingHttpResponse(exports.csv_rows(facility), content_type="text/csv")
+    else:
+        response = StreamingHttpResponse(
+            exports.json_chunks(facility), content_type="application/json"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{facility.slug}-{stamp}.{fmt}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def facility_delete(request, slug):
+    access = _owner_access(request, slug)
+    facility = access.facility
+    form = ConfirmDeleteForm(request.POST or None, expected=facility.name)
+    if request.method == "POST" and form.is_valid():
+        facility_services.delete_facility(facility=facility, by=request.user)
+        messages.success(
+            request, _("%(name)s and all its answers were deleted.") % {"name": facility.name}
+        )
+        return redirect("facility-list")
+    return render(
+        request,
+        "owner/delete.html",
+        {"facility": facility, "form": form, "thing": facility.name, "round": None},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def round_delete(request, slug, round_id):
+    access = _owner_access(request, slug)
+    round_ = round_for(access, round_id)
+    form = ConfirmDeleteForm(request.POST or None, expected=round_.label)
+    if request.method == "POST" and form.is_valid():
+        facility_services.delete_round(round_=round_, by=request.user)
+        messages.success(
+            request,
+            _("The round %(label)s and its answers were deleted.") % {"label": round_.label},
+        )
+        return redirect(access.facility)
+    return render(
+        request,
+        "owner/delete.html",
+        {"facility": access.facility, "form": form, "thing": round_.label, "round": round_},
+    )
