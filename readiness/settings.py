@@ -199,7 +199,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # an empty one on heat-map colour bars, and its fixed image-rendering declaration.
 PLOTLY_STYLE_ATTRIBUTE_HASHES = [
     "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # ""
-    "'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8='",  # "image-rendering: optimizeSpeed; ... image-rendering: pixelated; "
+    "'sha256-AR/cKIZjWPcPmBUPDA6oti9XBiTbJvz0Cro2J1VzzS8='",  # "image-rendering: ...; "
 ]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
