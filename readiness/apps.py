@@ -16,4 +16,4 @@ class ReadinessConfig(AppConfig):
         def signed_in(sender, request, user, **kwargs):
             record(action=AuditEvent.Action.SIGNED_IN, user=user)
 
-        user_logged_in.connect(signed_in, dispatch_uid="readiness-audit-sign-in")
+        user_logged_in.connect(signed_in, weak=False, dispatch_uid="readiness-audit-sign-in")

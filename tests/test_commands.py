@@ -101,7 +101,15 @@ def test_seed_demo_builds_a_labelled_synthetic_demo(db):
     assert all(f.is_demo and f.name.startswith("Demo") for f in facilities)
     assert {f.state for f in facilities} == {"CA", "TX", "NY", "FL", "IL"}
     assert {"fqhc", "academic", "county"} <= {f.type for f in facilities}
-    assert Membership.objects.filter(user__username="demo").count() == facilities.count()
+    # demo owns all but one facility; its own owner has it; a viewer, a partner with live,
+    # revoked and expired shares, and an outsider show who may see what
+    assert Membership.objects.filter(user__username="demo").count() == facilities.count() - 1
+    assert Membership.objects.get(user__username="demo-pilsen").facility.slug == "demo-pilsen-hc"
+    from readiness.models import Share
+
+    assert Share.objects.active().filter(partner__slug="demo-coalition").count() == 2
+    assert Share.objects.filter(partner__slug="demo-coalition").count() == 4
+    assert not Membership.objects.filter(user__username="demo-outsider").exists()
     for facility in facilities:
         assert facility.rounds.count() >= 3
         assert facility.rounds.filter(status="open").count() == 1

@@ -45,7 +45,10 @@ def _personal_link(group, request) -> str:
 # hospital's staff may share one public address. The address is used for counting in the
 # cache only (hashed by django-ratelimit), never stored with answers.
 limit_per_address = ratelimit(
-    key="ip", rate=lambda group, request: settings.RESPONDENT_RATE_PER_ADDRESS, method="POST"
+    group="respondent-address",  # one count for starting and saving
+    key="ip",
+    rate=lambda group, request: settings.RESPONDENT_RATE_PER_ADDRESS,
+    method="POST",
 )
 limit_per_respondent = ratelimit(
     key=_personal_link, rate=lambda group, request: settings.RESPONDENT_RATE, method="POST"

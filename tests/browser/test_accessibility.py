@@ -36,18 +36,24 @@ def test_staff_pages(live_server, rounds, owner, open_page, viewport):
     scored, current, _ = rounds
     page, log = open_page(viewport)
     base = live_server.url
-    for url in ["/", "/accounts/login/"]:
+    for url in ["/", "/accounts/login/", "/accounts/password_reset/"]:
         check(page, url, base)
     page.goto(base + "/accounts/login/")
     page.click("button[type=submit]")  # empty form: errors shown
     assert axe_violations(page) == []
     sign_in(page, base, "owner", "pw-owner")
+    slug = scored.facility.slug
     for url in [
         "/facilities/",
         "/facilities/new/",
         scored.facility.get_absolute_url(),
         scored.get_absolute_url(),
         current.get_absolute_url(),
+        f"/facilities/{slug}/members/",
+        f"/facilities/{slug}/audit/",
+        f"/facilities/{slug}/delete/",
+        f"/facilities/{slug}/rounds/{scored.pk}/delete/",
+        "/accounts/password_change/",
     ]:
         check(page, url, base)
     # the dashboard's disclosures opened, and a form with errors
@@ -87,4 +93,34 @@ def test_respondent_pages(live_server, rounds, open_page, viewport):
     check(page, closed.respondent_link(), base)
     # the closed page answers 410 on purpose; that console line is expected
     log.errors = [e for e in log.errors if "410" not in e]
+    log.assert_clean()
+
+
+def test_partner_and_invitation_pages(live_server, rounds, owner, open_page):
+    from readiness.models import Partner, PartnerMembership
+    from readiness.services.access import invite_member, share_with_partner
+    from tests.conftest import make_user
+
+    scored, _, _ = rounds
+    partner = Partner.objects.create(name="Coalition", slug="coalition")
+    member = make_user("advocate")
+    PartnerMembership.objects.create(user=member, partner=partner)
+    share_with_partner(
+        facility=scored.facility,
+        partner=partner,
+        rounds=None,
+        include_strategies=True,
+        include_roles=True,
+        by=owner,
+    )
+    invited = invite_member(
+        facility=scored.facility, email="new@example.org", level="viewer", by=owner
+    )
+    page, log = open_page(DESKTOP)
+    check(page, f"/invitations/{invited.token}/", live_server.url)
+    sign_in(page, live_server.url, "advocate", "pw-advocate")
+    check(page, partner.get_absolute_url(), live_server.url)
+    page.locator("[data-figure='portfolio-figure'] svg.main-svg").first.wait_for()
+    assert axe_violations(page) == []
+    check(page, scored.get_absolute_url(), live_server.url)
     log.assert_clean()

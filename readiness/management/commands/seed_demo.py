@@ -12,20 +12,41 @@ front-line roles saying "don't know" more often about legal matters and evaluati
 import csv
 import io
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
-from readiness.models import Facility, Instrument, Item, Membership, Role, Round
+from readiness.models import (
+    Facility,
+    Instrument,
+    Item,
+    Membership,
+    Partner,
+    PartnerMembership,
+    Role,
+    Round,
+    Share,
+)
+from readiness.services.access import share_with_partner
 from readiness.services.facilities import create_facility
 from readiness.services.imports import import_responses
 from readiness.services.responses import save_page, start_respondent
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-readiness"  # noqa: S105 - printed on purpose: synthetic demo only
+# Who may see what, shown with demo accounts (all with the demo password):
+# - demo: owner of every demo facility but one;
+# - demo-pilsen: owner of the Pilsen health center only, which demo cannot see;
+# - demo-viewer: viewer at Eastside (reads results, changes nothing);
+# - demo-partner: member of a partner organisation that Eastside shares everything with,
+#   Gulf Coast one round without strategies, Hudson no longer (revoked) and Bronx no
+#   longer (expired);
+# - demo-outsider: belongs to nothing and sees nothing.
+SEPARATE_OWNER = ("demo-pilsen", "demo-pilsen-hc")
 
 FACILITIES = [
     # name, slug, type, state, setting
@@ -114,27 +135,66 @@ class Command(BaseCommand):
             call_command("load_instrument", stdout=self.stdout)
         instrument = Instrument.current()
         rng = random.Random(seed)
-        user = self._demo_user()
+        user = self._demo_user(DEMO_USERNAME)
         with transaction.atomic():
             for name, slug, type_, state, setting in FACILITIES:
                 facility = create_facility(
                     name=name, slug=slug, type=type_, state=state, setting=setting, is_demo=True
                 )
+                owner = self._demo_user(SEPARATE_OWNER[0]) if slug == SEPARATE_OWNER[1] else user
                 Membership.objects.create(
-                    user=user, facility=facility, level=Membership.Level.OWNER
+                    user=owner, facility=facility, level=Membership.Level.OWNER
                 )
                 self._seed_facility(facility, instrument, rng)
+            self._access_examples(user)
         self.stdout.write(
             f"Demo data ready: {len(FACILITIES)} facilities. "
-            f"Sign in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}."
+            f"Sign in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}; also demo-viewer, "
+            "demo-partner, demo-pilsen and demo-outsider, with the same password."
         )
 
-    def _demo_user(self):
-        user, created = get_user_model().objects.get_or_create(username=DEMO_USERNAME)
+    def _demo_user(self, username):
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"email": f"{username}@example.org"}
+        )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
         return user
+
+    def _access_examples(self, owner):
+        facilities = {f.slug: f for f in Facility.objects.filter(is_demo=True)}
+        Membership.objects.create(
+            user=self._demo_user("demo-viewer"),
+            facility=facilities["demo-eastside-chc"],
+            level=Membership.Level.VIEWER,
+        )
+        self._demo_user("demo-outsider")
+        partner = Partner.objects.create(
+            name="Demo Immigrant Health Coalition", slug="demo-coalition"
+        )
+        PartnerMembership.objects.create(user=self._demo_user("demo-partner"), partner=partner)
+        share_with_partner(
+            facility=facilities["demo-eastside-chc"], partner=partner, rounds=None,
+            include_strategies=True, include_roles=True, by=owner,
+        )
+        gulf = facilities["demo-gulf-coast-hc"]
+        share_with_partner(
+            facility=gulf, partner=partner, rounds=[gulf.rounds.get(label="Spring 2026")],
+            include_strategies=False, include_roles=False, by=owner,
+        )
+        revoked = share_with_partner(
+            facility=facilities["demo-hudson-amc"], partner=partner, rounds=None,
+            include_strategies=True, include_roles=False, by=owner,
+        )
+        Share.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
+        expired = share_with_partner(
+            facility=facilities["demo-bronx-family"], partner=partner, rounds=None,
+            include_strategies=True, include_roles=False, by=owner,
+        )
+        Share.objects.filter(pk=expired.pk).update(
+            expires_on=timezone.localdate() - timedelta(days=1)
+        )
 
     def _seed_facility(self, facility, instrument, rng):
         items = list(

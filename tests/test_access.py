@@ -1,0 +1,370 @@
+"""Members, invitations, partner shares, the audit log, exports and deletion."""
+
+import csv
+import io
+import json
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from readiness.models import (
+    Answer,
+    AuditEvent,
+    Facility,
+    Invitation,
+    Membership,
+    Partner,
+    PartnerMembership,
+    Respondent,
+    Round,
+    Share,
+)
+from readiness.services.access import share_with_partner
+from tests.conftest import full_answers, import_rows, make_user
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def actions(facility=None):
+    events = AuditEvent.objects.all() if facility is None else facility.audit_events.all()
+    return list(events.order_by("id").values_list("action", flat=True))
+
+
+class TestInvitations:
+    def invite(self, facility, owner, email="nurse.lead@example.org", level="editor"):
+        response = login(owner).post(
+            reverse("member-invite", args=[facility.slug]), {"email": email, "level": level}
+        )
+        assert response.status_code == 302
+        link = re.search(r"http\S+/invitations/(\S+)/", mail.outbox[-1].body)
+        return link.group(1)
+
+    def test_an_invitation_by_email_makes_a_new_member(self, facility, owner):
+        token = self.invite(facility, owner)
+        assert mail.outbox[-1].to == ["nurse.lead@example.org"]
+        client = Client()
+        response = client.post(
+            reverse("invitation-accept", args=[token]),
+            {
+                "username": "lead",
+                "email": "nurse.lead@example.org",
+                "password1": "a long passphrase 42",
+                "password2": "a long passphrase 42",
+            },
+        )
+        assert response["Location"] == facility.get_absolute_url()
+        membership = Membership.objects.get(user__username="lead")
+        assert membership.level == "editor"
+        assert client.get(facility.get_absolute_url()).status_code == 200
+        assert actions(facility) == ["member_invited", "member_joined"]
+
+    def test_an_invitation_works_once(self, facility, owner):
+        token = self.invite(facility, owner)
+        someone = make_user("someone")
+        assert login(someone).post(reverse("invitation-accept", args=[token])).status_code == 302
+        other = make_user("other")
+        response = login(other).post(reverse("invitation-accept", args=[token]))
+        assert response.status_code == 410
+        assert not Membership.objects.filter(user=other).exists()
+
+    def test_an_expired_or_withdrawn_invitation_is_refused(self, facility, owner):
+        token = self.invite(facility, owner)
+        Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+        someone = make_user("someone")
+        response = login(someone).post(reverse("invitation-accept", args=[token]))
+        assert response.status_code == 410
+        assert "expired" in response.content.decode()
+        token = self.invite(facility, owner, email="b@example.org")
+        invitation = Invitation.objects.get(email="b@example.org")
+        login(owner).post(reverse("invitation-revoke", args=[facility.slug, invitation.pk]))
+        assert login(someone).post(reverse("invitation-accept", args=[token])).status_code == 410
+        assert not Membership.objects.filter(user=someone).exists()
+
+    def test_a_person_can_belong_to_several_facilities(self, facility, other_facility, owner):
+        Membership.objects.create(user=owner, facility=other_facility, level="viewer")
+        html = login(owner).get(reverse("facility-list")).content.decode()
+        assert facility.name in html and other_facility.name in html
+
+    def test_the_last_owner_cannot_be_removed_or_demoted(self, facility, owner):
+        membership = Membership.objects.get(user=owner)
+        client = login(owner)
+        client.post(
+            reverse("member-level", args=[facility.slug, membership.pk]), {"level": "viewer"}
+        )
+        client.post(reverse("member-remove", args=[facility.slug, membership.pk]))
+        assert Membership.objects.get(pk=membership.pk).level == "owner"
+
+    def test_owners_see_who_has_access_and_since_when(self, facility, owner, viewer):
+        html = login(owner).get(reverse("facility-members", args=[facility.slug])).content.decode()
+        assert "viewer" in html and timezone.localdate().strftime("%b") in html
+
+
+@pytest.fixture
+def advocates(facility, owner):
+    partner = Partner.objects.create(name="Immigrant Health Advocates", slug="advocates")
+    member = make_user("advocate")
+    PartnerMembership.objects.create(user=member, partner=partner)
+    return partner, member
+
+
+def scored_round(facility, instrument, label, roles=("nurse", "physician", "security")):
+    rows = []
+    for n, role in enumerate(roles * 3):
+        rows += full_answers(
+            instrument, f"{label}{n}", role, lambda item, n=n: 1 + (n + item.pk) % 5
+        )
+    return import_rows(facility, label, rows).round
+
+
+class TestSharing:
+    def test_a_partner_sees_the_shared_dashboard_read_only(
+        self, facility, owner, instrument, advocates
+    ):
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        client = login(member)
+        url = round_.get_absolute_url()
+        assert client.get(url).status_code == 404  # nothing shared yet
+        share_with_partner(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=False,
+            include_roles=False,
+            by=owner,
+        )
+        html = client.get(url).content.decode()
+        assert "Overall readiness" in html
+        assert "Recommended strategies" not in html
+        assert "Results by role" not in html and "Who answered" not in html
+        detail = client.get(facility.get_absolute_url()).content.decode()
+        assert round_.link_token not in detail  # partners never get the respondents' link
+
+    def test_strategies_and_roles_only_when_ticked(self, facility, owner, instrument, advocates):
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        share_with_partner(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=True,
+            by=owner,
+        )
+        html = login(member).get(round_.get_absolute_url()).content.decode()
+        assert "Recommended strategies" in html and "Results by role" in html
+
+    def test_only_chosen_rounds_are_visible_and_no_comparison_leaks(
+        self, facility, owner, instrument, advocates
+    ):
+        partner, member = advocates
+        first = scored_round(facility, instrument, "R1")
+        Round.objects.filter(pk=first.pk).update(opened_on="2025-01-01")
+        second = scored_round(facility, instrument, "R2")
+        share_with_partner(
+            facility=facility,
+            partner=partner,
+            rounds=[second],
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
+        )
+        client = login(member)
+        assert client.get(first.get_absolute_url()).status_code == 404
+        html = client.get(second.get_absolute_url()).content.decode()
+        assert "Changes are since" not in html
+        assert "R1" not in client.get(facility.get_absolute_url()).content.decode()
+
+    def test_revoking_takes_effect_on_the_next_request(
+        self, facility, owner, instrument, advocates
+    ):
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        share = share_with_partner(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
+        )
+        client = login(member)
+        assert client.get(round_.get_absolute_url()).status_code == 200
+        login(owner).post(reverse("share-revoke", args=[facility.slug, share.pk]))
+        assert client.get(round_.get_absolute_url()).status_code == 404
+        assert facility.name not in client.get(partner.get_absolute_url()).content.decode()
+        assert actions(facility)[-2:] == ["share_granted", "share_revoked"]
+
+    def test_an_expired_share_ends_by_itself(self, facility, owner, instrument, advocates):
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        share_with_partner(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
+            expires_on=timezone.localdate(),
+        )
+        client = login(member)
+        assert client.get(round_.get_absolute_url()).status_code == 200
+        Share.objects.update(expires_on=timezone.localdate() - timedelta(days=1))
+        assert client.get(round_.get_absolute_url()).status_code == 404
+
+    def test_a_share_form_with_bad_input_changes_nothing(self, facility, owner, advocates):
+        partner, _ = advocates
+        client = login(owner)
+        url = reverse("share-create", args=[facility.slug])
+        for data in (
+            {"partner": partner.pk},  # neither all rounds nor chosen ones
+            {"partner": 999999, "all_rounds": "on"},
+            {"partner": partner.pk, "all_rounds": "on", "expires_on": "yesterday"},
+            {"partner": partner.pk, "all_rounds": "on", "expires_on": "2000-01-01"},
+        ):
+            assert client.post(url, data).status_code == 200, data
+        assert not Share.objects.exists()
+
+    def test_the_portfolio_lists_sharing_facilities_side_by_side(
+        self,
+        facility,
+        other_facility,
+        owner,
+        outsider,
+        instrument,
+        advocates,
+        django_assert_max_num_queries,
+    ):
+        partner, member = advocates
+        scored_round(facility, instrument, "R1")
+        scored_round(other_facility, instrument, "Other R1")
+        share_with_partner(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=False,
+            include_roles=False,
+            by=owner,
+        )
+        client = login(member)
+        html = client.get(partner.get_absolute_url()).content.decode()
+        assert facility.name in html and other_facility.name not in html
+        assert 'id="portfolio-figure"' in html
+        # query count does not grow with facilities
+        with django_assert_max_num_queries(20) as small:
+            client.get(partner.get_absolute_url())
+        for n in range(4):
+            extra = Facility.objects.create(
+                name=f"Extra {n}", slug=f"extra-{n}", type="fqhc", state="IL"
+            )
+            scored_round(extra, instrument, f"X{n}")
+            share_with_partner(
+                facility=extra,
+                partner=partner,
+                rounds=None,
+                include_strategies=False,
+                include_roles=False,
+                by=outsider,
+            )
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as large:
+            html = client.get(partner.get_absolute_url()).content.decode()
+        assert "Extra 3" in html
+        assert len(large) == len(small)
+
+
+class TestAudit:
+    def test_round_changes_exports_and_sign_ins_are_recorded(self, facility, owner, instrument):
+        client = Client()
+        client.post(reverse("login"), {"username": "owner", "password": "pw-owner"})
+        client.post(reverse("round-open", args=[facility.slug]), {"label": "R"})
+        round_ = Round.objects.get(label="R")
+        client.post(reverse("round-close", args=[facility.slug, round_.pk]))
+        client.post(reverse("round-link-replace", args=[facility.slug, round_.pk]))
+        client.get(reverse("facility-export-csv", args=[facility.slug]))
+        assert actions() == [
+            "signed_in",
+            "round_opened",
+            "round_closed",
+            "link_regenerated",
+            "exported",
+        ]
+        html = client.get(reverse("facility-audit", args=[facility.slug])).content.decode()
+        for label in ("Signed in", "Round opened", "Round closed", "Data downloaded"):
+            assert label in html
+        assert AuditEvent.objects.filter(username="owner").count() == 5
+
+
+class TestExportAndDeletion:
+    def test_csv_export_has_every_answer_and_neutralises_formulas(
+        self, facility, owner, instrument
+    ):
+        import_rows(
+            facility,
+            "=HYPERLINK(1)",
+            [("+p1", "nurse", "LEGAL-1", 4), ("+p1", "nurse", "LEGAL-2", "DK")],
+        )
+        response = login(owner).get(reverse("facility-export-csv", args=[facility.slug]))
+        assert response.streaming
+        text = b"".join(response.streaming_content).decode()
+        rows = list(csv.reader(io.StringIO(text)))
+        assert rows[0] == [
+            "round",
+            "respondent",
+            "role",
+            "status",
+            "started_on",
+            "finished_on",
+            "item",
+            "value",
+        ]
+        assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(1)"] * 2
+        assert [r[1] for r in rows[1:]] == ["'+p1"] * 2
+        assert [(r[6], r[7]) for r in rows[1:]] == [("LEGAL-1", "4"), ("LEGAL-2", "DK")]
+        assert "attachment" in response["Content-Disposition"]
+
+    def test_json_export_is_everything_the_facility_stored(self, facility, owner, instrument):
+        import_rows(facility, "R", [("p1", "nurse", "LEGAL-1", 4), ("p2", "legal", "EVAL-1", "NA")])
+        response = login(owner).get(reverse("facility-export-json", args=[facility.slug]))
+        data = json.loads(b"".join(response.streaming_content))
+        assert data["facility"]["slug"] == "mercy"
+        assert [r["label"] for r in data["rounds"]] == ["R"]
+        assert [(r["respondent"], r["role"], r["answers"]) for r in data["respondents"]] == [
+            ("p1", "nurse", [{"item": "LEGAL-1", "value": "4"}]),
+            ("p2", "legal", [{"item": "EVAL-1", "value": "NA"}]),
+        ]
+
+    def test_deleting_a_round_needs_its_name_typed(self, facility, owner, instrument):
+        round_ = scored_round(facility, instrument, "Spring")
+        client = login(owner)
+        url = reverse("round-delete", args=[facility.slug, round_.pk])
+        response = client.post(url, {"confirm": "spring"})
+        assert response.status_code == 200 and "Nothing was deleted" in response.content.decode()
+        assert Round.objects.filter(pk=round_.pk).exists()
+        client.post(url, {"confirm": "Spring"})
+        assert not Round.objects.filter(pk=round_.pk).exists()
+        assert not Answer.objects.exists() and not Respondent.objects.exists()
+        assert "round_deleted" in actions(facility)
+
+    def test_deleting_a_facility_removes_its_answers_for_good(
+        self, facility, other_facility, owner, instrument
+    ):
+        scored_round(facility, instrument, "R")
+        scored_round(other_facility, instrument, "Kept")
+        client = login(owner)
+        client.post(reverse("facility-delete", args=[facility.slug]), {"confirm": "Mercy Clinic"})
+        assert not Facility.objects.filter(slug="mercy").exists()
+        assert set(Respondent.objects.values_list("round__label", flat=True)) == {"Kept"}
+        event = AuditEvent.objects.get(action="facility_deleted")
+        assert event.detail["facility_name"] == "Mercy Clinic" and event.username == "owner"

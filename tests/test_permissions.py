@@ -1,0 +1,207 @@
+"""The permission matrix: every URL pattern of the project, for every kind of visitor.
+
+A new view whose name is not in EXPECTED fails test_every_url_pattern_is_in_the_matrix,
+so nobody can add a page without deciding who may reach it.
+"""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from readiness.models import Invitation, Membership, Partner, PartnerMembership, Share
+from readiness.services.access import share_with_partner
+from readiness.services.responses import start_respondent
+from tests.conftest import import_rows, make_user
+
+PERSONAS = [
+    "anonymous",
+    "outsider",
+    "viewer",
+    "editor",
+    "owner",
+    "partner",
+    "partner_revoked",
+    "partner_expired",
+]
+
+
+def row(*statuses):
+    assert len(statuses) == len(PERSONAS)
+    return dict(zip(PERSONAS, statuses, strict=True))
+
+
+LOGIN = 302  # anonymous visitors are sent to sign in
+MEMBER_READ = row(LOGIN, 404, 200, 200, 200, 200, 404, 404)
+MANAGE = row(LOGIN, 404, 403, 302, 302, 403, 404, 404)
+OWNER_GET = row(LOGIN, 404, 403, 403, 200, 403, 404, 404)
+OWNER_POST = row(LOGIN, 404, 403, 403, 302, 403, 404, 404)
+SIGNED_IN = row(LOGIN, 200, 200, 200, 200, 200, 200, 200)
+PUBLIC = row(*[200] * 8)
+
+# (method, statuses) for every URL name; "*" statuses apply whatever the persona.
+EXPECTED = {
+    "home": ("GET", row(200, 302, 302, 302, 302, 302, 302, 302)),
+    "login": ("GET", row(200, 302, 302, 302, 302, 302, 302, 302)),
+    "logout": ("POST", row(302, 302, 302, 302, 302, 302, 302, 302)),
+    "password_change": ("GET", SIGNED_IN),
+    "password_change_done": ("GET", SIGNED_IN),
+    "password_reset": ("GET", PUBLIC),
+    "password_reset_done": ("GET", PUBLIC),
+    "password_reset_confirm": ("GET", PUBLIC),
+    "password_reset_complete": ("GET", PUBLIC),
+    "invitation-accept": ("GET", row(*[404] * 8)),  # an unknown token
+    "facility-list": ("GET", SIGNED_IN),
+    "facility-create": ("GET", SIGNED_IN),
+    "facility-detail": ("GET", MEMBER_READ),
+    "round-open": ("POST", MANAGE),
+    "round-dashboard": ("GET", MEMBER_READ),
+    "round-close": ("POST", MANAGE),
+    "round-reopen": ("POST", MANAGE),
+    "round-link-replace": ("POST", MANAGE),
+    "round-delete": ("GET", OWNER_GET),
+    "facility-members": ("GET", OWNER_GET),
+    "member-invite": ("POST", OWNER_POST),
+    "invitation-revoke": ("POST", OWNER_POST),
+    "member-level": ("POST", OWNER_POST),
+    "member-remove": ("POST", OWNER_POST),
+    "share-create": ("POST", OWNER_POST),
+    "share-revoke": ("POST", OWNER_POST),
+    "facility-audit": ("GET", OWNER_GET),
+    "facility-export-csv": ("GET", OWNER_GET),
+    "facility-export-json": ("GET", OWNER_GET),
+    "facility-delete": ("GET", OWNER_GET),
+    "partner-portfolio": ("GET", row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "respondent-start": ("GET", PUBLIC),
+    "respondent-resume": ("GET", row(*[302] * 8)),
+    "respondent-page": ("GET", PUBLIC),
+    "respondent-done": ("GET", row(*[302] * 8)),
+}
+
+POST_DATA = {
+    "round-open": {"label": "New round"},
+    "member-invite": {"email": "new@example.org", "level": "viewer"},
+    "member-level": {"level": "viewer"},
+    "share-create": {"partner": None, "all_rounds": "on"},
+}
+
+
+def all_url_names(patterns=None, prefix=""):
+    names = []
+    for pattern in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(pattern, URLResolver):
+            names += all_url_names(pattern.url_patterns)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.append(pattern.name)
+    return names
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    assert sorted(set(all_url_names())) == sorted(EXPECTED)
+
+
+@pytest.fixture
+def world(facility, owner, outsider, instrument):
+    """A facility with a round, an in-progress respondent, members of every level, and
+    three partners: one with an active share, one revoked, one expired."""
+    round_ = import_rows(facility, "R1", [("p1", "nurse", "LEGAL-1", 4)]).round
+    round_.status = "open"
+    round_.save()
+    users = {"owner": owner, "outsider": outsider}
+    for level in ("viewer", "editor"):
+        users[level] = make_user(level)
+        Membership.objects.create(user=users[level], facility=facility, level=level)
+    shares = {}
+    for name in ("partner", "partner_revoked", "partner_expired"):
+        users[name] = make_user(name)
+        partner = Partner.objects.create(name=name.title(), slug=name.replace("_", "-"))
+        PartnerMembership.objects.create(user=users[name], partner=partner)
+        shares[name] = share_with_partner(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
+        )
+    Share.objects.filter(pk=shares["partner_revoked"].pk).update(revoked_at=timezone.now())
+    Share.objects.filter(pk=shares["partner_expired"].pk).update(
+        expires_on=timezone.localdate() - timedelta(days=1)
+    )
+    started = start_respondent(
+        round_=round_, role=instrument.roles.get(code="nurse"), nonce="w" * 30
+    )
+    invitation = Invitation.objects.create(
+        facility=facility,
+        email="x@example.org",
+        level="viewer",
+        token_hash="0" * 64,
+        expires_at=timezone.now() + timedelta(days=1),
+    )
+    return {
+        "facility": facility,
+        "round": round_,
+        "users": users,
+        "token": started.token,
+        "membership": Membership.objects.get(user=users["viewer"]),
+        "invitation": invitation,
+        "share": shares["partner"],
+        "partner": Partner.objects.get(slug="partner"),
+    }
+
+
+def url_for(name, world):
+    slug = world["facility"].slug
+    args = {
+        "password_reset_confirm": ["MQ", "set-password"],
+        "invitation-accept": ["u" * 43],
+        "facility-detail": [slug],
+        "round-open": [slug],
+        "facility-members": [slug],
+        "member-invite": [slug],
+        "share-create": [slug],
+        "facility-audit": [slug],
+        "facility-export-csv": [slug],
+        "facility-export-json": [slug],
+        "facility-delete": [slug],
+        "invitation-revoke": [slug, world["invitation"].pk],
+        "member-level": [slug, world["membership"].pk],
+        "member-remove": [slug, world["membership"].pk],
+        "share-revoke": [slug, world["share"].pk],
+        "partner-portfolio": [world["partner"].slug],
+        "respondent-start": [world["round"].link_token],
+        "respondent-resume": [world["token"]],
+        "respondent-page": [world["token"], 1],
+        "respondent-done": [world["token"]],
+    }
+    if name.startswith("round-") and name != "round-open":
+        return reverse(name, args=[slug, world["round"].pk])
+    return reverse(name, args=args.get(name, []))
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_matrix(world, persona):
+    """Each persona's status for every URL. Writes run after reads, removals after other
+    writes, and signing out last, so each request finds what it needs."""
+    client = Client()
+    if persona != "anonymous":
+        client.force_login(world["users"][persona])
+    failures = []
+    last = ("member-remove", "share-revoke", "invitation-revoke", "round-link-replace")
+    order = sorted(EXPECTED, key=lambda n: (n == "logout", EXPECTED[n][0] == "POST", n in last))
+    for name in order:
+        method, statuses = EXPECTED[name]
+        expected = statuses[persona]
+        url = url_for(name, world)
+        if method == "GET":
+            response = client.get(url)
+        else:
+            data = dict(POST_DATA.get(name, {}))
+            if name == "share-create":  # another partner, so world["share"] stays live
+                data["partner"] = Partner.objects.get(slug="partner-revoked").pk
+            response = client.post(url, data)
+        if response.status_code != expected:
+            failures.append(f"{method} {name}: {response.status_code}, expected {expected}")
+    assert not failures, "\n".join(failures)
