@@ -175,22 +175,38 @@ class Command(BaseCommand):
         )
         PartnerMembership.objects.create(user=self._demo_user("demo-partner"), partner=partner)
         share_with_partner(
-            facility=facilities["demo-eastside-chc"], partner=partner, rounds=None,
-            include_strategies=True, include_roles=True, by=owner,
+            facility=facilities["demo-eastside-chc"],
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=True,
+            by=owner,
         )
         gulf = facilities["demo-gulf-coast-hc"]
         share_with_partner(
-            facility=gulf, partner=partner, rounds=[gulf.rounds.get(label="Spring 2026")],
-            include_strategies=False, include_roles=False, by=owner,
+            facility=gulf,
+            partner=partner,
+            rounds=[gulf.rounds.get(label="Spring 2026")],
+            include_strategies=False,
+            include_roles=False,
+            by=owner,
         )
         revoked = share_with_partner(
-            facility=facilities["demo-hudson-amc"], partner=partner, rounds=None,
-            include_strategies=True, include_roles=False, by=owner,
+            facility=facilities["demo-hudson-amc"],
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
         )
         Share.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
         expired = share_with_partner(
-            facility=facilities["demo-bronx-family"], partner=partner, rounds=None,
-            include_strategies=True, include_roles=False, by=owner,
+            facility=facilities["demo-bronx-family"],
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
         )
         Share.objects.filter(pk=expired.pk).update(
             expires_on=timezone.localdate() - timedelta(days=1)
