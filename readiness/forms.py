@@ -201,6 +201,7 @@ class ShareForm(forms.Form):
     def __init__(self, *args, facility, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["rounds"].queryset = Round.objects.filter(facility=facility)
+        self.fields["rounds"].label_from_instance = lambda round_: round_.label
 
     def clean(self):
         cleaned = super().clean()

@@ -368,3 +368,51 @@ class TestExportAndDeletion:
         assert set(Respondent.objects.values_list("round__label", flat=True)) == {"Kept"}
         event = AuditEvent.objects.get(action="facility_deleted")
         assert event.detail["facility_name"] == "Mercy Clinic" and event.username == "owner"
+
+
+def test_a_password_reset_email_carries_a_working_link(owner):
+    owner.email = "owner@example.org"
+    owner.save()
+    client = Client()
+    client.post(reverse("password_reset"), {"email": "owner@example.org"})
+    link = re.search(r"http://\S+(/accounts/reset/\S+/)", mail.outbox[-1].body).group(1)
+    form = client.get(link, follow=True)
+    assert form.status_code == 200 and "new_password1" in form.content.decode()
+    client.post(
+        form.redirect_chain[-1][0],
+        {
+            "new_password1": "a fresh long passphrase 7",
+            "new_password2": "a fresh long passphrase 7",
+        },
+    )
+    response = Client().post(
+        reverse("login"), {"username": "owner", "password": "a fresh long passphrase 7"}
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("page", ["facility-members", "facility-audit", "facility-detail"])
+def test_owner_pages_keep_their_query_count_as_data_grows(page, facility, owner, instrument):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(owner)
+    url = reverse(page, args=[facility.slug])
+
+    def grow(n):
+        for i in range(n):
+            user = make_user(f"{page}-{n}-{i}")
+            Membership.objects.create(user=user, facility=facility, level="viewer")
+            client.post(reverse("round-open", args=[facility.slug]), {"label": f"{n}-{i}"})
+            client.post(
+                reverse("member-invite", args=[facility.slug]),
+                {"email": f"{n}-{i}@example.org", "level": "viewer"},
+            )
+
+    grow(2)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    grow(6)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)

@@ -40,9 +40,13 @@ def facility_create(request):
 
 def _detail_context(access, round_form):
     finished = Q(respondents__status=Respondent.Status.FINISHED)
-    rounds = access.rounds().annotate(
-        finished_count=Count("respondents", filter=finished),
-        in_progress_count=Count("respondents", filter=~finished),
+    rounds = (
+        access.rounds()
+        .select_related("facility")
+        .annotate(
+            finished_count=Count("respondents", filter=finished),
+            in_progress_count=Count("respondents", filter=~finished),
+        )
     )
     return {
         "facility": access.facility,
