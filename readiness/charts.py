@@ -87,64 +87,54 @@ def determinant_chart(scores: RoundScores) -> dict:
     }
 
 
+def _score_heatmap(z, *, x, y, empty_label, tick_angle=0) -> dict:
+    """A 0-100 heat map with each cell's score written in it; None cells say empty_label."""
+    return {
+        "data": [
+            {
+                "type": "heatmap",
+                "z": [[None if v is None else round(v, 1) for v in line] for line in z],
+                "x": x,
+                "y": y,
+                "text": [[empty_label if v is None else f"{v:.0f}" for v in line] for line in z],
+                "texttemplate": "%{text}",
+                "zmin": 0,
+                "zmax": 100,
+                "colorscale": HEAT_COLOURS,
+                "colorbar": {"title": {"text": _("Score")}},
+                "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
+            }
+        ],
+        "layout": {
+            "font": FONT,
+            "xaxis": {"automargin": True, "tickangle": tick_angle},
+            "yaxis": {"automargin": True, "autorange": "reversed"},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "height": 160 + 40 * len(y),
+        },
+    }
+
+
 def role_heatmap(scores: RoundScores) -> dict | None:
     """Roles by determinants; cells for groups under the minimum size are left empty."""
     shown = [role for role in scores.roles if not role.suppressed]
     if not shown:
         return None
     determinants = scores.determinants
-    z = [[role.cells[d.code] for d in determinants] for role in shown]
-    text = [[_("hidden") if v is None else f"{v:.0f}" for v in row] for row in z]
-    return {
-        "data": [
-            {
-                "type": "heatmap",
-                "z": [[None if v is None else round(v, 1) for v in row] for row in z],
-                "x": [d.determinant.name for d in determinants],
-                "y": [f"{role.role.name} (n={role.respondents})" for role in shown],
-                "text": text,
-                "texttemplate": "%{text}",
-                "zmin": 0,
-                "zmax": 100,
-                "colorscale": HEAT_COLOURS,
-                "colorbar": {"title": {"text": _("Score")}},
-                "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
-            }
-        ],
-        "layout": {
-            "font": FONT,
-            "xaxis": {"automargin": True, "tickangle": -30},
-            "yaxis": {"automargin": True},
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-            "height": 160 + 40 * len(shown),
-        },
-    }
+    return _score_heatmap(
+        [[role.cells[d.code] for d in determinants] for role in shown],
+        x=[d.determinant.name for d in determinants],
+        y=[f"{role.role.name} (n={role.respondents})" for role in shown],
+        empty_label=_("hidden"),
+        tick_angle=-30,
+    )
 
 
 def portfolio_heatmap(rows, domain_codes: list[str], domain_names: dict[str, str]) -> dict:
     """Facilities by domains, from each facility's latest shared round."""
-    z = [[row.summary.domains.get(code) for code in domain_codes] for row in rows]
-    return {
-        "data": [
-            {
-                "type": "heatmap",
-                "z": [[None if v is None else round(v, 1) for v in line] for line in z],
-                "x": [domain_names[code] for code in domain_codes],
-                "y": [row.facility.name for row in rows],
-                "text": [[_("no data") if v is None else f"{v:.0f}" for v in line] for line in z],
-                "texttemplate": "%{text}",
-                "zmin": 0,
-                "zmax": 100,
-                "colorscale": HEAT_COLOURS,
-                "colorbar": {"title": {"text": _("Score")}},
-                "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
-            }
-        ],
-        "layout": {
-            "font": FONT,
-            "xaxis": {"automargin": True},
-            "yaxis": {"automargin": True, "autorange": "reversed"},
-            "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
-            "height": 140 + 40 * len(rows),
-        },
-    }
+    return _score_heatmap(
+        [[row.summary.domains.get(code) for code in domain_codes] for row in rows],
+        x=[domain_names[code] for code in domain_codes],
+        y=[row.facility.name for row in rows],
+        empty_label=_("no data"),
+    )

@@ -85,6 +85,13 @@ def facility_access(user, slug: str) -> FacilityAccess:
     return FacilityAccess(facility=share.facility, share=share, shared_round_ids=round_ids)
 
 
+def owner_access(user, slug: str) -> FacilityAccess:
+    """For pages only owners use: 404 for outsiders, 403 for other members and partners."""
+    access = facility_access(user, slug)
+    require(access.is_owner)
+    return access
+
+
 def round_for(access: FacilityAccess, round_id: int) -> Round:
     round_ = access.rounds().select_related("instrument").filter(pk=round_id).first()
     if round_ is None:

@@ -18,7 +18,6 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from django.conf import settings
 from django.db import connection
@@ -28,7 +27,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from readiness.models import Domain, Facility, Item, Membership, Role, Round
-from readiness.perf import seed
+from readiness.perf import seed, write_section
 from readiness.services.responses import start_respondent
 
 REQUESTS = 100
@@ -446,16 +445,6 @@ def evaluate(client_t, server_t, queries, sizes):
     return targets
 
 
-def write_results(markdown: str) -> Path:
-    path = settings.BASE_DIR / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8")
-    start, end = "<!-- bench:start -->", "<!-- bench:end -->"
-    before, rest = text.split(start, 1)
-    _, after = rest.split(end, 1)
-    path.write_text(f"{before}{start}\n{markdown}\n{end}{after}", encoding="utf-8")
-    return path
-
-
 def run(*, facilities, rounds, respondents, stdout) -> str:
     stdout.write(f"Seeding {facilities} facilities x {rounds} rounds x {respondents} respondents")
     start = time.perf_counter()
@@ -478,5 +467,5 @@ def run(*, facilities, rounds, respondents, stdout) -> str:
         sizes = transfer_sizes(fx, server)
     markdown = report(client_t, server_t, queries, sizes, note)
     stdout.write(markdown)
-    stdout.write(f"Written to {write_results(markdown)}")
+    stdout.write(f"Written to {write_section('bench', markdown)}")
     return markdown

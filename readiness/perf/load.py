@@ -19,7 +19,7 @@ from django.db import connection
 from django.db.models import Count
 
 from readiness.models import Answer, DeterminantScore, Facility, Item, Respondent
-from readiness.perf import seed
+from readiness.perf import seed, write_section
 from readiness.perf.bench import Server
 from readiness.services.facilities import create_facility, open_round
 
@@ -121,16 +121,6 @@ def report(stats_file: Path, counts: dict, seconds: float) -> tuple[str, bool]:
     return "\n".join(lines), ok
 
 
-def write_results(markdown: str) -> Path:
-    path = settings.BASE_DIR / "docs" / "performance.md"
-    text = path.read_text(encoding="utf-8")
-    start, end = "<!-- load:start -->", "<!-- load:end -->"
-    before, rest = text.split(start, 1)
-    _, after = rest.split(end, 1)
-    path.write_text(f"{before}{start}\n{markdown}\n{end}{after}", encoding="utf-8")
-    return path
-
-
 def run(stdout) -> bool:
     round_ = prepare_round()
     with tempfile.TemporaryDirectory() as workdir, Server(workers=2) as server:
@@ -140,5 +130,5 @@ def run(stdout) -> bool:
         seconds = time.perf_counter() - started
         markdown, ok = report(stats, check_database(round_), seconds)
     stdout.write(markdown)
-    stdout.write(f"Written to {write_results(markdown)}")
+    stdout.write(f"Written to {write_section('load', markdown)}")
     return ok

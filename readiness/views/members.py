@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from readiness.forms import InviteForm, MemberLevelForm, ShareForm, SignUpForm
 from readiness.models import Invitation, Membership
-from readiness.permissions import facility_access, require
+from readiness.permissions import owner_access
 from readiness.services import access as access_services
 
 
@@ -30,22 +30,16 @@ def _members_context(access, invite_form=None, share_form=None):
     }
 
 
-def _owner_access(request, slug):
-    access = facility_access(request.user, slug)
-    require(access.is_owner)
-    return access
-
-
 @login_required
 def members(request, slug):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     return render(request, "members/list.html", _members_context(access))
 
 
 @login_required
 @require_POST
 def invite(request, slug):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
@@ -67,7 +61,7 @@ def invite(request, slug):
 @login_required
 @require_POST
 def invitation_revoke(request, slug, invitation_id):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     invitation = get_object_or_404(Invitation, facility=access.facility, pk=invitation_id)
     access_services.revoke_invitation(invitation=invitation, by=request.user)
     messages.success(request, _("The invitation was withdrawn."))
@@ -85,7 +79,7 @@ def _membership(access, membership_id):
 @login_required
 @require_POST
 def member_level(request, slug, membership_id):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     membership = _membership(access, membership_id)
     form = MemberLevelForm(request.POST)
     try:
@@ -104,7 +98,7 @@ def member_level(request, slug, membership_id):
 @login_required
 @require_POST
 def member_remove(request, slug, membership_id):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     membership = _membership(access, membership_id)
     try:
         access_services.remove_member(membership=membership, by=request.user)
@@ -152,7 +146,7 @@ def invitation_accept(request, token):
 @login_required
 @require_POST
 def share_create(request, slug):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     form = ShareForm(request.POST, facility=access.facility)
     if form.is_valid():
         data = form.cleaned_data
@@ -179,7 +173,7 @@ def share_create(request, slug):
 @login_required
 @require_POST
 def share_revoke(request, slug, share_id):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     share = get_object_or_404(access.facility.shares.active(), pk=share_id)
     access_services.revoke_share(share=share, by=request.user)
     messages.success(

@@ -12,22 +12,16 @@ from django.views.decorators.http import require_http_methods
 from readiness import exports
 from readiness.forms import ConfirmDeleteForm
 from readiness.models import AuditEvent
-from readiness.permissions import facility_access, require, round_for
+from readiness.permissions import owner_access, round_for
 from readiness.services import facilities as facility_services
 from readiness.services.audit import record
 
 AUDIT_PAGE = 200
 
 
-def _owner_access(request, slug):
-    access = facility_access(request.user, slug)
-    require(access.is_owner)
-    return access
-
-
 @login_required
 def audit_log(request, slug):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     # The facility's events, and the sign-ins of its current members.
     events = AuditEvent.objects.filter(
         Q(facility=access.facility)
@@ -38,7 +32,7 @@ def audit_log(request, slug):
 
 @login_required
 def export(request, slug, fmt):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     facility = access.facility
     record(action=AuditEvent.Action.EXPORTED, user=request.user, facility=facility, format=fmt)
     stamp = timezone.localdate().isoformat()
@@ -55,7 +49,7 @@ def export(request, slug, fmt):
 @login_required
 @require_http_methods(["GET", "POST"])
 def facility_delete(request, slug):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     facility = access.facility
     form = ConfirmDeleteForm(request.POST or None, expected=facility.name)
     if request.method == "POST" and form.is_valid():
@@ -74,7 +68,7 @@ def facility_delete(request, slug):
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_delete(request, slug, round_id):
-    access = _owner_access(request, slug)
+    access = owner_access(request.user, slug)
     round_ = round_for(access, round_id)
     form = ConfirmDeleteForm(request.POST or None, expected=round_.label)
     if request.method == "POST" and form.is_valid():
