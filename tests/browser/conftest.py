@@ -13,10 +13,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-# Playwright's sync API runs an event loop in the test's thread; the Django ORM calls the
-# tests make around it are ordinary synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_FLAGS = [
@@ -36,8 +32,14 @@ def _browser_required() -> bool:
     return os.environ.get("CI") == "true" or os.environ.get("REQUIRE_BROWSER") == "1"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
+    """One browser for the tests of this package, closed when they are done.
+
+    Playwright's sync API keeps an event loop running in the test thread while it is
+    open, so Django's async-safety check is relaxed for exactly that time: the ORM calls
+    the tests make around the browser are ordinary synchronous calls.
+    """
     if CHROMIUM is None:
         message = "Debian's chromium is not installed (apt-get install chromium)"
         if _browser_required():
@@ -45,7 +47,8 @@ def chromium():
         pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         # Playwright gives every launch a fresh, empty user-data directory.
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
