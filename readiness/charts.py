@@ -9,7 +9,7 @@ The page hands the dict to static/readiness/js/charts.js through json_script.
 from django.utils.translation import gettext as _
 
 from readiness.models import Band
-from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, RoundScores
+from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, Z_95, RoundScores
 
 # Colour-blind-safe and at least 3:1 against white; a band is always also written out.
 BAND_COLOURS = {
@@ -71,6 +71,21 @@ def determinant_chart(scores: RoundScores) -> dict:
                 "textposition": "outside",
                 "cliponaxis": False,
                 "marker": {"color": [BAND_COLOURS[d.band] for d in determinants]},
+                # the 95% interval of each score (docs/scoring.md)
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [
+                        0 if d.ci_high is None else round(d.ci_high - d.score, 1)
+                        for d in determinants
+                    ],
+                    "arrayminus": [
+                        0 if d.ci_low is None else round(d.score - d.ci_low, 1)
+                        for d in determinants
+                    ],
+                    "thickness": 1,
+                    "color": "#24292f",
+                },
                 "hovertemplate": "%{y}: %{text}<extra></extra>",
             }
         ],
@@ -138,3 +153,90 @@ def portfolio_heatmap(rows, domain_codes: list[str], domain_names: dict[str, str
         y=[row.facility.name for row in rows],
         empty_label=_("no data"),
     )
+
+
+def trend_chart(scores: RoundScores) -> dict | None:
+    """Each determinant's score over the facility's rounds, with its 95% interval.
+
+    Rounds answered on different questionnaire versions are compared by determinant code;
+    a dashed line marks where the version changed.
+    """
+    if not scores.history:
+        return None
+    rounds = [
+        (s.label, s.instrument_version, s.determinants, s.standard_errors) for s in scores.history
+    ]
+    rounds.append(
+        (
+            scores.round.label,
+            scores.round.instrument.version,
+            {d.code: d.score for d in scores.determinants if d.score is not None},
+            {d.code: d.standard_error for d in scores.determinants if d.score is not None},
+        )
+    )
+    labels = [label for label, *_ in rounds]
+    traces = []
+    for determinant in scores.determinants:
+        code = determinant.code
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": determinant.determinant.name,
+                "x": labels,
+                "y": [
+                    None if code not in values else round(values[code], 1)
+                    for _, _, values, _ in rounds
+                ],
+                "error_y": {
+                    "type": "data",
+                    "array": [
+                        round(Z_95 * errors[code], 1) if errors.get(code) else 0
+                        for _, _, _, errors in rounds
+                    ],
+                    "thickness": 1,
+                    "width": 3,
+                },
+                "hovertemplate": "%{x}: %{y}<extra>" + determinant.determinant.name + "</extra>",
+            }
+        )
+    shapes, annotations = [], []
+    for i in range(1, len(rounds)):
+        if rounds[i][1] != rounds[i - 1][1]:
+            shapes.append(
+                {
+                    "type": "line",
+                    "xref": "x",
+                    "yref": "paper",
+                    "x0": i - 0.5,
+                    "x1": i - 0.5,
+                    "y0": 0,
+                    "y1": 1,
+                    "line": {"color": "#57606a", "width": 1, "dash": "dot"},
+                }
+            )
+            annotations.append(
+                {
+                    "x": i - 0.5,
+                    "y": 1,
+                    "xref": "x",
+                    "yref": "paper",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "text": _("new questionnaire version"),
+                    "font": {"size": 11, "color": "#57606a"},
+                }
+            )
+    return {
+        "data": traces,
+        "layout": {
+            "font": FONT,
+            "yaxis": {"range": [0, 100], "title": {"text": _("Score (0-100)")}, "dtick": 25},
+            "xaxis": {"type": "category"},
+            "shapes": shapes,
+            "annotations": annotations,
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
+            "height": 420,
+            "legend": {"orientation": "h", "y": -0.2},
+        },
+    }

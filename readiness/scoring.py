@@ -20,6 +20,7 @@ handful of per-determinant rows that come back.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from statistics import fmean
@@ -46,6 +47,8 @@ LOW_AGREEMENT_BELOW = 0.70
 HIGH_DONT_KNOW_FROM = 0.25
 # Expected variance of answers spread uniformly over a 5-point scale: (5**2 - 1) / 12.
 UNIFORM_NULL_VARIANCE = 2.0
+# Two-sided 95% normal quantile, for intervals around determinant scores.
+Z_95 = 1.959964
 
 
 def band_for(score: float | None) -> str:
@@ -76,6 +79,14 @@ def rwg_j(item_variances: list[float]) -> float | None:
     if ratio >= 1:
         return 0.0
     return j * (1 - ratio) / (j * (1 - ratio) + ratio)
+
+
+def standard_error(n: int, mean: float | None, squares: float | None) -> float | None:
+    """Standard error of a mean from its count, value and sum of squares; None below 2."""
+    if n < 2 or mean is None or squares is None:
+        return None
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    return math.sqrt(variance / n)
 
 
 def mean_or_none(values) -> float | None:
@@ -143,8 +154,30 @@ class DeterminantResult:
     dont_know_rate: float | None
     agreement_rwg: float | None
     scored_respondents: int
+    standard_error: float | None = None
     change: float | None = None
+    # 1.96 standard errors of the difference with the previous round's score.
+    change_noise: float | None = None
     strategies: list[Strategy] = field(default_factory=list)
+
+    @property
+    def ci_low(self) -> float | None:
+        if self.standard_error is None:
+            return None
+        return max(0.0, self.score - Z_95 * self.standard_error)
+
+    @property
+    def ci_high(self) -> float | None:
+        if self.standard_error is None:
+            return None
+        return min(100.0, self.score + Z_95 * self.standard_error)
+
+    @property
+    def change_within_noise(self) -> bool:
+        """A change smaller than the uncertainty of the two scores is not a real change."""
+        if self.change is None:
+            return False
+        return self.change_noise is None or abs(self.change) < self.change_noise
 
     @property
     def code(self) -> str:
@@ -224,6 +257,8 @@ class RoundScores:
     coverage: list[tuple[Role, int]]
     # The label of the previous round with results, when comparing with it.
     previous_label: str | None = None
+    # Earlier rounds with results, oldest first (only when comparing).
+    history: list[RoundSummary] = field(default_factory=list)
     previous_overall: float | None = None
 
     @property
@@ -276,6 +311,8 @@ class RoundScores:
                     "band": d.band,
                     "dont_know_rate": r(d.dont_know_rate, 4),
                     "agreement_rwg": r(d.agreement_rwg, 4),
+                    "ci_low": r(d.ci_low, 2),
+                    "ci_high": r(d.ci_high, 2),
                 }
                 for domain in self.domains
                 for d in domain.determinants
@@ -314,8 +351,12 @@ class RoundSummary:
     """Facility-level scores of a round, keyed by code so that rounds answered on
     different instrument versions can be compared determinant by determinant."""
 
+    round_id: int = 0
     label: str = ""
+    opened_on: object = None
+    instrument_version: str = ""
     determinants: dict[str, float] = field(default_factory=dict)
+    standard_errors: dict[str, float | None] = field(default_factory=dict)
     domains: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -333,10 +374,16 @@ def round_summaries(round_ids) -> dict[int, RoundSummary]:
         .values(
             "respondent__round_id",
             "respondent__round__label",
+            "respondent__round__opened_on",
+            "respondent__round__instrument__version",
             "determinant__code",
             "determinant__domain__code",
         )
-        .annotate(mean_score=Avg("score"))
+        .annotate(
+            scored=Count("score"),
+            mean_score=Avg("score"),
+            squares=Sum(F("score") * F("score")),
+        )
         .order_by()
     )
     by_domain: dict[int, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
@@ -345,12 +392,23 @@ def round_summaries(round_ids) -> dict[int, RoundSummary]:
         if row["mean_score"] is None:
             continue
         round_id = row["respondent__round_id"]
-        summaries[round_id].label = row["respondent__round__label"]
-        summaries[round_id].determinants[row["determinant__code"]] = row["mean_score"]
+        summary = summaries[round_id]
+        summary.round_id = round_id
+        summary.label = row["respondent__round__label"]
+        summary.opened_on = row["respondent__round__opened_on"]
+        summary.instrument_version = row["respondent__round__instrument__version"]
+        summary.determinants[row["determinant__code"]] = row["mean_score"]
+        summary.standard_errors[row["determinant__code"]] = standard_error(
+            row["scored"], row["mean_score"], row["squares"]
+        )
         by_domain[round_id][row["determinant__domain__code"]].append(row["mean_score"])
     for round_id, domains in by_domain.items():
         summaries[round_id].domains = {code: fmean(v) for code, v in domains.items()}
     return dict(summaries)
+
+
+def in_time_order(summaries: dict[int, RoundSummary]) -> list[RoundSummary]:
+    return sorted(summaries.values(), key=lambda summary: (summary.opened_on, summary.round_id))
 
 
 def earlier_rounds(round_: Round):
@@ -393,6 +451,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         .annotate(
             scored=Count("score"),
             mean_score=Avg("score"),
+            squares=Sum(F("score") * F("score")),
             answer_count=Sum("answers"),
             dont_know_count=Sum("dont_know"),
         )
@@ -434,10 +493,12 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
     )
 
     previous_summary = None
+    history: list[RoundSummary] = []
     if compare_with_previous:
-        # 8. the previous round's summary, found inside the same query
-        previous_id = earlier_rounds(round_).values("pk")[:1]
-        previous_summary = next(iter(round_summaries(previous_id).values()), None)
+        # 8. every earlier round's summary, in one query: the latest one with results is
+        # "the previous round"; all of them make the trend.
+        history = in_time_order(round_summaries(earlier_rounds(round_).values("pk")))
+        previous_summary = history[-1] if history else None
 
     results: dict[int, DeterminantResult] = {}
     domains: dict[int, DomainResult] = {}
@@ -450,10 +511,17 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
             dont_know_rate=(row["dont_know_count"] / answers) if answers else None,
             agreement_rwg=rwg_j(variances.get(det.pk, [])),
             scored_respondents=row["scored"] if row else 0,
+            standard_error=(
+                standard_error(row["scored"], row["mean_score"], row["squares"]) if row else None
+            ),
         )
         if previous_summary is not None and result.score is not None:
             before = previous_summary.determinants.get(det.code)
-            result.change = None if before is None else result.score - before
+            if before is not None:
+                result.change = result.score - before
+                errors = (result.standard_error, previous_summary.standard_errors.get(det.code))
+                if None not in errors:
+                    result.change_noise = Z_95 * math.hypot(*errors)
         results[det.pk] = result
         domains.setdefault(
             det.domain_id, DomainResult(code=det.domain.code, name=det.domain.name, determinants=[])
@@ -493,6 +561,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         recommendations=ranked,
         coverage=[(role, counts.get((role.pk, finished), 0)) for role in roles],
         previous_label=previous_summary.label if previous_summary else None,
+        history=history,
         previous_overall=previous_summary.overall if previous_summary else None,
     )
 

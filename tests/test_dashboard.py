@@ -166,3 +166,28 @@ def test_a_respondent_finishing_on_the_web_rebuilds_the_results(open_round_, own
     html = client.get(url).content.decode()
     assert "No one has finished" not in html
     assert "Overall readiness" in html
+
+
+def test_trends_follow_determinants_across_instrument_versions(facility, instrument, owner, client):
+    import json
+
+    from readiness.services.instrument import load_instrument
+    from tests.conftest import ROOT
+
+    first = add_respondents(facility, instrument, "2025", 6, value_for=lambda item: 3)
+    Round.objects.filter(pk=first.pk).update(opened_on="2025-04-01")
+    data = json.loads((ROOT / "fixtures" / "instrument.json").read_text())
+    data["version"] = "2027.1"
+    newer = load_instrument(data=data).instrument
+    second = add_respondents(facility, newer, "2026", 6, value_for=lambda item: 4)
+    second.refresh_from_db()
+    assert second.instrument == newer
+    scores = score_round(second, compare_with_previous=True)
+    figure = charts.trend_chart(scores)
+    go.Figure(figure)
+    assert len(figure["data"]) == 10
+    assert figure["data"][0]["x"] == ["2025", "2026"]
+    assert [s["x0"] for s in figure["layout"]["shapes"]] == [0.5]  # the version change
+    html = dashboard(client, owner, second).content.decode()
+    assert "Over time" in html and 'id="trend-figure"' in html
+    go.Figure(charts.determinant_chart(scores))  # with its interval bars

@@ -229,3 +229,57 @@ class TestHandComputedCases:
         assert scores.respondents == 1
         assert scores.in_progress == 1
         assert self.determinant(scores, "PARTNERS").score == 100
+
+
+class TestIntervals:
+    """95% intervals by the normal approximation (docs/scoring.md)."""
+
+    def round_with(self, facility, label, values):
+        rows = []
+        for n, value in enumerate(values):
+            rows += [
+                (f"{label}{n}", "nurse", "PARTNERS-1", value),
+                (f"{label}{n}", "nurse", "PARTNERS-2", value),
+            ]
+        return import_rows(facility, label, rows).round
+
+    def partners(self, scores):
+        return next(d for d in scores.determinants if d.code == "PARTNERS")
+
+    def test_hand_computed_interval(self, toy_instrument, facility):
+        # respondent scores 25, 50, 75: mean 50, sd 25, se 25/sqrt(3) = 14.434;
+        # 50 -/+ 1.96 * 14.434 = 21.71 .. 78.29
+        scores = score_round(self.round_with(facility, "R", [2, 3, 4]))
+        determinant = self.partners(scores)
+        assert determinant.standard_error == pytest.approx(25 / 3**0.5)
+        assert (determinant.ci_low, determinant.ci_high) == (
+            pytest.approx(21.71, abs=0.01),
+            pytest.approx(78.29, abs=0.01),
+        )
+        as_json = next(d for d in scores.to_json()["determinants"] if d["code"] == "PARTNERS")
+        assert (as_json["ci_low"], as_json["ci_high"]) == (21.71, 78.29)
+
+    def test_one_respondent_has_no_interval_and_bounds_stay_on_the_scale(
+        self, toy_instrument, facility
+    ):
+        assert self.partners(score_round(self.round_with(facility, "A", [5]))).ci_low is None
+        wide = self.partners(score_round(self.round_with(facility, "B", [1, 5])))
+        assert (wide.ci_low, wide.ci_high) == (0.0, 100.0)
+
+    def test_a_change_smaller_than_the_noise_is_labelled_so(self, toy_instrument, facility):
+        from readiness.models import Round
+
+        first = self.round_with(facility, "2025", [2, 3, 4])  # 50, se 14.43
+        Round.objects.filter(pk=first.pk).update(opened_on="2025-01-01")
+        second = self.round_with(facility, "2026", [2, 4, 4])  # 25, 75, 75: 58.33, se 16.67
+        determinant = self.partners(score_round(second, compare_with_previous=True))
+        assert determinant.change == pytest.approx(8.33, abs=0.01)
+        # noise: 1.96 * sqrt(14.43^2 + 16.67^2) = 43.21
+        assert determinant.change_noise == pytest.approx(43.21, abs=0.01)
+        assert determinant.change_within_noise
+        third = self.round_with(facility, "2027", [5, 5, 5])  # 100, se 0: noise 32.67
+        Round.objects.filter(pk=third.pk).update(opened_on="2027-01-01")
+        third.refresh_from_db()
+        clear = self.partners(score_round(third, compare_with_previous=True))
+        assert clear.change == pytest.approx(41.67, abs=0.01)
+        assert not clear.change_within_noise

@@ -40,6 +40,7 @@ def results_html(round_, *, show_strategies: bool, show_roles: bool, compare: bo
                 "show_roles": show_roles,
                 "determinant_chart": charts.determinant_chart(scores),
                 "role_heatmap": charts.role_heatmap(scores) if show_roles else None,
+                "trend_chart": charts.trend_chart(scores),
             },
         )
         cache.set(key, html, RESULTS_TIMEOUT)
