@@ -60,6 +60,20 @@ def determinant_chart(scores: RoundScores) -> dict:
         _threshold(STRENGTH_FROM, _("75 strength")),
         strict=True,
     )
+    # Labels sit in a column right of the 0-100 scale, clear of the interval bars.
+    labels_column = [
+        {
+            "x": 101,
+            "y": name,
+            "xref": "x",
+            "yref": "y",
+            "text": label,
+            "showarrow": False,
+            "xanchor": "left",
+            "font": {"size": 12},
+        }
+        for name, label in zip(names, labels, strict=True)
+    ]
     return {
         "data": [
             {
@@ -68,8 +82,7 @@ def determinant_chart(scores: RoundScores) -> dict:
                 "x": values,
                 "y": names,
                 "text": labels,
-                "textposition": "outside",
-                "cliponaxis": False,
+                "textposition": "none",
                 "marker": {"color": [BAND_COLOURS[d.band] for d in determinants]},
                 # the 95% interval of each score (docs/scoring.md)
                 "error_x": {
@@ -91,10 +104,14 @@ def determinant_chart(scores: RoundScores) -> dict:
         ],
         "layout": {
             "font": FONT,
-            "xaxis": {"range": [0, 118], "title": {"text": _("Score (0-100)")}, "dtick": 25},
+            "xaxis": {
+                "range": [0, 135],
+                "title": {"text": _("Score (0-100)")},
+                "tickvals": [0, 25, 50, 75, 100],
+            },
             "yaxis": {"automargin": True},
             "shapes": list(shapes),
-            "annotations": list(annotations),
+            "annotations": list(annotations) + labels_column,
             "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
             "height": 60 + 38 * len(determinants),
             "showlegend": False,
@@ -231,8 +248,13 @@ def trend_chart(scores: RoundScores) -> dict | None:
         "data": traces,
         "layout": {
             "font": FONT,
-            "yaxis": {"range": [0, 100], "title": {"text": _("Score (0-100)")}, "dtick": 25},
-            "xaxis": {"type": "category"},
+            "yaxis": {
+                "range": [0, 100],
+                "title": {"text": _("Score (0-100)")},
+                "dtick": 25,
+                "automargin": True,
+            },
+            "xaxis": {"type": "category", "automargin": True},
             "shapes": shapes,
             "annotations": annotations,
             "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
