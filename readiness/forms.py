@@ -4,7 +4,16 @@ from django import forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
-from readiness.models import Answer, Facility, Item, Membership, Partner, Role, Round
+from readiness.models import (
+    ActionItem,
+    Answer,
+    Facility,
+    Item,
+    Membership,
+    Partner,
+    Role,
+    Round,
+)
 
 SCALE_CHOICES = [
     ("1", _("Strongly disagree")),
@@ -235,3 +244,25 @@ class SignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ["username", "email"]
+
+
+class ActionItemForm(forms.ModelForm):
+    class Meta:
+        model = ActionItem
+        fields = ["title", "owner_name", "owner_member", "due_on", "status", "note"]
+        labels = {
+            "title": _("What will be done"),
+            "owner_name": _("Who leads it (name or team)"),
+            "owner_member": _("Or a member of this facility"),
+            "due_on": _("Due date"),
+            "note": _("Notes"),
+        }
+        widgets = {
+            "due_on": forms.DateInput(attrs={"type": "date"}),
+            "note": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, facility, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_member"].queryset = facility.members.all()
+        self.fields["owner_member"].required = False

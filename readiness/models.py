@@ -587,3 +587,55 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+
+# --- Action plans ----------------------------------------------------------------------
+
+
+class ActionItem(models.Model):
+    """A step of the facility's plan, usually taken from a recommended strategy."""
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("Planned")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="action_items")
+    strategy = models.ForeignKey(
+        Strategy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The determinants it targets, by code, taken from the strategy when the item is made:
+    # codes stay comparable across questionnaire versions.
+    targets = models.JSONField(default=list)
+    # The round whose results led to it: "did the needle move" compares against this one.
+    baseline_round = models.ForeignKey(
+        Round, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    title = models.CharField(max_length=200)
+    owner_name = models.CharField(max_length=120, blank=True)
+    owner_member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PLANNED)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PLANNED, self.Status.IN_PROGRESS)
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()

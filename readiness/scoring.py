@@ -159,6 +159,8 @@ class DeterminantResult:
     # 1.96 standard errors of the difference with the previous round's score.
     change_noise: float | None = None
     strategies: list[Strategy] = field(default_factory=list)
+    # The facility's action items that target it (set by the dashboard for members).
+    plan_items: list = field(default_factory=list)
 
     @property
     def ci_low(self) -> float | None:

@@ -2,7 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from readiness.converters import TokenConverter
-from readiness.views import dashboard, facilities, home, members, owner, partners, questionnaire
+from readiness.views import (
+    dashboard,
+    facilities,
+    home,
+    members,
+    owner,
+    partners,
+    plans,
+    questionnaire,
+)
 
 register_converter(TokenConverter, "token")
 
@@ -45,6 +54,10 @@ urlpatterns = [
     path(FACILITY + "shares/new/", members.share_create, name="share-create"),
     path(FACILITY + "shares/<int:share_id>/revoke/", members.share_revoke, name="share-revoke"),
     path(FACILITY + "audit/", owner.audit_log, name="facility-audit"),
+    path(FACILITY + "plan/", plans.plan, name="facility-plan"),
+    path(ROUND + "plan/add/", plans.add, name="plan-add"),
+    path(FACILITY + "plan/<int:item_id>/", plans.edit, name="plan-edit"),
+    path(FACILITY + "plan/<int:item_id>/status/", plans.set_status, name="plan-status"),
     path(FACILITY + "export.csv", owner.export, {"fmt": "csv"}, name="facility-export-csv"),
     path(FACILITY + "export.json", owner.export, {"fmt": "json"}, name="facility-export-json"),
     path(FACILITY + "delete/", owner.facility_delete, name="facility-delete"),

@@ -70,6 +70,11 @@ EXPECTED = {
     "share-create": ("POST", OWNER_POST),
     "share-revoke": ("POST", OWNER_POST),
     "facility-audit": ("GET", OWNER_GET),
+    # the plan is the facility's own: members read it, managers change it, partners never
+    "facility-plan": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404)),
+    "plan-add": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404)),
+    "plan-edit": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404)),
+    "plan-status": ("POST", MANAGE),
     "facility-export-csv": ("GET", OWNER_GET),
     "facility-export-json": ("GET", OWNER_GET),
     "facility-delete": ("GET", OWNER_GET),
@@ -81,6 +86,7 @@ EXPECTED = {
 }
 
 POST_DATA = {
+    "plan-status": {"status": "done"},
     "round-open": {"label": "New round"},
     "member-invite": {"email": "new@example.org", "level": "viewer"},
     "member-level": {"level": "viewer"},
@@ -140,7 +146,10 @@ def world(facility, owner, outsider, instrument):
         token_hash="0" * 64,
         expires_at=timezone.now() + timedelta(days=1),
     )
+    from readiness.models import ActionItem
+
     return {
+        "item": ActionItem.objects.create(facility=facility, title="Step", targets=["LEGAL"]),
         "facility": facility,
         "round": round_,
         "users": users,
@@ -163,6 +172,7 @@ def url_for(name, world):
         "member-invite": [slug],
         "share-create": [slug],
         "facility-audit": [slug],
+        "facility-plan": [slug],
         "facility-export-csv": [slug],
         "facility-export-json": [slug],
         "facility-delete": [slug],
@@ -178,6 +188,11 @@ def url_for(name, world):
     }
     if name.startswith("round-") and name != "round-open":
         return reverse(name, args=[slug, world["round"].pk])
+    if name == "plan-add":
+        strategy = world["round"].instrument.strategies.first()
+        return reverse(name, args=[slug, world["round"].pk]) + f"?strategy={strategy.pk}"
+    if name in ("plan-edit", "plan-status"):
+        return reverse(name, args=[slug, world["item"].pk])
     return reverse(name, args=args.get(name, []))
 
 

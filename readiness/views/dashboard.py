@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from readiness import charts
-from readiness.models import Respondent
+from readiness.models import ActionItem, Respondent
 from readiness.permissions import facility_access, round_for
 from readiness.scoring import MIN_GROUP, score_round
 
@@ -15,7 +15,9 @@ from readiness.scoring import MIN_GROUP, score_round
 RESULTS_TIMEOUT = 24 * 60 * 60
 
 
-def results_html(round_, *, show_strategies: bool, show_roles: bool, compare: bool) -> str:
+def results_html(
+    round_, *, show_strategies: bool, show_roles: bool, compare: bool, plan: str
+) -> str:
     """The scored part of the dashboard, computed once per version of the results.
 
     Keyed by the facility's results_version, which every change of answers bumps, so a
@@ -23,14 +25,23 @@ def results_html(round_, *, show_strategies: bool, show_roles: bool, compare: bo
     key includes the facility's version, not the round's, because a round's page also
     shows the change since the previous round; and what the reader may see, because a
     partner's share may leave out strategies, results by role, or the rounds to compare.
+    ``plan`` is "" (no plan shown, for partners), "read" or "edit". No form is rendered
+    in here: a cached CSRF token would be one user's.
     """
     key = (
         f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
-        f":{int(show_strategies)}{int(show_roles)}{int(compare)}"
+        f":{int(show_strategies)}{int(show_roles)}{int(compare)}{plan}"
     )
     html = cache.get(key)
     if html is None:
         scores = score_round(round_, compare_with_previous=compare)
+        if plan:
+            by_code = {}
+            for item in ActionItem.objects.filter(facility_id=round_.facility_id):
+                for code in item.targets:
+                    by_code.setdefault(code, []).append(item)
+            for determinant in scores.determinants:
+                determinant.plan_items = by_code.get(determinant.code, [])
         html = render_to_string(
             "dashboard/_results.html",
             {
@@ -38,6 +49,8 @@ def results_html(round_, *, show_strategies: bool, show_roles: bool, compare: bo
                 "min_group": MIN_GROUP,
                 "show_strategies": show_strategies,
                 "show_roles": show_roles,
+                "plan": plan,
+                "round": round_,
                 "determinant_chart": charts.determinant_chart(scores),
                 "role_heatmap": charts.role_heatmap(scores) if show_roles else None,
                 "trend_chart": charts.trend_chart(scores),
@@ -71,6 +84,7 @@ def round_dashboard(request, slug, round_id):
             show_roles=access.can_see_roles,
             # A partner shown chosen rounds must not see changes against another round.
             compare=access.is_member or access.share.all_rounds,
+            plan=("edit" if access.can_manage_rounds else "read") if access.is_member else "",
         ),
     }
     return render(request, "dashboard/round.html", context)

@@ -51,6 +51,9 @@ def test_staff_pages(live_server, rounds, owner, open_page, viewport):
         current.get_absolute_url(),
         f"/facilities/{slug}/members/",
         f"/facilities/{slug}/audit/",
+        f"/facilities/{slug}/plan/",
+        f"/facilities/{slug}/rounds/{scored.pk}/plan/add/"
+        f"?strategy={scored.instrument.strategies.first().pk}",
         f"/facilities/{slug}/delete/",
         f"/facilities/{slug}/rounds/{scored.pk}/delete/",
         "/accounts/password_change/",
