@@ -56,10 +56,10 @@ limit_per_respondent = ratelimit(
 
 
 def _no_store(response):
-    # Pages with answers or a one-time form must not be kept by the browser or a proxy:
-    # on a shared computer the next person must not see them.
+    # Pages with answers or a one-time form must not be kept by the browser or a proxy
+    # (Django's never-cache headers include no-store): on a shared computer the next
+    # person must not see them.
     add_never_cache_headers(response)
-    response["Cache-Control"] += ", no-store"
     return response
 
 
