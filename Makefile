@@ -25,6 +25,7 @@ install: $(VENV)/.installed node_modules/.package-lock.json
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_instrument
+	$(BIN)/python manage.py load_interventions
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo "Readiness on http://127.0.0.1:$(PORT)/  Demo sign-in: demo / demo-readiness"
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)

@@ -8,6 +8,7 @@ from readiness.models import (
     ActionItem,
     Answer,
     Facility,
+    FacilityIntervention,
     Item,
     Membership,
     Partner,
@@ -148,8 +149,11 @@ class FacilityForm(forms.ModelForm):
 class RoundForm(forms.ModelForm):
     class Meta:
         model = Round
-        fields = ["label"]
-        labels = {"label": _("Name of this round")}
+        fields = ["label", "intervention"]
+        labels = {
+            "label": _("Name of this round"),
+            "intervention": _("Intervention you are preparing for (optional)"),
+        }
         help_texts = {"label": _("For example \u201cSpring 2026\u201d.")}
 
     def __init__(self, *args, facility, **kwargs):
@@ -266,3 +270,31 @@ class ActionItemForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner_member"].queryset = facility.members.all()
         self.fields["owner_member"].required = False
+
+
+class InventoryForm(forms.Form):
+    """One status and date per intervention of the catalogue."""
+
+    def __init__(self, *args, interventions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.interventions = interventions
+        for intervention in interventions:
+            self.fields[f"status-{intervention.pk}"] = forms.ChoiceField(
+                label=intervention.name,
+                choices=[("", _("Not recorded"))] + FacilityIntervention.Status.choices,
+                required=False,
+            )
+            self.fields[f"since-{intervention.pk}"] = forms.DateField(
+                label=_("Since (date)"),
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}),
+            )
+
+    def rows(self):
+        return [(i, self[f"status-{i.pk}"], self[f"since-{i.pk}"]) for i in self.interventions]
+
+    def statuses(self) -> dict:
+        return {
+            i.pk: (self.cleaned_data[f"status-{i.pk}"], self.cleaned_data[f"since-{i.pk}"])
+            for i in self.interventions
+        }

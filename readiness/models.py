@@ -305,6 +305,10 @@ class Round(models.Model):
     link_token = models.CharField(max_length=64, unique=True, default=new_token)
     opened_on = models.DateField(default=timezone.localdate)
     closed_on = models.DateField(null=True, blank=True)
+    # The intervention the facility is preparing for with this round, if any.
+    intervention = models.ForeignKey(
+        "Intervention", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-opened_on", "-id"]
@@ -639,3 +643,48 @@ class ActionItem(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.is_open and self.due_on is not None and self.due_on < timezone.localdate()
+
+
+# --- Intervention inventory --------------------------------------------------------------
+
+
+class Intervention(models.Model):
+    """An immigrant-protective intervention health systems adopt (fixtures/interventions.json)."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField()
+    source = models.CharField(max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class FacilityIntervention(models.Model):
+    """Where a facility stands with one intervention."""
+
+    class Status(models.TextChoices):
+        IN_PLACE = "in_place", _("In place")
+        IMPLEMENTING = "implementing", _("Being implemented")
+        PLANNED = "planned", _("Planned")
+        NOT_PLANNED = "not_planned", _("Not planned")
+
+    facility = models.ForeignKey(Facility, on_delete=models.CASCADE, related_name="interventions")
+    intervention = models.ForeignKey(Intervention, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=14, choices=Status.choices)
+    since = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["facility", "intervention"], name="facility_intervention_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.facility}: {self.intervention} ({self.status})"

@@ -93,7 +93,9 @@ def owner_access(user, slug: str) -> FacilityAccess:
 
 
 def round_for(access: FacilityAccess, round_id: int) -> Round:
-    round_ = access.rounds().select_related("instrument").filter(pk=round_id).first()
+    round_ = (
+        access.rounds().select_related("instrument", "intervention").filter(pk=round_id).first()
+    )
     if round_ is None:
         raise Http404
     round_.facility = access.facility

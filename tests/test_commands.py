@@ -110,6 +110,11 @@ def test_seed_demo_builds_a_labelled_synthetic_demo(db):
     assert Share.objects.active().filter(partner__slug="demo-coalition").count() == 2
     assert Share.objects.filter(partner__slug="demo-coalition").count() == 4
     assert not Membership.objects.filter(user__username="demo-outsider").exists()
+    # every demo facility has an intervention inventory, and its open round names one
+    from readiness.models import FacilityIntervention, Intervention
+
+    assert FacilityIntervention.objects.count() == facilities.count() * Intervention.objects.count()
+    assert not Round.objects.filter(status="open", intervention__isnull=True).exists()
     for facility in facilities:
         assert facility.rounds.count() >= 3
         assert facility.rounds.filter(status="open").count() == 1

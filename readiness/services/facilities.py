@@ -33,11 +33,13 @@ def create_facility(
 
 
 @transaction.atomic
-def open_round(*, facility: Facility, label: str, by=None) -> Round:
+def open_round(*, facility: Facility, label: str, by=None, intervention=None) -> Round:
     instrument = Instrument.current()
     if instrument is None:
         raise ValidationError(_("No questionnaire is loaded yet. Ask your administrator."))
-    round_ = Round(facility=facility, instrument=instrument, label=label.strip())
+    round_ = Round(
+        facility=facility, instrument=instrument, label=label.strip(), intervention=intervention
+    )
     round_.full_clean()
     round_.save()
     record(action=AuditEvent.Action.ROUND_OPENED, user=by, facility=facility, round=round_.label)

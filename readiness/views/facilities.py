@@ -73,7 +73,10 @@ def round_open(request, slug):
     if form.is_valid():
         try:
             round_ = facility_services.open_round(
-                facility=access.facility, label=form.cleaned_data["label"], by=request.user
+                facility=access.facility,
+                label=form.cleaned_data["label"],
+                intervention=form.cleaned_data["intervention"],
+                by=request.user,
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -14,6 +14,11 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def rounds(facility, instrument):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_interventions", stdout=StringIO())
     rows = []
     for n, role in enumerate(["nurse", "physician", "security"] * 3):
         rows += full_answers(instrument, f"p{n}", role, lambda item, n=n: 1 + (n + item.pk) % 5)
@@ -52,6 +57,7 @@ def test_staff_pages(live_server, rounds, owner, open_page, viewport):
         f"/facilities/{slug}/members/",
         f"/facilities/{slug}/audit/",
         f"/facilities/{slug}/plan/",
+        f"/facilities/{slug}/interventions/",
         f"/facilities/{slug}/rounds/{scored.pk}/plan/add/"
         f"?strategy={scored.instrument.strategies.first().pk}",
         f"/facilities/{slug}/delete/",

@@ -22,7 +22,9 @@ from django.utils import timezone
 
 from readiness.models import (
     Facility,
+    FacilityIntervention,
     Instrument,
+    Intervention,
     Item,
     Membership,
     Partner,
@@ -133,6 +135,8 @@ class Command(BaseCommand):
             return
         if Instrument.current() is None:
             call_command("load_instrument", stdout=self.stdout)
+        if not Intervention.objects.exists():
+            call_command("load_interventions", stdout=self.stdout)
         instrument = Instrument.current()
         rng = random.Random(seed)
         user = self._demo_user(DEMO_USERNAME)
@@ -243,7 +247,20 @@ class Command(BaseCommand):
         current = {code: level + len(ROUNDS) * 5 for code, level in levels.items()}
         content = self._answers_csv(items, roles, current, rng, rng.randint(8, 16))
         summary = import_responses(facility=facility, round_label=label, content=content)
-        Round.objects.filter(pk=summary.round.pk).update(opened_on=opened_on)
+        interventions = list(Intervention.objects.all())
+        Round.objects.filter(pk=summary.round.pk).update(
+            opened_on=opened_on, intervention=rng.choice(interventions)
+        )
+        statuses = FacilityIntervention.Status.values
+        FacilityIntervention.objects.bulk_create(
+            FacilityIntervention(
+                facility=facility,
+                intervention=intervention,
+                status=rng.choice(statuses),
+                since=opened_on.replace(year=opened_on.year - rng.randint(0, 3)),
+            )
+            for intervention in interventions
+        )
         self._in_progress(summary.round, roles, items, rng)
 
     def _answer(self, item, role, levels, rng) -> str:
