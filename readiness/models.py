@@ -240,12 +240,50 @@ class USState(models.TextChoices):
     WY = "WY", "Wyoming"
 
 
+class Network(models.Model):
+    """A health-center network, hospital system or county department grouping facilities."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80, unique=True)
+    leaders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="NetworkLeader", related_name="networks"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("network-comparison", args=[self.slug])
+
+
+class NetworkLeader(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="network_roles"
+    )
+    network = models.ForeignKey(Network, on_delete=models.CASCADE, related_name="leaderships")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "network"], name="network_leader_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.user} – {self.network}"
+
+
 class Facility(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     type = models.CharField(max_length=20, choices=FacilityType.choices)
     state = models.CharField(max_length=2, choices=USState.choices)
     setting = models.CharField(max_length=10, choices=Setting.choices, blank=True)
+    network = models.ForeignKey(
+        Network, on_delete=models.SET_NULL, null=True, blank=True, related_name="facilities"
+    )
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
     # Bumped whenever a result of any of its rounds may change (a respondent finishes,
     # answers are imported): dashboards cache their results under this number.

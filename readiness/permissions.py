@@ -6,6 +6,7 @@ a user who may see but not change gets 403 on a write (require()).
 
 - Members of a facility: owner (members, sharing, deletion, exports, audit log), editor
   (opens and closes rounds), viewer (reads results).
+- Leaders of a network: read every facility of the network, as its viewers do.
 - Members of a partner organisation: read-only results of facilities with an active share
   to that partner, limited to the shared rounds, and to strategies and results by role
   only when the share includes them.
@@ -17,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
-from readiness.models import Facility, Membership, Partner, Round, Share
+from readiness.models import Facility, Membership, Network, Partner, Round, Share
 
 OWNER = Membership.Level.OWNER
 EDITOR = Membership.Level.EDITOR
@@ -70,6 +71,10 @@ def facility_access(user, slug: str) -> FacilityAccess:
     )
     if membership is not None:
         return FacilityAccess(facility=membership.facility, level=membership.level)
+    # Network leaders read every facility of their network, as its viewers do.
+    led = Facility.objects.filter(slug=slug, network__leaderships__user=user).first()
+    if led is not None:
+        return FacilityAccess(facility=led, level=Membership.Level.VIEWER)
     share = (
         Share.objects.active()
         .select_related("facility")
@@ -124,3 +129,16 @@ def get_partner_for_user(user, slug: str) -> Partner:
 
 def shares_visible_to(partner: Partner) -> QuerySet[Share]:
     return Share.objects.active().filter(partner=partner)
+
+
+def networks_for(user) -> QuerySet[Network]:
+    if not user.is_authenticated:
+        return Network.objects.none()
+    return Network.objects.filter(leaderships__user=user)
+
+
+def get_network_for_user(user, slug: str) -> Network:
+    network = networks_for(user).filter(slug=slug).first()
+    if network is None:
+        raise Http404
+    return network

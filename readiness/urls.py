@@ -8,6 +8,7 @@ from readiness.views import (
     home,
     interventions,
     members,
+    networks,
     owner,
     partners,
     plans,
@@ -62,7 +63,34 @@ urlpatterns = [
     path(FACILITY + "plan/<int:item_id>/status/", plans.set_status, name="plan-status"),
     path(FACILITY + "export.csv", owner.export, {"fmt": "csv"}, name="facility-export-csv"),
     path(FACILITY + "export.json", owner.export, {"fmt": "json"}, name="facility-export-json"),
+    path(FACILITY + "export.xlsx", owner.export, {"fmt": "xlsx"}, name="facility-export-xlsx"),
     path(FACILITY + "delete/", owner.facility_delete, name="facility-delete"),
+    # Networks of facilities
+    path("networks/<slug:slug>/", networks.comparison, name="network-comparison"),
+    path(
+        "networks/<slug:slug>/comparison.csv",
+        networks.comparison_download,
+        {"fmt": "csv"},
+        name="network-comparison-csv",
+    ),
+    path(
+        "networks/<slug:slug>/comparison.xlsx",
+        networks.comparison_download,
+        {"fmt": "xlsx"},
+        name="network-comparison-xlsx",
+    ),
+    path(
+        "networks/<slug:slug>/answers.csv",
+        networks.answers_download,
+        {"fmt": "csv"},
+        name="network-answers-csv",
+    ),
+    path(
+        "networks/<slug:slug>/answers.xlsx",
+        networks.answers_download,
+        {"fmt": "xlsx"},
+        name="network-answers-xlsx",
+    ),
     # Partner organisations
     path("partners/<slug:slug>/", partners.portfolio, name="partner-portfolio"),
     # Anonymous respondents: the shared round link, then a personal link per respondent

@@ -115,6 +115,12 @@ def test_seed_demo_builds_a_labelled_synthetic_demo(db):
 
     assert FacilityIntervention.objects.count() == facilities.count() * Intervention.objects.count()
     assert not Round.objects.filter(status="open", intervention__isnull=True).exists()
+    # a network of all demo sites, led by demo-network
+    from readiness.models import Network
+
+    network = Network.objects.get(slug="demo-network")
+    assert network.facilities.count() == facilities.count()
+    assert network.leaders.get().username == "demo-network"
     for facility in facilities:
         assert facility.rounds.count() >= 3
         assert facility.rounds.filter(status="open").count() == 1

@@ -78,6 +78,13 @@ EXPECTED = {
     "facility-interventions": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404)),
     "facility-export-csv": ("GET", OWNER_GET),
     "facility-export-json": ("GET", OWNER_GET),
+    "facility-export-xlsx": ("GET", OWNER_GET),
+    # network pages: only the network's leaders (tests/test_networks.py), none of these
+    "network-comparison": ("GET", row(LOGIN, *[404] * 7)),
+    "network-comparison-csv": ("GET", row(LOGIN, *[404] * 7)),
+    "network-comparison-xlsx": ("GET", row(LOGIN, *[404] * 7)),
+    "network-answers-csv": ("GET", row(LOGIN, *[404] * 7)),
+    "network-answers-xlsx": ("GET", row(LOGIN, *[404] * 7)),
     "facility-delete": ("GET", OWNER_GET),
     "partner-portfolio": ("GET", row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
     "respondent-start": ("GET", PUBLIC),
@@ -147,8 +154,10 @@ def world(facility, owner, outsider, instrument):
         token_hash="0" * 64,
         expires_at=timezone.now() + timedelta(days=1),
     )
-    from readiness.models import ActionItem
+    from readiness.models import ActionItem, Network
 
+    facility.network = Network.objects.create(name="The network", slug="the-network")
+    facility.save()
     return {
         "item": ActionItem.objects.create(facility=facility, title="Step", targets=["LEGAL"]),
         "facility": facility,
@@ -177,6 +186,7 @@ def url_for(name, world):
         "facility-interventions": [slug],
         "facility-export-csv": [slug],
         "facility-export-json": [slug],
+        "facility-export-xlsx": [slug],
         "facility-delete": [slug],
         "invitation-revoke": [slug, world["invitation"].pk],
         "member-level": [slug, world["membership"].pk],
@@ -190,6 +200,8 @@ def url_for(name, world):
     }
     if name.startswith("round-") and name != "round-open":
         return reverse(name, args=[slug, world["round"].pk])
+    if name.startswith("network-"):
+        return reverse(name, args=["the-network"])
     if name == "plan-add":
         strategy = world["round"].instrument.strategies.first()
         return reverse(name, args=[slug, world["round"].pk]) + f"?strategy={strategy.pk}"

@@ -11,6 +11,7 @@ from readiness.models import Respondent
 from readiness.permissions import (
     facilities_for,
     facility_access,
+    networks_for,
     partners_for,
     require,
     round_for,
@@ -23,7 +24,11 @@ def facility_list(request):
     facilities = facilities_for(request.user).annotate(
         round_count=Count("rounds", distinct=True), last_opened=Max("rounds__opened_on")
     )
-    context = {"facilities": facilities, "partners": partners_for(request.user)}
+    context = {
+        "facilities": facilities,
+        "partners": partners_for(request.user),
+        "networks": networks_for(request.user),
+    }
     return render(request, "facilities/list.html", context)
 
 

@@ -3,9 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -35,15 +33,12 @@ def export(request, slug, fmt):
     access = owner_access(request.user, slug)
     facility = access.facility
     record(action=AuditEvent.Action.EXPORTED, user=request.user, facility=facility, format=fmt)
-    stamp = timezone.localdate().isoformat()
-    if fmt == "csv":
-        response = StreamingHttpResponse(exports.csv_rows(facility), content_type="text/csv")
-    else:
-        response = StreamingHttpResponse(
-            exports.json_chunks(facility), content_type="application/json"
-        )
-    response["Content-Disposition"] = f'attachment; filename="{facility.slug}-{stamp}.{fmt}"'
-    return response
+    return exports.download(
+        fmt=fmt,
+        name=facility.slug,
+        rows=lambda: exports.answer_table([facility], with_facility=False),
+        json_chunks=lambda: exports.json_chunks(facility),
+    )
 
 
 @login_required

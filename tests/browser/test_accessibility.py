@@ -133,3 +133,20 @@ def test_partner_and_invitation_pages(live_server, rounds, owner, open_page):
     assert axe_violations(page) == []
     check(page, scored.get_absolute_url(), live_server.url)
     log.assert_clean()
+
+
+def test_network_comparison_page(live_server, rounds, open_page):
+    from readiness.models import Network, NetworkLeader
+    from tests.conftest import make_user
+
+    scored, _, _ = rounds
+    network = Network.objects.create(name="Network", slug="network")
+    scored.facility.network = network
+    scored.facility.save()
+    NetworkLeader.objects.create(user=make_user("lead"), network=network)
+    page, log = open_page(DESKTOP)
+    sign_in(page, live_server.url, "lead", "pw-lead")
+    page.goto(live_server.url + network.get_absolute_url())
+    page.locator("[data-figure='comparison-figure'] svg.main-svg").first.wait_for()
+    assert axe_violations(page) == []
+    log.assert_clean()

@@ -27,6 +27,8 @@ from readiness.models import (
     Intervention,
     Item,
     Membership,
+    Network,
+    NetworkLeader,
     Partner,
     PartnerMembership,
     Role,
@@ -47,7 +49,8 @@ DEMO_PASSWORD = "demo-readiness"  # noqa: S105 - printed on purpose: synthetic d
 # - demo-partner: member of a partner organisation that Eastside shares everything with,
 #   Gulf Coast one round without strategies, Hudson no longer (revoked) and Bronx no
 #   longer (expired);
-# - demo-outsider: belongs to nothing and sees nothing.
+# - demo-outsider: belongs to nothing and sees nothing;
+# - demo-network: leads the demo network of all twelve sites (compares them).
 SEPARATE_OWNER = ("demo-pilsen", "demo-pilsen-hc")
 
 FACILITIES = [
@@ -154,7 +157,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: {len(FACILITIES)} facilities. "
             f"Sign in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}; also demo-viewer, "
-            "demo-partner, demo-pilsen and demo-outsider, with the same password."
+            "demo-partner, demo-pilsen, demo-network and demo-outsider, with the same password."
         )
 
     def _demo_user(self, username):
@@ -168,6 +171,9 @@ class Command(BaseCommand):
 
     def _access_examples(self, owner):
         facilities = {f.slug: f for f in Facility.objects.filter(is_demo=True)}
+        network = Network.objects.create(name="Demo Community Health Network", slug="demo-network")
+        Facility.objects.filter(is_demo=True).update(network=network)
+        NetworkLeader.objects.create(user=self._demo_user("demo-network"), network=network)
         Membership.objects.create(
             user=self._demo_user("demo-viewer"),
             facility=facilities["demo-eastside-chc"],

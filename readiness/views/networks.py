@@ -1,0 +1,205 @@
+"""A network's comparison of its sites: determinants by site, filters, role coverage, and
+downloads of the table and of every answer."""
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from readiness import charts, exports
+from readiness.models import (
+    Band,
+    Determinant,
+    Facility,
+    FacilityType,
+    Respondent,
+    Role,
+    Round,
+    USState,
+)
+from readiness.permissions import get_network_for_user
+from readiness.scoring import band_for, round_summaries
+
+
+class ComparisonFilter(forms.Form):
+    type = forms.ChoiceField(
+        label=gettext_lazy("Facility type"),
+        required=False,
+        choices=[("", gettext_lazy("All types"))] + FacilityType.choices,
+    )
+    state = forms.ChoiceField(
+        label=gettext_lazy("State"),
+        required=False,
+        choices=[("", gettext_lazy("All states"))] + USState.choices,
+    )
+    opened_from = forms.DateField(
+        label=gettext_lazy("Rounds opened from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    opened_to = forms.DateField(
+        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+@dataclass
+class Site:
+    facility: Facility
+    round: Round | None = None
+    scores: dict[str, float] = field(default_factory=dict)
+    overall: float | None = None
+    coverage: dict[str, int] = field(default_factory=dict)
+
+    row: list = field(default_factory=list)  # (score, band in words) per determinant column
+
+
+def _comparison(network, data):
+    """Sites with their latest round in the period, in a fixed number of queries."""
+    form = ComparisonFilter(data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    facilities = network.facilities.order_by("name")
+    if filters.get("type"):
+        facilities = facilities.filter(type=filters["type"])
+    if filters.get("state"):
+        facilities = facilities.filter(state=filters["state"])
+    rounds = Round.objects.filter(facility__in=facilities).select_related("instrument")
+    if filters.get("opened_from"):
+        rounds = rounds.filter(opened_on__gte=filters["opened_from"])
+    if filters.get("opened_to"):
+        rounds = rounds.filter(opened_on__lte=filters["opened_to"])
+    sites = {f.pk: Site(facility=f) for f in facilities}  # 1
+    rounds = list(rounds.order_by("-opened_on", "-pk"))  # 2
+    summaries = round_summaries([r.pk for r in rounds]) if rounds else {}  # 3
+    for round_ in rounds:  # newest first: the latest round with results wins
+        site = sites[round_.facility_id]
+        if site.round is None and round_.pk in summaries:
+            site.round, round_.facility = round_, site.facility
+            site.scores = summaries[round_.pk].determinants
+            site.overall = summaries[round_.pk].overall
+    # 4. finished respondents per site and role, over the period's rounds
+    for row in (
+        Respondent.objects.filter(round__in=[r.pk for r in rounds], status="finished")
+        .values("round__facility_id", "role__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        sites[row["round__facility_id"]].coverage[row["role__code"]] = row["n"]
+    determinants = (
+        list(  # 5. the columns: the newest questionnaire's determinants
+            Determinant.objects.filter(domain__instrument=rounds[0].instrument)
+            .order_by("domain__position", "position")
+            .values_list("code", "name")
+        )
+        if rounds
+        else []
+    )
+    key_roles = (
+        list(  # 6.
+            Role.objects.filter(instrument=rounds[0].instrument, key_voice=True).values_list(
+                "code", "name"
+            )
+        )
+        if rounds
+        else []
+    )
+    return form, list(sites.values()), determinants, key_roles
+
+
+def _sorted(sites, sort, codes):
+    def key(site):
+        if sort == "overall":
+            value = site.overall
+        elif sort in codes:
+            value = site.scores.get(sort)
+        else:
+            return (0, site.facility.name.lower())
+        return (value is None, value if value is not None else 0, site.facility.name.lower())
+
+    return sorted(sites, key=key)
+
+
+@login_required
+def comparison(request, slug):
+    network = get_network_for_user(request.user, slug)
+    form, sites, determinants, key_roles = _comparison(network, request.GET)
+    codes = [code for code, _ in determinants]
+    sort = request.GET.get("sort", "name")
+    sites = _sorted(sites, sort, codes)
+    for site in sites:
+        site.row = [
+            (site.scores.get(code), Band(band_for(site.scores.get(code))).label) for code in codes
+        ]
+    scored = [s for s in sites if s.round is not None]
+    figure = (
+        charts._score_heatmap(
+            [[s.scores.get(code) for code in codes] for s in scored],
+            x=[name for _, name in determinants],
+            y=[s.facility.name for s in scored],
+            empty_label=_("insufficient data"),
+            tick_angle=-30,
+        )
+        if scored
+        else None
+    )
+    query = request.GET.copy()
+    query.pop("sort", None)
+    context = {
+        "network": network,
+        "form": form,
+        "sites": sites,
+        "determinants": determinants,
+        "codes": codes,
+        "key_roles": key_roles,
+        "missing": [
+            (site, [name for code, name in key_roles if not site.coverage.get(code)])
+            for site in sites
+        ],
+        "figure": figure,
+        "sort": sort,
+        "filter_query": query.urlencode(),
+    }
+    return render(request, "networks/comparison.html", context)
+
+
+@login_required
+def comparison_download(request, slug, fmt):
+    network = get_network_for_user(request.user, slug)
+    _form, sites, determinants, _roles = _comparison(network, request.GET)
+    codes = [code for code, _ in determinants]
+
+    def rows():
+        yield [
+            "facility",
+            "type",
+            "state",
+            "round",
+            "opened_on",
+            "overall",
+            *[name for _, name in determinants],
+        ]
+        for site in sites:
+            yield [
+                site.facility.name,
+                site.facility.type,
+                site.facility.state,
+                site.round.label if site.round else "",
+                site.round.opened_on if site.round else "",
+                None if site.overall is None else round(site.overall, 1),
+                *[None if site.scores.get(c) is None else round(site.scores[c], 1) for c in codes],
+            ]
+
+    return exports.download(fmt=fmt, name=f"{network.slug}-comparison", rows=rows)
+
+
+@login_required
+def answers_download(request, slug, fmt):
+    network = get_network_for_user(request.user, slug)
+    return exports.download(
+        fmt=fmt,
+        name=f"{network.slug}-answers",
+        rows=lambda: exports.answer_table(network.facilities.all(), with_facility=True),
+    )
