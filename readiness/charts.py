@@ -262,3 +262,66 @@ def trend_chart(scores: RoundScores) -> dict | None:
             "legend": {"orientation": "h", "y": -0.2},
         },
     }
+
+
+def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
+    """The facility's score as a dot against peers' middle 50% (bar from first to third
+    quartile around the median), for facilities of its type and for all."""
+    determinants = list(reversed(scores.determinants))
+    names = [d.determinant.name for d in determinants]
+    traces = []
+    for group, label, colour in (
+        ("type", _("Facilities of your type"), "#8250df"),
+        ("all", _("All participating facilities"), "#0969da"),
+    ):
+        shown = [(d, benchmarks[group].get(d.code)) for d in determinants]
+        if not any(b for _d, b in shown):
+            continue
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": label,
+                "y": names,
+                "x": [b.median if b else None for _d, b in shown],
+                "error_x": {
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [b.high - b.median if b else 0 for _d, b in shown],
+                    "arrayminus": [b.median - b.low if b else 0 for _d, b in shown],
+                    "thickness": 6,
+                    "width": 0,
+                    "color": colour,
+                },
+                "marker": {"symbol": "line-ns-open", "size": 14, "color": colour},
+                "hovertemplate": "%{y}: "
+                + str(_("median"))
+                + " %{x}<extra>"
+                + str(label)
+                + "</extra>",
+            }
+        )
+    if not traces:
+        return None
+    traces.append(
+        {
+            "type": "scatter",
+            "mode": "markers",
+            "name": _("Your facility"),
+            "y": names,
+            "x": [None if d.score is None else round(d.score) for d in determinants],
+            "marker": {"symbol": "circle", "size": 11, "color": "#24292f"},
+            "hovertemplate": "%{y}: %{x}<extra></extra>",
+        }
+    )
+    return {
+        "data": traces,
+        "layout": {
+            "font": FONT,
+            "xaxis": {"range": [0, 100], "title": {"text": _("Score (0-100)")}, "dtick": 25},
+            "yaxis": {"automargin": True},
+            "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
+            "height": 120 + 38 * len(determinants),
+            "legend": {"orientation": "h", "y": -0.15},
+        },
+    }

@@ -284,6 +284,9 @@ class Facility(models.Model):
     network = models.ForeignKey(
         Network, on_delete=models.SET_NULL, null=True, blank=True, related_name="facilities"
     )
+    # Whether its latest closed round counts in other facilities' peer benchmarks. Off
+    # unless the owner agrees; facilities joining a network usually turn it on.
+    contributes_to_benchmarks = models.BooleanField(default=False)
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
     # Bumped whenever a result of any of its rounds may change (a respondent finishes,
     # answers are imported): dashboards cache their results under this number.

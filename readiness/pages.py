@@ -1,14 +1,15 @@
-"""The questionnaire's pages: one per domain of an instrument version.
+"""What never changes about an instrument version, built once per process.
 
-Instrument versions never change once loaded (services/instrument.py), so each
-process builds an instrument's pages once, from one query, and keeps them.
+Instrument versions never change once loaded (services/instrument.py), so each process
+builds an instrument's questionnaire pages (one per domain) and its scoring structure
+(determinants, roles, strategy links) once, and keeps them.
 """
 
 from dataclasses import dataclass
 
-from readiness.models import Domain, Instrument, Item
+from readiness.models import Determinant, Domain, Instrument, Item, Role, Strategy
 
-_cache: dict[tuple, list["Page"]] = {}
+_cache: dict[tuple, object] = {}
 
 
 @dataclass(frozen=True)
@@ -18,10 +19,14 @@ class Page:
     items: list[Item]  # each with .determinant loaded
 
 
-def questionnaire_pages(instrument: Instrument) -> list[Page]:
+def _key(kind: str, instrument: Instrument) -> tuple:
     # loaded_at and the content hash tell apart an instrument deleted and loaded again
     # under a reused id.
-    key = (instrument.pk, instrument.content_hash, instrument.loaded_at)
+    return (kind, instrument.pk, instrument.content_hash, instrument.loaded_at)
+
+
+def questionnaire_pages(instrument: Instrument) -> list[Page]:
+    key = _key("pages", instrument)
     pages = _cache.get(key)
     if pages is None:
         by_domain: dict[int, list[Item]] = {}
@@ -37,6 +42,36 @@ def questionnaire_pages(instrument: Instrument) -> list[Page]:
         ]
         _cache[key] = pages
     return pages
+
+
+@dataclass(frozen=True)
+class Structure:
+    determinants: list[Determinant]  # with .domain, in questionnaire order
+    roles: list[Role]
+    # (strategy, determinant id) pairs, by strategy then determinant order
+    links: list[tuple[Strategy, int]]
+
+
+def instrument_structure(instrument: Instrument) -> Structure:
+    key = _key("structure", instrument)
+    structure = _cache.get(key)
+    if structure is None:
+        links = (
+            Strategy.determinants.through.objects.filter(strategy__instrument=instrument)
+            .select_related("strategy")
+            .order_by(
+                "strategy__position", "determinant__domain__position", "determinant__position"
+            )
+        )
+        structure = Structure(
+            determinants=list(
+                Determinant.objects.filter(domain__instrument=instrument).select_related("domain")
+            ),
+            roles=list(Role.objects.filter(instrument=instrument)),
+            links=[(link.strategy, link.determinant_id) for link in links],
+        )
+        _cache[key] = structure
+    return structure
 
 
 def forget_pages() -> None:

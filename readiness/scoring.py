@@ -426,17 +426,14 @@ def earlier_rounds(round_: Round):
 def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
     """Every result the dashboard and `manage.py scores` show for one round.
 
-    Costs a fixed number of queries whatever the number of respondents (7, plus 1 when
-    comparing with the previous round).
+    Costs a fixed number of queries whatever the number of respondents: 4, plus 1 when
+    comparing with earlier rounds (the instrument's structure is read once per process).
     """
-    instrument_id = round_.instrument_id
-    # 1. the instrument's determinants with their domains
-    determinants = list(
-        Determinant.objects.filter(domain__instrument_id=instrument_id).select_related("domain")
-    )
-    # 2. the instrument's roles
-    roles = list(Role.objects.filter(instrument_id=instrument_id))
-    # 3. respondents per role and status
+    from readiness.pages import instrument_structure
+
+    structure = instrument_structure(round_.instrument)
+    determinants, roles = structure.determinants, structure.roles
+    # 1. respondents per role and status
     counts: dict[tuple[int, str], int] = {
         (row["role_id"], row["status"]): row["n"]
         for row in Respondent.objects.filter(round=round_)
@@ -445,7 +442,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         .order_by()
     }
     finished = Respondent.Status.FINISHED
-    # 4. facility score, answers and don't-knows per determinant
+    # 2. facility score, answers and don't-knows per determinant
     totals = {
         row["determinant_id"]: row
         for row in _finished_scores([round_.pk])
@@ -459,7 +456,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         )
         .order_by()
     }
-    # 5. sample variance of the 1-5 ratings of each item, for rwg(j)
+    # 3. sample variance of the 1-5 ratings of each item, for rwg(j)
     variances: dict[int, list[float]] = defaultdict(list)
     for row in (
         Answer.objects.filter(
@@ -475,7 +472,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         if n >= 2:
             variance = (row["squares"] - row["total"] ** 2 / n) / (n - 1)
             variances[row["item__determinant_id"]].append(variance)
-    # 6. per role and determinant: mean score and how many respondents have one
+    # 4. per role and determinant: mean score and how many respondents have one
     role_cells: dict[int, dict[int, tuple[float | None, int]]] = defaultdict(dict)
     for row in (
         _finished_scores([round_.pk])
@@ -487,17 +484,11 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
             row["mean_score"],
             row["scored"],
         )
-    # 7. strategy-determinant links
-    links = (
-        Strategy.determinants.through.objects.filter(strategy__instrument_id=instrument_id)
-        .select_related("strategy")
-        .order_by("strategy__position", "determinant__domain__position", "determinant__position")
-    )
 
     previous_summary = None
     history: list[RoundSummary] = []
     if compare_with_previous:
-        # 8. every earlier round's summary, in one query: the latest one with results is
+        # 5. every earlier round's summary, in one query: the latest one with results is
         # "the previous round"; all of them make the trend.
         history = in_time_order(round_summaries(earlier_rounds(round_).values("pk")))
         previous_summary = history[-1] if history else None
@@ -530,14 +521,14 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         ).determinants.append(result)
 
     recommendations: dict[int, Recommendation] = {}
-    for link in links:
-        determinant = results.get(link.determinant_id)
+    for strategy, determinant_id in structure.links:
+        determinant = results.get(determinant_id)
         if determinant is None:
             continue
-        determinant.strategies.append(link.strategy)
+        determinant.strategies.append(strategy)
         if determinant.needs_work:
             recommendations.setdefault(
-                link.strategy_id, Recommendation(strategy=link.strategy, determinants=[])
+                strategy.pk, Recommendation(strategy=strategy, determinants=[])
             ).determinants.append(determinant)
 
     ranked = sorted(recommendations.values(), key=lambda rec: (-rec.priority, rec.strategy.code))

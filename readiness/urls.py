@@ -54,6 +54,7 @@ urlpatterns = [
         name="member-remove",
     ),
     path(FACILITY + "shares/new/", members.share_create, name="share-create"),
+    path(FACILITY + "benchmarks/", members.benchmark_consent, name="benchmark-consent"),
     path(FACILITY + "shares/<int:share_id>/revoke/", members.share_revoke, name="share-revoke"),
     path(FACILITY + "audit/", owner.audit_log, name="facility-audit"),
     path(FACILITY + "plan/", plans.plan, name="facility-plan"),

@@ -68,6 +68,7 @@ EXPECTED = {
     "member-level": ("POST", OWNER_POST),
     "member-remove": ("POST", OWNER_POST),
     "share-create": ("POST", OWNER_POST),
+    "benchmark-consent": ("POST", OWNER_POST),
     "share-revoke": ("POST", OWNER_POST),
     "facility-audit": ("GET", OWNER_GET),
     # the plan is the facility's own: members read it, managers change it, partners never
@@ -181,6 +182,7 @@ def url_for(name, world):
         "facility-members": [slug],
         "member-invite": [slug],
         "share-create": [slug],
+        "benchmark-consent": [slug],
         "facility-audit": [slug],
         "facility-plan": [slug],
         "facility-interventions": [slug],

@@ -230,3 +230,14 @@ def revoke_share(*, share: Share, by) -> None:
 
 def create_account(*, username: str, email: str, password: str):
     return get_user_model().objects.create_user(username=username, email=email, password=password)
+
+
+def set_benchmark_consent(*, facility: Facility, contributes: bool, by) -> None:
+    """Whether the facility's latest closed round counts in other facilities' comparisons."""
+    Facility.objects.filter(pk=facility.pk).update(contributes_to_benchmarks=contributes)
+    record(
+        action=AuditEvent.Action.SHARE_GRANTED if contributes else AuditEvent.Action.SHARE_REVOKED,
+        user=by,
+        facility=facility,
+        partner="peer benchmarks (anonymous)",
+    )

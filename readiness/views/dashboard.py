@@ -1,3 +1,5 @@
+import time
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count
@@ -6,6 +8,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from readiness import charts
+from readiness.benchmarks import MIN_PEERS, peer_benchmarks
 from readiness.models import ActionItem, Respondent
 from readiness.permissions import facility_access, round_for
 from readiness.scoring import MIN_GROUP, score_round
@@ -13,6 +16,9 @@ from readiness.scoring import MIN_GROUP, score_round
 # Results are rebuilt when the facility's results_version changes; the day is a bound
 # for anything else a deployment might change (a new template, a new translation).
 RESULTS_TIMEOUT = 24 * 60 * 60
+# Peer benchmarks change with other facilities' results, which no version of this
+# facility's tracks: the cached results are rebuilt at least this often.
+BENCHMARK_PERIOD = 15 * 60
 
 
 def results_html(
@@ -31,10 +37,12 @@ def results_html(
     key = (
         f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
         f":{int(show_strategies)}{int(show_roles)}{int(compare)}{plan}"
+        f":{int(time.time() // BENCHMARK_PERIOD) if plan else ''}"
     )
     html = cache.get(key)
     if html is None:
         scores = score_round(round_, compare_with_previous=compare)
+        benchmarks = peer_benchmarks(round_.facility) if plan else None  # members only
         if plan:
             by_code = {}
             for item in ActionItem.objects.filter(facility_id=round_.facility_id):
@@ -50,14 +58,27 @@ def results_html(
                 "show_strategies": show_strategies,
                 "show_roles": show_roles,
                 "plan": plan,
+                "min_peers": MIN_PEERS,
                 "round": round_,
                 "determinant_chart": charts.determinant_chart(scores),
                 "role_heatmap": charts.role_heatmap(scores) if show_roles else None,
                 "trend_chart": charts.trend_chart(scores),
+                "benchmark_rows": benchmark_rows(scores, benchmarks) if benchmarks else None,
+                "benchmark_chart": charts.benchmark_chart(scores, benchmarks)
+                if benchmarks
+                else None,
             },
         )
         cache.set(key, html, RESULTS_TIMEOUT)
     return html
+
+
+def benchmark_rows(scores, benchmarks):
+    """(determinant name, own score, same-type benchmark, all-facilities benchmark)."""
+    return [
+        (d.determinant.name, d.score, benchmarks["type"].get(d.code), benchmarks["all"].get(d.code))
+        for d in scores.determinants
+    ]
 
 
 @login_required

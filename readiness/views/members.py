@@ -180,3 +180,16 @@ def share_revoke(request, slug, share_id):
         request, _("%(partner)s no longer has access.") % {"partner": share.partner.name}
     )
     return redirect("facility-members", slug)
+
+
+@login_required
+@require_POST
+def benchmark_consent(request, slug):
+    access = owner_access(request.user, slug)
+    access_services.set_benchmark_consent(
+        facility=access.facility,
+        contributes=request.POST.get("contributes") == "on",
+        by=request.user,
+    )
+    messages.success(request, _("Your choice about peer comparisons is saved."))
+    return redirect("facility-members", slug)

@@ -172,7 +172,9 @@ class Command(BaseCommand):
     def _access_examples(self, owner):
         facilities = {f.slug: f for f in Facility.objects.filter(is_demo=True)}
         network = Network.objects.create(name="Demo Community Health Network", slug="demo-network")
-        Facility.objects.filter(is_demo=True).update(network=network)
+        Facility.objects.filter(is_demo=True).update(
+            network=network, contributes_to_benchmarks=True
+        )
         NetworkLeader.objects.create(user=self._demo_user("demo-network"), network=network)
         Membership.objects.create(
             user=self._demo_user("demo-viewer"),
