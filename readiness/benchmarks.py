@@ -10,7 +10,7 @@ be read off the change. Peers are never named.
 from dataclasses import dataclass
 from statistics import median, quantiles
 
-from django.db.models import Avg, OuterRef, Subquery
+from django.db.models import Avg, OuterRef, Q, Subquery
 
 from readiness.models import DeterminantScore, Facility, Respondent, Round
 
@@ -41,8 +41,11 @@ def peer_benchmarks(facility: Facility) -> dict[str, dict[str, Benchmark | None]
         .order_by("-opened_on", "-pk")
         .values("pk")[:1]
     )
+    contributing = Q(contributes_to_benchmarks=True) | Q(
+        contributes_to_benchmarks__isnull=True, network__isnull=False
+    )
     peer_rounds = (
-        Facility.objects.filter(contributes_to_benchmarks=True)
+        Facility.objects.filter(contributing)
         .exclude(pk=facility.pk)
         .annotate(latest=Subquery(latest_closed))
         .exclude(latest=None)

@@ -284,9 +284,9 @@ class Facility(models.Model):
     network = models.ForeignKey(
         Network, on_delete=models.SET_NULL, null=True, blank=True, related_name="facilities"
     )
-    # Whether its latest closed round counts in other facilities' peer benchmarks. Off
-    # unless the owner agrees; facilities joining a network usually turn it on.
-    contributes_to_benchmarks = models.BooleanField(default=False)
+    # Whether its latest closed round counts in other facilities' peer benchmarks: the
+    # owner's choice; unset means the default, on for a network's sites, off otherwise.
+    contributes_to_benchmarks = models.BooleanField(null=True, blank=True, default=None)
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
     # Bumped whenever a result of any of its rounds may change (a respondent finishes,
     # answers are imported): dashboards cache their results under this number.
@@ -305,6 +305,12 @@ class Facility(models.Model):
 
     def get_absolute_url(self):
         return reverse("facility-detail", args=[self.slug])
+
+    @property
+    def contributes(self) -> bool:
+        if self.contributes_to_benchmarks is None:
+            return self.network_id is not None
+        return self.contributes_to_benchmarks
 
 
 class Membership(models.Model):

@@ -11,6 +11,7 @@ from tests.conftest import full_answers, import_rows
 
 
 def peer(instrument, slug, value, *, type="fqhc", contributes=True, status="closed"):
+    """A facility with one round; contributes: True, False or None (the default)."""
     facility = create_facility(name=slug, slug=slug, type=type, state="CA")
     Facility.objects.filter(pk=facility.pk).update(contributes_to_benchmarks=contributes)
     rows = full_answers(
@@ -84,13 +85,26 @@ def test_owners_choose_whether_to_contribute(facility, owner):
     client = Client()
     client.force_login(owner)
     url = reverse("benchmark-consent", args=[facility.slug])
-    assert not facility.contributes_to_benchmarks  # off by default outside a network
+    assert not facility.contributes  # off by default outside a network
     client.post(url, {"contributes": "on"})
     facility.refresh_from_db()
-    assert facility.contributes_to_benchmarks
+    assert facility.contributes
     client.post(url, {})
     facility.refresh_from_db()
-    assert not facility.contributes_to_benchmarks
+    assert not facility.contributes
+
+
+def test_a_networks_sites_contribute_unless_they_opt_out(facility, instrument):
+    from readiness.models import Network
+
+    network = Network.objects.create(name="N", slug="n")
+    for n in range(5):
+        member = peer(instrument, f"p{n}", 3, contributes=None)
+        assert not member.contributes
+        Facility.objects.filter(pk=member.pk).update(network=network)
+    assert peer_benchmarks(facility)["all"]["LEGAL"].peers == 5
+    Facility.objects.filter(slug="p0").update(contributes_to_benchmarks=False)
+    assert peer_benchmarks(facility)["all"]["LEGAL"] is None
 
 
 @pytest.mark.parametrize("value", [3])
