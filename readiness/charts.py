@@ -321,7 +321,10 @@ def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
             "xaxis": {"range": [0, 100], "title": {"text": _("Score (0-100)")}, "dtick": 25},
             "yaxis": {"automargin": True},
             "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
-            "height": 120 + 38 * len(determinants),
+            "height": 120 + 48 * len(determinants),
             "legend": {"orientation": "h", "y": -0.15},
+            # the groups side by side on each determinant's row, not on top of each other
+            "scattermode": "group",
+            "scattergap": 0.4,
         },
     }

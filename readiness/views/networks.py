@@ -30,19 +30,23 @@ class ComparisonFilter(forms.Form):
         label=gettext_lazy("Facility type"),
         required=False,
         choices=[("", gettext_lazy("All types"))] + FacilityType.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     state = forms.ChoiceField(
         label=gettext_lazy("State"),
         required=False,
         choices=[("", gettext_lazy("All states"))] + USState.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     opened_from = forms.DateField(
         label=gettext_lazy("Rounds opened from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     opened_to = forms.DateField(
-        label=gettext_lazy("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Rounds opened until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
 
 
