@@ -35,21 +35,21 @@ class _Echo:
         return value
 
 
-def _ordered(answers):
-    return answers.order_by(
-        "respondent__round__facility_id",
-        "respondent__round_id",
-        "respondent_id",
-        "item__determinant__domain__position",
-        "item__determinant__position",
-        "item__position",
-    )
-
-
-def _answer_rows(facility: Facility):
+def _answers(facilities):
+    """Every answer of these facilities, in a stable order, as tuples: facility slug,
+    round label, respondent pk and import id, role, status, dates, item, kind, value."""
     return (
-        _ordered(Answer.objects.filter(respondent__round__facility=facility))
+        Answer.objects.filter(respondent__round__facility__in=facilities)
+        .order_by(
+            "respondent__round__facility_id",
+            "respondent__round_id",
+            "respondent_id",
+            "item__determinant__domain__position",
+            "item__determinant__position",
+            "item__position",
+        )
         .values_list(
+            "respondent__round__facility__slug",
             "respondent__round__label",
             "respondent_id",
             "respondent__import_id",
@@ -73,27 +73,12 @@ def answer_table(facilities, *, with_facility: bool) -> Iterator[list]:
     """Every answer of these facilities as rows (header first), for CSV or XLSX: the import
     format plus round, status and dates (csv_stream and xlsx_file neutralise formulas)."""
     yield (["facility"] if with_facility else []) + CSV_COLUMNS
-    rows = (
-        _ordered(Answer.objects.filter(respondent__round__facility__in=facilities))
-        .values_list(
-            "respondent__round__facility__slug",
-            "respondent__round__label",
-            "respondent_id",
-            "respondent__import_id",
-            "respondent__role__code",
-            "respondent__status",
-            "respondent__started_on",
-            "respondent__finished_on",
-            "item__code",
-            "kind",
-            "value",
-        )
-        .iterator(chunk_size=5000)
-    )
-    for slug, label, pk, import_id, role, status, started, finished, item, kind, value in rows:
+    for slug, label, pk, import_id, role, status, started, finished, item, kind, value in _answers(
+        facilities
+    ):
         row = [
-            spreadsheet_safe(label),
-            spreadsheet_safe(import_id or f"web-{pk}"),
+            label,
+            import_id or f"web-{pk}",
             role,
             status,
             started,
@@ -138,8 +123,8 @@ def json_chunks(facility: Facility) -> Iterator[str]:
     }
     yield json.dumps(head)[:-1] + ', "respondents": ['
     current, first = None, True
-    for label, pk, import_id, role, status, started, finished, item, kind, value in _answer_rows(
-        facility
+    for _slug, label, pk, import_id, role, status, started, finished, item, kind, value in _answers(
+        [facility]
     ):
         if current != pk:
             if current is not None:

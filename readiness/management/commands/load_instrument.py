@@ -1,10 +1,10 @@
-import json
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from readiness.management.files import read_json
 from readiness.services.instrument import load_instrument
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "instrument.json"
@@ -20,10 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
 
     def handle(self, *args, file, **options):
-        try:
-            data = json.loads(Path(file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CommandError(f"Cannot read {file}: {error}") from None
+        data = read_json(file)
         try:
             result = load_instrument(data=data)
         except ValidationError as error:

@@ -1,10 +1,10 @@
-import json
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from readiness.management.files import read_json
 from readiness.services.interventions import load_interventions
 
 DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "interventions.json"
@@ -17,10 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
 
     def handle(self, *args, file, **options):
-        try:
-            data = json.loads(Path(file).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise CommandError(f"Cannot read {file}: {error}") from None
+        data = read_json(file)
         try:
             count = load_interventions(data=data)
         except ValidationError as error:
