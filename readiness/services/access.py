@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -226,10 +225,6 @@ def revoke_share(*, share: Share, by) -> None:
         facility=share.facility,
         partner=share.partner.name,
     )
-
-
-def create_account(*, username: str, email: str, password: str):
-    return get_user_model().objects.create_user(username=username, email=email, password=password)
 
 
 def set_benchmark_consent(*, facility: Facility, contributes: bool, by) -> None:
