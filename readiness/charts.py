@@ -52,7 +52,11 @@ def determinant_chart(scores: RoundScores) -> dict:
     names = [d.determinant.name for d in determinants]
     values = [None if d.score is None else round(d.score, 1) for d in determinants]
     labels = [
-        _("insufficient data") if d.score is None else f"{d.score:.1f} · {d.band_label}"
+        f"{d.score:.1f} · {d.band_label}"
+        if d.score is not None
+        else _("hidden: fewer than %(n)s people") % {"n": scores.minimum}
+        if d.hidden
+        else _("insufficient data")
         for d in determinants
     ]
     shapes, annotations = zip(
@@ -264,9 +268,19 @@ def trend_chart(scores: RoundScores) -> dict | None:
     }
 
 
+def _benchmark_text(b) -> str:
+    if b is None:
+        return _("too few facilities")
+    text = _("median %(median)s of %(n)s facilities") % {"median": b.median, "n": b.peers}
+    if b.has_range:
+        text += "; " + _("middle half %(low)s–%(high)s") % {"low": b.low, "high": b.high}
+    return text
+
+
 def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
-    """The facility's score as a dot against peers' middle 50% (bar from first to third
-    quartile around the median), for facilities of its type and for all."""
+    """The facility's score as a dot against peers' median (a tick), for facilities of
+    its type and for all; a bar from first to third quartile only where the benchmark
+    has them (benchmarks.QUARTILES_FROM facilities or more)."""
     determinants = list(reversed(scores.determinants))
     names = [d.determinant.name for d in determinants]
     traces = []
@@ -274,8 +288,8 @@ def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
         ("type", _("Facilities of your type"), "#8250df"),
         ("all", _("All participating facilities"), "#0969da"),
     ):
-        shown = [(d, benchmarks[group].get(d.code)) for d in determinants]
-        if not any(b for _d, b in shown):
+        shown = [benchmarks[group].get(d.code) for d in determinants]
+        if not any(shown):
             continue
         traces.append(
             {
@@ -283,22 +297,20 @@ def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
                 "mode": "markers",
                 "name": label,
                 "y": names,
-                "x": [b.median if b else None for _d, b in shown],
+                "x": [b.median if b else None for b in shown],
                 "error_x": {
                     "type": "data",
                     "symmetric": False,
-                    "array": [b.high - b.median if b else 0 for _d, b in shown],
-                    "arrayminus": [b.median - b.low if b else 0 for _d, b in shown],
+                    # no bar at all where only the median may be shown
+                    "array": [b.high - b.median if b and b.has_range else None for b in shown],
+                    "arrayminus": [b.median - b.low if b and b.has_range else None for b in shown],
                     "thickness": 6,
                     "width": 0,
                     "color": colour,
                 },
                 "marker": {"symbol": "line-ns-open", "size": 14, "color": colour},
-                "hovertemplate": "%{y}: "
-                + str(_("median"))
-                + " %{x}<extra>"
-                + str(label)
-                + "</extra>",
+                "text": [_benchmark_text(b) for b in shown],
+                "hovertemplate": "%{y}: %{text}<extra>" + str(label) + "</extra>",
             }
         )
     if not traces:

@@ -1,26 +1,38 @@
-"""Downloads: everything a facility stored (JSON, CSV, XLSX), a network's answers and its
+"""Downloads: a facility's answers (JSON, CSV, XLSX), a network's answers and its
 comparison table. CSV and JSON are generated while they are sent and XLSX is written row
-by row, so a network's hundreds of thousands of answers never sit in memory at once."""
+by row, so a network's hundreds of thousands of answers never sit in memory at once.
+
+Answer-level data follows rule 4 of disclosure.py: fresh random respondent ids in every
+download (never database or import ids), respondents in a random order, only the people
+in the published results unless asked for everyone, small roles merged
+(disclosure.answer_level_role), and the round's dates instead of each respondent's."""
 
 import csv
 import json
+import secrets
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
-from readiness.models import Answer, Facility, Round
+from readiness import disclosure
+from readiness.models import Answer, Facility, Respondent, Round, RoundRelease
 
 CSV_COLUMNS = [
     "round",
     "respondent",
     "role",
     "status",
-    "started_on",
-    "finished_on",
+    "opened_on",
+    "closed_on",
     "item",
     "value",
 ]
+# Respondents whose answers one query reads: the file follows a random order of
+# respondents, so their answers are read a bounded batch of respondents at a time.
+RESPONDENTS_PER_QUERY = 500
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -35,58 +47,132 @@ class _Echo:
         return value
 
 
-def _answers(facilities):
-    """Every answer of these facilities, in a stable order, as tuples: facility slug,
-    round label, respondent pk and import id, role, status, dates, item, kind, value."""
-    return (
-        Answer.objects.filter(respondent__round__facility__in=facilities)
-        .order_by(
-            "respondent__round__facility_id",
-            "respondent__round_id",
-            "respondent_id",
-            "item__determinant__domain__position",
-            "item__determinant__position",
-            "item__position",
+@dataclass(frozen=True)
+class Shown:
+    """One respondent as an answer-level download shows them."""
+
+    pk: int  # to read their answers; never written out
+    facility: str  # slug
+    round: str  # label
+    opened_on: date
+    closed_on: date | None
+    id: str  # fresh and random in every download
+    role: str  # a role code, or disclosure.SMALL_ROLES
+    status: str
+
+
+def _fresh_id(taken: set[str]) -> str:
+    """A random id not yet used in this file. The letter in front keeps spreadsheets from
+    reading an id such as 12345e67 as a number and showing two ids the same."""
+    while True:
+        candidate = "r" + secrets.token_hex(4)
+        if candidate not in taken:
+            taken.add(candidate)
+            return candidate
+
+
+def shown_respondents(facilities, *, include_unfinished: bool = False) -> list[Shown]:
+    """The respondents of these facilities an answer-level download shows, in two queries:
+    rounds by facility and date, respondents in a fresh random order within each round,
+    each with a fresh random id and their role, or "small roles" (rule 4 of disclosure.py).
+
+    Import ids are left out as well as database ids: they are whatever the facility typed,
+    possibly a name or a staff number, and the random id serves the same purpose."""
+    rounds = {
+        r.pk: r
+        for r in Round.objects.filter(facility__in=facilities)
+        .select_related("facility", "release")
+        .order_by("facility__name", "facility_id", "opened_on", "pk")
+    }
+    people = Respondent.objects.filter(round__facility__in=facilities)
+    if not include_unfinished:
+        # Only people in the published results, so that rows, like the results, appear
+        # only in steps of the minimum group: a download before and after one colleague
+        # finishes shows no new row (rule 3 of disclosure.py).
+        people = people.filter(published=True)
+    # (respondents of a round opened between the two queries are left out)
+    people = [
+        person
+        for person in people.values_list("pk", "round_id", "role__code", "status")
+        if person[1] in rounds
+    ]
+    secrets.SystemRandom().shuffle(people)
+    position = {round_id: n for n, round_id in enumerate(rounds)}
+    people.sort(key=lambda person: position[person[1]])  # stable: random within a round
+    taken: set[str] = set()
+    shown = []
+    for pk, round_id, role, status in people:
+        round_ = rounds[round_id]
+        shown.append(
+            Shown(
+                pk=pk,
+                facility=round_.facility.slug,
+                round=round_.label,
+                opened_on=round_.opened_on,
+                closed_on=round_.closed_on,
+                id=_fresh_id(taken),
+                role=disclosure.answer_level_role(
+                    role, _release(round_), disclosure.min_group(round_.facility)
+                ),
+                status=status,
+            )
         )
-        .values_list(
-            "respondent__round__facility__slug",
-            "respondent__round__label",
-            "respondent_id",
-            "respondent__import_id",
-            "respondent__role__code",
-            "respondent__status",
-            "respondent__started_on",
-            "respondent__finished_on",
-            "item__code",
-            "kind",
-            "value",
-        )
-        .iterator(chunk_size=5000)
-    )
+    return shown
+
+
+def _release(round_: Round):
+    try:
+        return round_.release
+    except RoundRelease.DoesNotExist:  # a round from before releases existed, once
+        round_.release = disclosure.release_for(round_)  # (kept for its other respondents)
+        return round_.release
 
 
 def _value(kind, value) -> str:
     return {"dk": "DK", "na": "NA"}.get(kind, str(value))
 
 
-def answer_table(facilities, *, with_facility: bool) -> Iterator[list]:
-    """Every answer of these facilities as rows (header first), for CSV or XLSX: the import
-    format plus round, status and dates (csv_stream and xlsx_file neutralise formulas)."""
+def _answered(people: list[Shown]) -> Iterator[tuple[Shown, list[tuple[str, str]]]]:
+    """Each respondent with their answers (item code, value) in questionnaire order, one
+    query per RESPONDENTS_PER_QUERY respondents."""
+    for start in range(0, len(people), RESPONDENTS_PER_QUERY):
+        batch = people[start : start + RESPONDENTS_PER_QUERY]
+        answers: dict[int, list[tuple[str, str]]] = {}
+        for respondent_id, item, kind, value in (
+            Answer.objects.filter(respondent_id__in=[person.pk for person in batch])
+            .order_by(
+                "respondent_id",
+                "item__determinant__domain__position",
+                "item__determinant__position",
+                "item__position",
+            )
+            .values_list("respondent_id", "item__code", "kind", "value")
+        ):
+            answers.setdefault(respondent_id, []).append((item, _value(kind, value)))
+        for person in batch:
+            yield person, answers.get(person.pk, [])
+
+
+def answer_table(
+    facilities, *, with_facility: bool, include_unfinished: bool = False
+) -> Iterator[list]:
+    """The answers of these facilities as rows (header first), for CSV or XLSX: one row per
+    answer, under rule 4 of disclosure.py (csv_stream and xlsx_file neutralise formulas)."""
     yield (["facility"] if with_facility else []) + CSV_COLUMNS
-    for slug, label, pk, import_id, role, status, started, finished, item, kind, value in _answers(
-        facilities
-    ):
-        row = [
-            label,
-            import_id or f"web-{pk}",
-            role,
-            status,
-            started,
-            finished or "",
-            item,
-            _value(kind, value),
+    people = shown_respondents(facilities, include_unfinished=include_unfinished)
+    for person, answers in _answered(people):
+        head = [
+            person.round,
+            person.id,
+            person.role,
+            person.status,
+            person.opened_on,
+            person.closed_on or "",
         ]
-        yield ([slug] if with_facility else []) + row
+        if with_facility:
+            head.insert(0, person.facility)
+        for item, value in answers:
+            yield [*head, item, value]
 
 
 def _safe_cells(row: list) -> list:
@@ -100,8 +186,9 @@ def csv_stream(rows: Iterator[list]) -> Iterator[str]:
         yield writer.writerow(_safe_cells(row))
 
 
-def json_chunks(facility: Facility) -> Iterator[str]:
-    """One JSON document: the facility, its rounds, and every respondent's answers."""
+def json_chunks(facility: Facility, *, include_unfinished: bool = False) -> Iterator[str]:
+    """One JSON document: the facility, its rounds (with their dates), and each shown
+    respondent's answers, under rule 4 of disclosure.py."""
     head = {
         "facility": {
             "name": facility.name,
@@ -120,36 +207,21 @@ def json_chunks(facility: Facility) -> Iterator[str]:
             }
             for r in Round.objects.filter(facility=facility).select_related("instrument")
         ],
+        "minimum_group": disclosure.min_group(facility),
+        "unfinished_included": include_unfinished,
     }
     yield json.dumps(head)[:-1] + ', "respondents": ['
-    current, first = None, True
-    for _slug, label, pk, import_id, role, status, started, finished, item, kind, value in _answers(
-        [facility]
-    ):
-        if current != pk:
-            if current is not None:
-                yield "]}"
-            yield (
-                ("" if first else ",")
-                + json.dumps(
-                    {
-                        "round": label,
-                        "respondent": import_id or f"web-{pk}",
-                        "role": role,
-                        "status": status,
-                        "started_on": started.isoformat(),
-                        "finished_on": finished.isoformat() if finished else None,
-                    }
-                )[:-1]
-                + ', "answers": ['
-            )
-            current, first, first_answer = pk, False, True
-        yield ("" if first_answer else ",") + json.dumps(
-            {"item": item, "value": _value(kind, value)}
+    people = shown_respondents([facility], include_unfinished=include_unfinished)
+    for n, (person, answers) in enumerate(_answered(people)):
+        yield ("," if n else "") + json.dumps(
+            {
+                "round": person.round,
+                "respondent": person.id,
+                "role": person.role,
+                "status": person.status,
+                "answers": [{"item": item, "value": value} for item, value in answers],
+            }
         )
-        first_answer = False
-    if current is not None:
-        yield "]}"
     yield "]}"
 
 

@@ -2,6 +2,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from readiness.models import (
@@ -50,6 +51,10 @@ class StartForm(forms.Form):
 
 class PageForm(forms.Form):
     """One page of the questionnaire: each item is its own required radio group."""
+
+    # Signed when the page is shown (services/quality.page_shown_value), to measure the
+    # time spent on it; never required, since a bad value only counts no time.
+    shown_at = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, items: list[Item], partial: bool = False, **kwargs):
         """``partial``: unanswered items are allowed (saving before going back or
@@ -149,12 +154,20 @@ class FacilityForm(forms.ModelForm):
 class RoundForm(forms.ModelForm):
     class Meta:
         model = Round
-        fields = ["label", "intervention"]
+        fields = ["label", "intervention", "publish_at_close"]
         labels = {
             "label": _("Name of this round"),
             "intervention": _("Intervention you are preparing for (optional)"),
+            "publish_at_close": _("Show results only when the round closes"),
         }
-        help_texts = {"label": _("For example \u201cSpring 2026\u201d.")}
+        help_texts = {
+            "label": _("For example \u201cSpring 2026\u201d."),
+            "publish_at_close": _(
+                "Needed for results by role, which are shown only for results published "
+                "all at once. Otherwise results appear while people answer, in steps as "
+                "more people finish, without results by role."
+            ),
+        }
 
     def __init__(self, *args, facility, **kwargs):
         super().__init__(*args, **kwargs)
@@ -180,8 +193,39 @@ class InviteForm(forms.Form):
     )
 
 
+class MinGroupForm(forms.Form):
+    """The owners' choice of the smallest group shown: raised, never lowered (two views of
+    the same results under two minimums could hide different cells)."""
+
+    MAXIMUM = 50
+
+    min_group = forms.IntegerField(
+        label=_("Smallest group shown"),
+        max_value=MAXIMUM,
+        help_text=_(
+            "No result is shown for fewer people than this, in any role, chart or download."
+        ),
+    )
+
+    def __init__(self, *args, current: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["min_group"]
+        field.min_value = current
+        field.validators.append(MinValueValidator(current))
+        field.widget.attrs["min"] = current
+
+
 class MemberLevelForm(forms.Form):
     level = forms.ChoiceField(label=_("Role"), choices=Membership.Level.choices)
+
+
+class NetworkAnswerAccessForm(forms.Form):
+    """The owners' choice (templates/members/list.html renders it): unticked revokes."""
+
+    allowed = forms.BooleanField(
+        label=_("Let our network's leaders download our answers, one row per person"),
+        required=False,
+    )
 
 
 class ShareForm(forms.Form):
@@ -239,6 +283,15 @@ class ConfirmDeleteForm(forms.Form):
                 % {"name": self.expected}
             )
         return self.cleaned_data["confirm"]
+
+
+class ExcludeFlaggedForm(forms.Form):
+    """The owners' choice for a round (templates/dashboard/_quality.html renders it)."""
+
+    exclude = forms.BooleanField(
+        label=_("Keep responses flagged by the quality checks out of the results"),
+        required=False,
+    )
 
 
 class SignUpForm(UserCreationForm):

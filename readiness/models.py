@@ -287,6 +287,16 @@ class Facility(models.Model):
     # Whether its latest closed round counts in other facilities' peer benchmarks: the
     # owner's choice; unset means the default, on for a network's sites, off otherwise.
     contributes_to_benchmarks = models.BooleanField(null=True, blank=True, default=None)
+    # Set by a site administrator (admin or `manage.py verify_facility`): only verified
+    # facilities, and a network's sites, count as peers in other facilities' benchmarks,
+    # so that nobody can surround a real facility with fake peers of their own.
+    verified_on = models.DateField(null=True, blank=True)
+    # The owners' choice of a larger smallest group than the site's DISCLOSURE_MIN_GROUP
+    # (docs/privacy.md); None means the site's setting. Never lower than it.
+    min_group = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Whether the leaders of its network may download its answers one row per respondent
+    # (off unless an owner grants it; aggregated tables need no grant).
+    network_answer_access = models.BooleanField(default=False)
     is_demo = models.BooleanField(default=False, help_text="Synthetic demonstration data.")
     # Bumped whenever a result of any of its rounds may change (a respondent finishes,
     # answers are imported): dashboards cache their results under this number.
@@ -308,9 +318,14 @@ class Facility(models.Model):
 
     @property
     def contributes(self) -> bool:
+        """The owners' choice (unset: on for a network's sites, off otherwise)."""
         if self.contributes_to_benchmarks is None:
             return self.network_id is not None
         return self.contributes_to_benchmarks
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_on is not None or self.network_id is not None
 
 
 class Membership(models.Model):
@@ -356,6 +371,12 @@ class Round(models.Model):
     intervention = models.ForeignKey(
         "Intervention", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # The owners' choice to keep responses flagged by the data-quality checks out of
+    # the published results (services/quality.py).
+    exclude_flagged = models.BooleanField(default=False)
+    # Publish nothing until the round closes, then everything at once: results by role
+    # are shown only for results published in one step (disclosure.py).
+    publish_at_close = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-opened_on", "-id"]
@@ -398,6 +419,15 @@ class Respondent(models.Model):
     # Dates only, never times: a time of day can identify someone on a small team.
     started_on = models.DateField(default=timezone.localdate)
     finished_on = models.DateField(null=True, blank=True)
+    # Time spent on the questionnaire's pages: seconds while answering, replaced at
+    # finish by whole minutes (a duration, never a time of day). None for imports.
+    active_seconds = models.PositiveIntegerField(default=0)
+    minutes_to_complete = models.PositiveIntegerField(null=True, blank=True)
+    # Data-quality flags set at finish (services/quality.py).
+    too_fast = models.BooleanField(default=False)
+    straight_lined = models.BooleanField(default=False)
+    # In the round's published results (RoundRelease); see services/releases.py.
+    published = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -412,7 +442,10 @@ class Respondent(models.Model):
                 name="respondent_start_nonce_unique",
             ),
         ]
-        indexes = [models.Index(fields=["round", "status"])]
+        indexes = [
+            models.Index(fields=["round", "status"]),
+            models.Index(fields=["round", "published"]),
+        ]
 
     def __str__(self):
         return f"Respondent {self.pk} ({self.role})"
@@ -420,6 +453,31 @@ class Respondent(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status == self.Status.FINISHED
+
+    @property
+    def is_flagged(self) -> bool:
+        return self.too_fast or self.straight_lined
+
+
+class RoundRelease(models.Model):
+    """The published results of a round: aggregates of the respondents marked published,
+    frozen until enough people finish to change them (services/releases.py), so that no
+    one can compare two versions of the results and see one person's answers."""
+
+    round = models.OneToOneField(
+        Round, on_delete=models.CASCADE, primary_key=True, related_name="release"
+    )
+    number = models.PositiveIntegerField(default=0)  # 0: nothing published yet
+    respondents = models.PositiveIntegerField(default=0)
+    updated_on = models.DateField(default=timezone.localdate)
+    # scoring.aggregate()'s output for the published respondents.
+    aggregates = models.JSONField(default=dict)
+    # Roles merged into "small roles" in answer-level downloads of this round. It only
+    # grows, so that two downloads never tell apart what one of them merged.
+    merged_roles = models.JSONField(default=list)
+
+    def __str__(self):
+        return f"{self.round} – release {self.number} ({self.respondents})"
 
 
 class Answer(models.Model):
@@ -614,6 +672,20 @@ class AuditEvent(models.Model):
         ROUND_REOPENED = "round_reopened", _("Round reopened")
         LINK_REGENERATED = "link_regenerated", _("Round link replaced")
         EXPORTED = "exported", _("Data downloaded")
+        NETWORK_ANSWERS_GRANTED = (
+            "network_answers_granted",
+            _("Network allowed to download answers"),
+        )
+        NETWORK_ANSWERS_REVOKED = (
+            "network_answers_revoked",
+            _("Network no longer allowed to download answers"),
+        )
+        BENCHMARKS_JOINED = "benchmarks_joined", _("Joined peer comparisons")
+        BENCHMARKS_LEFT = "benchmarks_left", _("Left peer comparisons")
+        MIN_GROUP_CHANGED = "min_group_changed", _("Smallest group shown changed")
+        FLAGGED_EXCLUDED = "flagged_excluded", _("Flagged responses left out")
+        FLAGGED_INCLUDED = "flagged_included", _("Flagged responses counted again")
+        FACILITY_VERIFIED = "facility_verified", _("Facility verified")
         ROUND_DELETED = "round_deleted", _("Round deleted")
         FACILITY_DELETED = "facility_deleted", _("Facility deleted")
 
@@ -638,6 +710,20 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+
+class BenchmarkSnapshot(models.Model):
+    """Every contributing facility's published scores, taken once a day, so that one
+    facility joining or leaving cannot be read off a before/after comparison within the
+    day (benchmarks.py)."""
+
+    day = models.DateField(unique=True)
+    # [{"facility": id, "type": "fqhc", "scores": {determinant code: score}}, ...]
+    peers = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Benchmark snapshot {self.day} ({len(self.peers)} facilities)"
 
 
 # --- Action plans ----------------------------------------------------------------------

@@ -42,7 +42,10 @@ from readiness.models import (
 STRENGTH_FROM = 75.0
 DEVELOPING_FROM = 50.0
 # Smallest group whose results are shown on their own; smaller groups are only pooled.
+# The operator's unsuppressed figures use it; pages use disclosure.min_group().
 MIN_GROUP = 3
+# Why a role is hidden when it has too few respondents (disclosure.Hidden has the rest).
+FEWER_THAN_MINIMUM = "fewer_than_minimum"
 LOW_AGREEMENT_BELOW = 0.70
 HIGH_DONT_KNOW_FROM = 0.25
 # Expected variance of answers spread uniformly over a 5-point scale: (5**2 - 1) / 12.
@@ -161,6 +164,8 @@ class DeterminantResult:
     strategies: list[Strategy] = field(default_factory=list)
     # The facility's action items that target it (set by the dashboard for members).
     plan_items: list = field(default_factory=list)
+    # Why it is not shown (disclosure.Hidden), when the disclosure rules hide it.
+    hidden: str | None = None
 
     @property
     def ci_low(self) -> float | None:
@@ -228,13 +233,27 @@ class DomainResult:
 @dataclass
 class RoleResult:
     role: Role
-    respondents: int
-    # determinant code -> score, or None for a cell with fewer than MIN_GROUP scores
+    # None when the disclosure rules hide how many (see ``hidden``)
+    respondents: int | None
+    # determinant code -> score, or None for a hidden cell
     cells: dict[str, float | None]
+    # Why the whole row is hidden (disclosure.Hidden), or None when it is shown.
+    hidden: str | None = None
 
     @property
     def suppressed(self) -> bool:
-        return self.respondents < MIN_GROUP
+        return self.hidden is not None
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How many finished respondents a role has (None when that number is hidden), and
+    why its results are not shown, if they are not."""
+
+    role: Role
+    respondents: int | None
+    fewer_than_minimum: bool
+    hidden: str | None = None
 
 
 @dataclass
@@ -256,12 +275,19 @@ class RoundScores:
     roles: list[RoleResult]
     recommendations: list[Recommendation]
     # Every role of the instrument with its number of finished respondents, in order.
-    coverage: list[tuple[Role, int]]
+    coverage: list[Coverage]
     # The label of the previous round with results, when comparing with it.
     previous_label: str | None = None
     # Earlier rounds with results, oldest first (only when comparing).
     history: list[RoundSummary] = field(default_factory=list)
     previous_overall: float | None = None
+    # The smallest group whose results are shown (disclosure.min_group for released
+    # results; MIN_GROUP for the operator's unsuppressed figures).
+    minimum: int = MIN_GROUP
+    # Why nothing is shown (disclosure.Hidden), when the round has too few respondents.
+    hidden: str | None = None
+    # False when results by role may not be shown (results published in steps).
+    by_role: bool = True
 
     @property
     def determinants(self) -> list[DeterminantResult]:
@@ -286,9 +312,14 @@ class RoundScores:
         return self.overall - self.previous_overall
 
     @property
+    def needed(self) -> int:
+        """How many more finished respondents the round needs before anything is shown."""
+        return max(0, self.minimum - self.respondents)
+
+    @property
     def missing_voices(self) -> list[Role]:
         """Key roles (nursing, security, legal, front desk) with too few respondents to show."""
-        return [role for role, n in self.coverage if role.key_voice and n < MIN_GROUP]
+        return [e.role for e in self.coverage if e.role.key_voice and e.fewer_than_minimum]
 
     @property
     def gaps(self) -> list[DeterminantResult]:
@@ -360,6 +391,10 @@ class RoundSummary:
     determinants: dict[str, float] = field(default_factory=dict)
     standard_errors: dict[str, float | None] = field(default_factory=dict)
     domains: dict[str, float] = field(default_factory=dict)
+    # finished respondents behind it (published ones, for a release)
+    respondents: int = 0
+    # codes of the roles with at least the minimum group among them
+    roles_with_minimum: frozenset[str] = frozenset()
 
     @property
     def overall(self) -> float | None:
@@ -423,30 +458,40 @@ def earlier_rounds(round_: Round):
     )
 
 
-def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
-    """Every result the dashboard and `manage.py scores` show for one round.
+def aggregate(round_: Round, *, published: bool) -> dict:
+    """The round's sums, from SQL, as plain JSON-ready data keyed by code.
 
-    Costs a fixed number of queries whatever the number of respondents: 4, plus 1 when
-    comparing with earlier rounds (the instrument's structure is read once per process).
+    ``published`` True: over the respondents in the round's published results (what a
+    RoundRelease stores); False: over every finished respondent (the operator's view).
+    Four grouped queries whatever the number of respondents. Nothing here decides what
+    may be shown: disclosure.py does, from this.
     """
-    from readiness.pages import instrument_structure
-
-    structure = instrument_structure(round_.instrument)
-    determinants, roles = structure.determinants, structure.roles
-    # 1. respondents per role and status
-    counts: dict[tuple[int, str], int] = {
-        (row["role_id"], row["status"]): row["n"]
-        for row in Respondent.objects.filter(round=round_)
-        .values("role_id", "status")
+    structure = _structure(round_)
+    role_code = {role.pk: role.code for role in structure.roles}
+    determinant_code = {det.pk: det.code for det in structure.determinants}
+    domain_code = {det.code: det.domain.code for det in structure.determinants}
+    in_set = {"published": True} if published else {"status": Respondent.Status.FINISHED}
+    through_respondent = {f"respondent__{name}": value for name, value in in_set.items()}
+    # 1. respondents of the set per role
+    roles = {
+        role_code[row["role_id"]]: row["n"]
+        for row in Respondent.objects.filter(round=round_, **in_set)
+        .values("role_id")
         .annotate(n=Count("id"))
         .order_by()
     }
-    finished = Respondent.Status.FINISHED
+    scores = DeterminantScore.objects.filter(respondent__round=round_, **through_respondent)
     # 2. facility score, answers and don't-knows per determinant
-    totals = {
-        row["determinant_id"]: row
-        for row in _finished_scores([round_.pk])
-        .values("determinant_id")
+    determinants = {
+        determinant_code[row["determinant_id"]]: {
+            "domain": domain_code[determinant_code[row["determinant_id"]]],
+            "scored": row["scored"],
+            "mean": row["mean_score"],
+            "squares": row["squares"],
+            "answers": row["answer_count"] or 0,
+            "dont_know": row["dont_know_count"] or 0,
+        }
+        for row in scores.values("determinant_id")
         .annotate(
             scored=Count("score"),
             mean_score=Avg("score"),
@@ -460,7 +505,7 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
     variances: dict[int, list[float]] = defaultdict(list)
     for row in (
         Answer.objects.filter(
-            respondent__round=round_, respondent__status=finished, kind=Answer.Kind.SCALE
+            respondent__round=round_, kind=Answer.Kind.SCALE, **through_respondent
         )
         .values("item_id", "item__determinant_id")
         # Sums rather than Variance(): SQLite's VAR_SAMP fails on a single value, and
@@ -472,41 +517,73 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         if n >= 2:
             variance = (row["squares"] - row["total"] ** 2 / n) / (n - 1)
             variances[row["item__determinant_id"]].append(variance)
+    for determinant_id, values in variances.items():
+        code = determinant_code[determinant_id]
+        if code in determinants:
+            determinants[code]["rwg"] = rwg_j(values)
     # 4. per role and determinant: mean score and how many respondents have one
-    role_cells: dict[int, dict[int, tuple[float | None, int]]] = defaultdict(dict)
+    cells: dict[str, dict[str, list]] = defaultdict(dict)
     for row in (
-        _finished_scores([round_.pk])
-        .values("respondent__role_id", "determinant_id")
+        scores.values("respondent__role_id", "determinant_id")
         .annotate(scored=Count("score"), mean_score=Avg("score"))
         .order_by()
     ):
-        role_cells[row["respondent__role_id"]][row["determinant_id"]] = (
+        cells[role_code[row["respondent__role_id"]]][determinant_code[row["determinant_id"]]] = [
             row["mean_score"],
             row["scored"],
-        )
+        ]
+    return {
+        "respondents": sum(roles.values()),
+        "roles": roles,
+        "determinants": determinants,
+        "cells": dict(cells),
+    }
 
-    previous_summary = None
-    history: list[RoundSummary] = []
-    if compare_with_previous:
-        # 5. every earlier round's summary, in one query: the latest one with results is
-        # "the previous round"; all of them make the trend.
-        history = in_time_order(round_summaries(earlier_rounds(round_).values("pk")))
-        previous_summary = history[-1] if history else None
+
+def _structure(round_: Round):
+    from readiness.pages import instrument_structure
+
+    return instrument_structure(round_.instrument)
+
+
+def assemble(
+    round_: Round,
+    aggregates: dict,
+    *,
+    in_progress: int = 0,
+    history: list[RoundSummary] | None = None,
+    minimum: int = MIN_GROUP,
+    hidden: str | None = None,
+    by_role: bool = True,
+) -> RoundScores:
+    """Every result of a round from its aggregates (no query beyond the instrument's
+    structure, which is read once per process).
+
+    Determinants that disclosure.py hid carry ``"hidden"`` instead of sums; roles it
+    hid have a None count in ``roles`` and a reason in ``role_hidden``; cells it hid are
+    absent. Cells of fewer than MIN_GROUP people are always hidden (today's operator
+    view keeps that rule too).
+    """
+    structure = _structure(round_)
+    history = history or []
+    previous_summary = history[-1] if history else None
 
     results: dict[int, DeterminantResult] = {}
     domains: dict[int, DomainResult] = {}
-    for det in determinants:
-        row = totals.get(det.pk)
-        answers = row["answer_count"] if row else 0
+    for det in structure.determinants:
+        row = aggregates["determinants"].get(det.code)
+        shown = row is not None and "hidden" not in row
+        answers = row["answers"] if shown else 0
         result = DeterminantResult(
             determinant=det,
-            score=row["mean_score"] if row else None,
-            dont_know_rate=(row["dont_know_count"] / answers) if answers else None,
-            agreement_rwg=rwg_j(variances.get(det.pk, [])),
-            scored_respondents=row["scored"] if row else 0,
+            score=row["mean"] if shown else None,
+            dont_know_rate=(row["dont_know"] / answers) if answers else None,
+            agreement_rwg=row.get("rwg") if shown else None,
+            scored_respondents=row["scored"] if shown else 0,
             standard_error=(
-                standard_error(row["scored"], row["mean_score"], row["squares"]) if row else None
+                standard_error(row["scored"], row["mean"], row["squares"]) if shown else None
             ),
+            hidden=row.get("hidden") if row else None,
         )
         if previous_summary is not None and result.score is not None:
             before = previous_summary.determinants.get(det.code)
@@ -537,25 +614,67 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
         # A determinant lists its strategies most recommended first.
         result.strategies.sort(key=lambda strategy: rank.get(strategy.pk, len(rank)))
 
-    role_results = []
-    for role in roles:
-        n = counts.get((role.pk, finished), 0)
-        if n == 0:
+    counts = aggregates["roles"]
+    role_hidden = aggregates.get("role_hidden", {})
+    role_results, coverage = [], []
+    for role in structure.roles:
+        n = counts.get(role.code, 0)  # None: disclosure.py hides how many, and says why
+        reason = role_hidden.get(role.code)
+        if reason is None and n < minimum:
+            reason = FEWER_THAN_MINIMUM
+        coverage.append(
+            Coverage(
+                role=role,
+                respondents=n,
+                fewer_than_minimum=reason == FEWER_THAN_MINIMUM,
+                hidden=reason,
+            )
+        )
+        if not n:  # nobody, or a number disclosure.py hides: no row of results
             continue
-        cells = {det.code: _cell(role_cells[role.pk].get(det.pk)) for det in determinants}
-        role_results.append(RoleResult(role=role, respondents=n, cells=cells))
+        role_cells = aggregates["cells"].get(role.code, {})
+        cells = (
+            {}
+            if reason
+            else {det.code: _cell(role_cells.get(det.code)) for det in structure.determinants}
+        )
+        role_results.append(RoleResult(role=role, respondents=n, cells=cells, hidden=reason))
 
     return RoundScores(
         round=round_,
-        respondents=sum(n for (_, status), n in counts.items() if status == finished),
-        in_progress=sum(n for (_, status), n in counts.items() if status != finished),
+        respondents=aggregates["respondents"],
+        in_progress=in_progress,
         domains=list(domains.values()),
         roles=role_results,
         recommendations=ranked,
-        coverage=[(role, counts.get((role.pk, finished), 0)) for role in roles],
+        coverage=coverage,
         previous_label=previous_summary.label if previous_summary else None,
         history=history,
         previous_overall=previous_summary.overall if previous_summary else None,
+        minimum=minimum,
+        hidden=hidden,
+        by_role=by_role,
+    )
+
+
+def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
+    """The operator's full figures for one round, from every finished respondent, with
+    no disclosure rule beyond hiding role cells under MIN_GROUP (`manage.py scores
+    --unsuppressed`). Pages never show these: they show disclosure.released_scores().
+
+    Costs a fixed number of queries whatever the number of respondents: 5, plus 1 when
+    comparing with earlier rounds (the instrument's structure is read once per process).
+    """
+    in_progress = Respondent.objects.filter(
+        round=round_, status=Respondent.Status.IN_PROGRESS
+    ).count()
+    history: list[RoundSummary] = []
+    if compare_with_previous:
+        # every earlier round's summary, in one query: the latest one with results is
+        # "the previous round"; all of them make the trend.
+        history = in_time_order(round_summaries(earlier_rounds(round_).values("pk")))
+    return assemble(
+        round_, aggregate(round_, published=False), in_progress=in_progress, history=history
     )
 
 

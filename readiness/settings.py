@@ -30,6 +30,19 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
 
 
+def env_int(name: str, default: int, *, minimum: int = 0) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}")
+    return number
+
+
 def env_list(name: str, default: str = "") -> list[str]:
     return [part.strip() for part in env_str(name, default).split(",") if part.strip()]
 
@@ -266,6 +279,17 @@ else:
 RATELIMIT_VIEW = "readiness.views.errors.rate_limited"
 RESPONDENT_RATE = env_str("RESPONDENT_RATE", "30/m")
 RESPONDENT_RATE_PER_ADDRESS = env_str("RESPONDENT_RATE_PER_ADDRESS", "1200/m")
+# How many respondents one address may start on one round in an hour: enough for a
+# hospital behind one public address, too few to stuff a round by script.
+RESPONDENT_STARTS_PER_ADDRESS = env_str("RESPONDENT_STARTS_PER_ADDRESS", "300/h")
+
+# Disclosure rules (readiness/disclosure.py, docs/privacy.md). The smallest group whose
+# results are shown; a facility's owners may raise it for their facility, never lower it.
+DISCLOSURE_MIN_GROUP = env_int("DISCLOSURE_MIN_GROUP", 3, minimum=3)
+# Data-quality checks (services/quality.py): a response finished faster than this per
+# statement is flagged as implausibly fast.
+QUALITY_MIN_SECONDS_PER_STATEMENT = env_int("QUALITY_MIN_SECONDS_PER_STATEMENT", 2, minimum=0)
+
 # The local-memory cache counts per process; django-ratelimit warns about that. With one
 # process (the default) the counts are exact; docs/security.md says to set CACHE_URL when
 # running several.

@@ -12,6 +12,7 @@ from readiness.views import (
     owner,
     partners,
     plans,
+    quality,
     questionnaire,
 )
 
@@ -36,10 +37,12 @@ urlpatterns = [
     path(FACILITY, facilities.facility_detail, name="facility-detail"),
     path(FACILITY + "rounds/open/", facilities.round_open, name="round-open"),
     path(ROUND, dashboard.round_dashboard, name="round-dashboard"),
+    path(ROUND + "results.json", dashboard.round_results_json, name="round-results-json"),
     path(ROUND + "close/", facilities.round_close, name="round-close"),
     path(ROUND + "reopen/", facilities.round_reopen, name="round-reopen"),
     path(ROUND + "new-link/", facilities.round_link_replace, name="round-link-replace"),
     path(ROUND + "delete/", owner.round_delete, name="round-delete"),
+    path(ROUND + "flagged/", quality.exclude_flagged, name="round-exclude-flagged"),
     path(FACILITY + "members/", members.members, name="facility-members"),
     path(FACILITY + "members/invite/", members.invite, name="member-invite"),
     path(
@@ -55,6 +58,12 @@ urlpatterns = [
     ),
     path(FACILITY + "shares/new/", members.share_create, name="share-create"),
     path(FACILITY + "benchmarks/", members.benchmark_consent, name="benchmark-consent"),
+    path(
+        FACILITY + "network-answers/",
+        owner.network_answer_access,
+        name="network-answer-access",
+    ),
+    path(FACILITY + "min-group/", members.min_group_change, name="facility-min-group"),
     path(FACILITY + "shares/<int:share_id>/revoke/", members.share_revoke, name="share-revoke"),
     path(FACILITY + "audit/", owner.audit_log, name="facility-audit"),
     path(FACILITY + "plan/", plans.plan, name="facility-plan"),

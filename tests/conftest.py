@@ -11,7 +11,14 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from readiness.models import Facility, Membership
+from readiness.models import (
+    Facility,
+    Membership,
+    Network,
+    NetworkLeader,
+    Partner,
+    PartnerMembership,
+)
 from readiness.services.facilities import create_facility, open_round
 from readiness.services.imports import import_responses
 from readiness.services.instrument import load_instrument
@@ -25,17 +32,26 @@ def read_json(path: Path):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production hashes passwords slowly on purpose; tests sign in hundreds of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: ids restart between tests, versions too."""
     from django.core.cache import cache
 
+    from readiness.benchmarks import forget as forget_benchmarks
     from readiness.pages import forget_pages
 
     cache.clear()
     forget_pages()
+    forget_benchmarks()
     yield
     cache.clear()
     forget_pages()
+    forget_benchmarks()
 
 
 @pytest.fixture
@@ -81,6 +97,37 @@ def viewer(facility):
     user = make_user("viewer")
     Membership.objects.create(user=user, facility=facility, level=Membership.Level.VIEWER)
     return user
+
+
+@pytest.fixture
+def network(db):
+    return Network.objects.create(name="Valley Health Centers", slug="valley")
+
+
+@pytest.fixture
+def leader(network):
+    """A leader of the network: reads its sites as their viewers do and compares them."""
+    user = make_user("leader")
+    NetworkLeader.objects.create(user=user, network=network)
+    return user
+
+
+def make_partner(facility, *, by, slug="advocates", roles=True, strategies=True, rounds=None):
+    """A partner organisation with one member, and a share of the facility with it."""
+    from readiness.services.access import share_with_partner
+
+    user = make_user(f"{slug}-member")
+    partner = Partner.objects.create(name=slug.title(), slug=slug)
+    PartnerMembership.objects.create(user=user, partner=partner)
+    share_with_partner(
+        facility=facility,
+        partner=partner,
+        rounds=rounds,
+        include_strategies=strategies,
+        include_roles=roles,
+        by=by,
+    )
+    return partner, user
 
 
 @pytest.fixture

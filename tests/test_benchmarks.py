@@ -1,87 +1,504 @@
-"""Peer benchmarks: the minimum group, who is excluded, and whole-number quartiles."""
+"""Peer benchmarks from real, independent peers (disclosure.py rule 5, benchmarks.py).
 
+Who counts (verified and consenting facilities, each with its latest closed round that
+has published results), who does not (anything the viewer's side can reach), the
+thresholds (a median from 5 peers, quartiles from 10), the daily snapshot, verification
+by the site administrator, what the dashboard shows, and the attack of security review
+H1 played through the web views.
+"""
+
+import json
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from io import StringIO
+from statistics import median
+from unittest import mock
+
+import plotly.graph_objects as go
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from readiness.benchmarks import MIN_PEERS, Benchmark, peer_benchmarks, summarise
-from readiness.models import Facility, Round
+from readiness import benchmarks
+from readiness.benchmarks import (
+    Benchmark,
+    benchmarks_for,
+    cache_token,
+    excluded_facilities,
+    snapshot,
+    summarise,
+)
+from readiness.disclosure import MEDIAN_FROM, QUARTILES_FROM, released_summaries
+from readiness.models import (
+    AuditEvent,
+    BenchmarkSnapshot,
+    Determinant,
+    Domain,
+    Facility,
+    Membership,
+    Network,
+    NetworkLeader,
+    Partner,
+    PartnerMembership,
+    Round,
+    Share,
+)
 from readiness.services.facilities import create_facility
-from tests.conftest import full_answers, import_rows
+from tests.conftest import full_answers, import_rows, make_user
+from tests.test_questionnaire import page_items, page_url, start, start_url
+
+DAY = date(2026, 3, 2)
+CODES = ["LEGAL", "POLICY", "COMMUNITY", "COMMS", "PARTNERS"]
 
 
-def peer(instrument, slug, value, *, type="fqhc", contributes=True, status="closed"):
-    """A facility with one round; contributes: True, False or None (the default)."""
+def score(value: int) -> float:
+    """The determinant score of answering ``value`` (1-5) to every statement."""
+    return (value - 1) * 25.0
+
+
+def answers(instrument, value: int, respondents: int = 3) -> list[tuple]:
+    """Rows for ``respondents`` people scoring every determinant at score(value)."""
+    rows = []
+    for n in range(respondents):
+        rows += full_answers(
+            instrument,
+            f"r{n}",
+            "nurse",
+            lambda item: str(6 - value) if item.reverse_scored else str(value),
+        )
+    return rows
+
+
+def peer(
+    instrument,
+    slug,
+    value,
+    *,
+    type="fqhc",
+    contributes=True,
+    verified=True,
+    network=None,
+    status="closed",
+):
+    """A facility with one round of three people answering ``value``.
+
+    contributes: True, False or None (unset, the default); verified: verified_on set.
+    """
     facility = create_facility(name=slug, slug=slug, type=type, state="CA")
-    Facility.objects.filter(pk=facility.pk).update(contributes_to_benchmarks=contributes)
-    rows = full_answers(
-        instrument, "p", "nurse", lambda item: str(6 - value) if item.reverse_scored else str(value)
+    Facility.objects.filter(pk=facility.pk).update(
+        contributes_to_benchmarks=contributes,
+        verified_on=DAY - timedelta(days=30) if verified else None,
+        network=network,
     )
-    round_ = import_rows(facility, "R", rows).round
+    round_ = import_rows(facility, "R", answers(instrument, value)).round
     Round.objects.filter(pk=round_.pk).update(status=status)
+    facility.refresh_from_db()
     return facility
 
 
-def test_quartiles_are_whole_numbers_by_the_inclusive_method():
-    # 0, 25, 50, 75, 100: Q1 25, median 50, Q3 75
-    assert summarise([0, 25, 50, 75, 100]) == Benchmark(25, 50, 75, 5)
-    # 10, 20, 30, 40, 55: Q1 20, median 30, Q3 40
-    assert summarise([10.4, 20.2, 29.6, 40.0, 55.0]) == Benchmark(20, 30, 40, 5)
-    assert summarise([1, 2, 3, 4]) is None  # fewer than MIN_PEERS
+def on(day):
+    """Pretend today is ``day`` (snapshot days, shares' expiry, the cache token)."""
+    return mock.patch("django.utils.timezone.localdate", return_value=day)
 
 
-def test_a_benchmark_needs_at_least_five_other_facilities(facility, instrument):
-    assert MIN_PEERS == 5
+# --- Reading pages --------------------------------------------------------------------
+
+
+class PageParser(HTMLParser):
+    """Tables (by id) as rows of [tag, attrs, text] cells, json_script data (by id), and
+    the text of every element that has an id."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.scripts, self.texts = {}, {}, {}
+        self._table = self._row = self._cell = self._script = None
+        self._open: list[tuple[str, str | None]] = []  # (tag, id) of open elements
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag not in ("br", "input", "img", "meta", "link", "hr"):
+            self._open.append((tag, attrs.get("id")))
+            if attrs.get("id"):
+                self.texts[attrs["id"]] = ""
+        if tag == "table":
+            self._table = self.tables.setdefault(attrs.get("id"), [])
+        elif tag == "tr" and self._table is not None:
+            self._row = []
+            self._table.append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = [tag, attrs, ""]
+            self._row.append(self._cell)
+        elif tag == "script" and attrs.get("type") == "application/json":
+            self._script = attrs.get("id")
+            self.scripts[self._script] = ""
+
+    def handle_endtag(self, tag):
+        for i in range(len(self._open) - 1, -1, -1):
+            if self._open[i][0] == tag:
+                del self._open[i:]
+                break
+        if tag == "table":
+            self._table = None
+        elif tag == "tr":
+            self._row = None
+        elif tag in ("td", "th"):
+            self._cell = None
+        elif tag == "script":
+            self._script = None
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell[2] += data
+        if self._script is not None:
+            self.scripts[self._script] += data
+        for _tag, element_id in self._open:
+            if element_id:
+                self.texts[element_id] += data
+
+
+def parse(html: str) -> PageParser:
+    parser = PageParser()
+    parser.feed(html)
+    return parser
+
+
+def words(text: str) -> str:
+    return " ".join(text.split())
+
+
+def benchmark_table(html: str) -> dict[str, dict]:
+    """{determinant name: {"own": text, "type": (attrs, text), "all": (attrs, text)}}
+    from the dashboard's comparison table; {} when the page has none."""
+    rows = parse(html).tables.get("benchmark-table", [])
+    table = {}
+    for row in rows:
+        if row[0][0] != "th" or len(row) != 4 or row[1][0] != "td":
+            continue  # the header row
+        name, own, same, everyone = row
+        table[words(name[2])] = {
+            "own": words(own[2]),
+            "type": (same[1], words(same[2])),
+            "all": (everyone[1], words(everyone[2])),
+        }
+    return table
+
+
+def benchmark_figure(html: str) -> dict | None:
+    data = parse(html).scripts.get("benchmark-figure")
+    return None if data is None else json.loads(data)
+
+
+def names_by_code(instrument) -> dict[str, str]:
+    return dict(
+        Determinant.objects.filter(domain__instrument=instrument).values_list("code", "name")
+    )
+
+
+def dashboard(client, round_) -> str:
+    response = client.get(round_.get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+# --- The numbers ------------------------------------------------------------------------
+
+
+def test_thresholds_and_whole_numbers_by_the_inclusive_method():
+    assert (MEDIAN_FROM, QUARTILES_FROM) == (5, 10)
+    assert benchmarks.MIN_PEERS == MEDIAN_FROM  # the older name still imports
+    assert summarise([]) is None
+    assert summarise([10, 20, 30, 40]) is None
+    assert summarise([0, 25, 50, 75, 100]) == Benchmark(median=50, low=None, high=None, peers=5)
+    nine = summarise([10.4, 20.2, 29.6, 40.0, 55.0, 60, 61, 62, 63])
+    assert nine == Benchmark(median=55, low=None, high=None, peers=9)
+    assert not nine.has_range
+    # 0, 0, 25, 25, 50, 50, 75, 75, 100, 100: Q1 25, median 50, Q3 75
+    ten = summarise([0, 0, 25, 25, 50, 50, 75, 75, 100, 100])
+    assert ten == Benchmark(median=50, low=25, high=75, peers=10)
+    assert ten.has_range
+    # 10 values with fractional quartiles come out whole
+    result = summarise([1.2, 2.7, 3.3, 4.9, 5.5, 6.1, 7.8, 8.2, 9.9, 10.4])
+    assert all(isinstance(v, int) for v in (result.low, result.median, result.high))
+
+
+def test_four_peers_no_benchmark_five_to_nine_a_median_ten_quartiles(facility, instrument):
+    values = [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]
     for n in range(4):
-        peer(instrument, f"p{n}", 1 + n)
-    assert peer_benchmarks(facility)["all"]["LEGAL"] is None
-    peer(instrument, "p4", 5)
-    benchmark = peer_benchmarks(facility)["all"]["LEGAL"]
-    assert benchmark == Benchmark(25, 50, 75, 5)  # peers' scores 0, 25, 50, 75, 100
+        peer(instrument, f"p{n}", values[n])
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"] is None
+    assert benchmarks_for(facility, day=DAY)["type"]["LEGAL"] is None
+
+    peer(instrument, "p4", values[4])
+    five = benchmarks_for(facility, day=DAY + timedelta(days=1))
+    # peers' scores 0, 25, 50, 75, 100
+    assert five["all"]["LEGAL"] == Benchmark(median=50, low=None, high=None, peers=5)
+    assert five["type"]["LEGAL"] == Benchmark(median=50, low=None, high=None, peers=5)
+
+    for n in range(5, 9):
+        peer(instrument, f"p{n}", values[n])
+    nine = benchmarks_for(facility, day=DAY + timedelta(days=2))["all"]["LEGAL"]
+    assert nine.peers == 9 and nine.low is None and nine.high is None
+
+    peer(instrument, "p9", values[9])
+    ten = benchmarks_for(facility, day=DAY + timedelta(days=3))
+    assert ten["all"]["LEGAL"] == Benchmark(median=50, low=25, high=75, peers=10)
+    assert ten["all"].keys() == set(names_by_code(instrument))
 
 
-def test_non_contributing_open_and_own_results_are_excluded(facility, instrument):
-    for n in range(5):
-        peer(instrument, f"p{n}", 3)
-    peer(instrument, "declined", 5, contributes=False)
-    peer(instrument, "still-open", 5, status="open")
-    Facility.objects.filter(pk=facility.pk).update(contributes_to_benchmarks=True)
-    import_rows(facility, "Own", full_answers(instrument, "o", "nurse", lambda item: "5"))
-    Round.objects.filter(facility=facility).update(status="closed")
-    benchmark = peer_benchmarks(facility)["all"]["LEGAL"]
-    assert benchmark.peers == 5 and benchmark.median == 50
-
-
-def test_same_type_group_is_separate(facility, instrument):
+def test_the_same_type_group_is_counted_on_its_own(facility, instrument):
     for n in range(5):
         peer(instrument, f"fqhc{n}", 4)
     for n in range(5):
         peer(instrument, f"acad{n}", 2, type="academic")
-    result = peer_benchmarks(facility)  # facility is an FQHC
-    assert result["type"]["LEGAL"].median == 75
+    result = benchmarks_for(facility, day=DAY)  # facility is an FQHC
+    assert result["type"]["LEGAL"] == Benchmark(median=75, low=None, high=None, peers=5)
     assert result["all"]["LEGAL"].peers == 10
 
 
-def test_the_dashboard_shows_the_comparison_to_members_only(facility, owner, instrument):
+# --- Who counts -----------------------------------------------------------------------
+
+
+def test_unverified_facilities_never_count(facility, instrument):
+    for n in range(4):
+        peer(instrument, f"real{n}", 3)
+    for n in range(6):
+        peer(instrument, f"self-made{n}", 5, verified=False)
+    result = benchmarks_for(facility, day=DAY)
+    assert result["all"]["LEGAL"] is None and result["type"]["LEGAL"] is None
+    unverified = set(
+        Facility.objects.filter(slug__startswith="self-made").values_list("pk", flat=True)
+    )
+    assert not unverified & {entry["facility"] for entry in snapshot(DAY).peers}
+
+    # Verified by the site administrator, one counts from the next day's snapshot on.
+    call_command("verify_facility", "self-made0", stdout=StringIO())
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"] is None  # same day
+    after = benchmarks_for(facility, day=DAY + timedelta(days=1))["all"]["LEGAL"]
+    assert after == Benchmark(median=50, low=None, high=None, peers=5)
+
+
+def test_a_networks_sites_count_when_they_consent(facility, instrument):
+    network = Network.objects.create(name="N", slug="n")
+    sites = [
+        peer(instrument, f"site{n}", 3, contributes=None, verified=False, network=network)
+        for n in range(5)
+    ]
+    assert all(site.is_verified and site.contributes for site in sites)
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"].peers == 5
+    Facility.objects.filter(slug="site0").update(contributes_to_benchmarks=False)
+    assert benchmarks_for(facility, day=DAY + timedelta(days=1))["all"]["LEGAL"] is None
+
+
+def test_declined_open_and_own_results_do_not_count(facility, instrument):
     for n in range(5):
         peer(instrument, f"p{n}", 3)
-    round_ = import_rows(
-        facility, "Own", full_answers(instrument, "o", "nurse", lambda i: "4")
-    ).round
+    peer(instrument, "declined", 5, contributes=False)
+    peer(instrument, "unset", 5, contributes=None)  # not in a network: off
+    peer(instrument, "still-open", 5, status="open")
+    Facility.objects.filter(pk=facility.pk).update(contributes_to_benchmarks=True, verified_on=DAY)
+    import_rows(facility, "Own", answers(instrument, 5))
+    Round.objects.filter(facility=facility).update(status="closed")
+    benchmark = benchmarks_for(facility, day=DAY)["all"]["LEGAL"]
+    assert benchmark == Benchmark(median=50, low=None, high=None, peers=5)
+    assert facility.pk in {entry["facility"] for entry in snapshot(DAY).peers}  # for others
+
+
+def test_each_peer_counts_with_its_latest_closed_round_that_has_published_results(
+    facility, instrument
+):
+    for n in range(4):
+        peer(instrument, f"p{n}", 3)
+    late = peer(instrument, "late", 5)  # closed round "R": 100 everywhere
+    # A later closed round with two people publishes nothing: "R" still counts.
+    import_rows(late, "Too small", answers(instrument, 1, respondents=2))
+    # A later open round does not count either.
+    import_rows(late, "Open", answers(instrument, 1))
+    Round.objects.filter(facility=late, label="Too small").update(status="closed")
+    entry = next(e for e in snapshot(DAY).peers if e["facility"] == late.pk)
+    assert entry["type"] == "fqhc"
+    assert entry["scores"]["LEGAL"] == pytest.approx(100.0)
+    # Once a later round closes with published results, it replaces "R" the next day.
+    Round.objects.filter(facility=late, label="Open").update(status="closed")
+    entry = next(e for e in snapshot(DAY + timedelta(days=1)).peers if e["facility"] == late.pk)
+    assert entry["scores"]["LEGAL"] == pytest.approx(0.0)
+
+
+# --- Who is not a peer ------------------------------------------------------------------
+
+
+def five_peers(instrument):
+    return [peer(instrument, f"p{n}", 3) for n in range(5)]
+
+
+def test_a_peer_the_owner_is_also_a_member_of_is_excluded_and_not_counted(
+    facility, owner, instrument, django_assert_num_queries
+):
+    peers = five_peers(instrument)
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"].peers == 5
+    Membership.objects.create(user=owner, facility=peers[0], level=Membership.Level.VIEWER)
+    with django_assert_num_queries(1):
+        excluded = excluded_facilities(facility)
+    assert excluded == {facility.pk, peers[0].pk}
+    # The same snapshot, four peers left: no benchmark at all, not one of four.
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"] is None
+    assert benchmarks_for(facility, day=DAY)["type"]["LEGAL"] is None
+
+
+def test_a_peer_reachable_by_any_member_is_excluded(facility, viewer, instrument):
+    peers = five_peers(instrument)
+    Membership.objects.create(user=viewer, facility=peers[3], level=Membership.Level.OWNER)
+    assert excluded_facilities(facility) == {facility.pk, peers[3].pk}
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"] is None
+
+
+def test_a_peer_sharing_with_a_partner_the_owner_belongs_to_is_excluded(
+    facility, owner, instrument
+):
+    peers = five_peers(instrument)
+    partner = Partner.objects.create(name="Advocates", slug="advocates")
+    PartnerMembership.objects.create(user=owner, partner=partner)
+    share = Share.objects.create(facility=peers[1], partner=partner)
+    assert excluded_facilities(facility) == {facility.pk, peers[1].pk}
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"] is None
+    # A share no longer in force reaches nothing.
+    share.revoked_at = timezone.now()
+    share.save()
+    assert excluded_facilities(facility) == {facility.pk}
+    Share.objects.create(facility=peers[1], partner=partner, expires_on=DAY - timedelta(days=1))
+    with on(DAY):
+        assert excluded_facilities(facility) == {facility.pk}
+        assert benchmarks_for(facility)["all"]["LEGAL"].peers == 5
+
+
+def test_the_sites_of_networks_the_facilitys_network_leader_leads_are_excluded(
+    facility, instrument
+):
+    own_network = Network.objects.create(name="Own", slug="own")
+    other_network = Network.objects.create(name="Other", slug="other-network")
+    Facility.objects.filter(pk=facility.pk).update(network=own_network)
+    facility.refresh_from_db()
+    leader = make_user("leader")
+    NetworkLeader.objects.create(user=leader, network=own_network)
+    sites = [
+        peer(instrument, f"site{n}", 3, contributes=None, verified=False, network=other_network)
+        for n in range(5)
+    ]
+    unrelated = [peer(instrument, f"p{n}", 3) for n in range(5)]
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"].peers == 10
+    NetworkLeader.objects.create(user=leader, network=other_network)
+    assert excluded_facilities(facility) == {facility.pk} | {site.pk for site in sites}
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"].peers == len(unrelated)
+    # A sibling site of the facility's own network is reachable by its leader too.
+    sibling = peer(instrument, "sibling", 3, contributes=None, verified=False, network=own_network)
+    assert sibling.pk in excluded_facilities(facility)
+
+
+def test_an_unrelated_users_reach_does_not_matter(facility, outsider, instrument):
+    peers = five_peers(instrument)
+    Membership.objects.create(user=outsider, facility=peers[0])
+    assert excluded_facilities(facility) == {facility.pk}
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"].peers == 5
+
+
+# --- The daily snapshot ------------------------------------------------------------------
+
+
+def test_the_snapshot_is_taken_once_a_day(facility, owner, instrument, django_assert_num_queries):
+    peers = [peer(instrument, f"p{n}", 3) for n in range(5)]
+    late = peer(instrument, "late", 5, contributes=False)
     client = Client()
     client.force_login(owner)
-    html = client.get(round_.get_absolute_url()).content.decode()
-    assert "Compared with other facilities" in html and 'id="benchmark-figure"' in html
-    assert "p0" not in html  # peers are never named
-    import plotly.graph_objects as go
+    with on(DAY):
+        before = benchmarks_for(facility)
+        assert before["all"]["LEGAL"] == Benchmark(median=50, low=None, high=None, peers=5)
+        with django_assert_num_queries(0):
+            snapshot()  # kept in memory for the day
+        # During the day: one opts out, one opts in, another closes an extreme round.
+        Membership.objects.create(user=owner, facility=late)  # so the owner may consent
+        Membership.objects.create(user=owner, facility=peers[0])
+        client.post(reverse("benchmark-consent", args=[peers[0].slug]), {})
+        client.post(reverse("benchmark-consent", args=[late.slug]), {"contributes": "on"})
+        Membership.objects.filter(user=owner).exclude(facility=facility).delete()
+        import_rows(peers[1], "Extreme", answers(instrument, 1))
+        Round.objects.filter(facility=peers[1], label="Extreme").update(status="closed")
+        benchmarks.forget()  # another process: the row in the database, not the memo
+        assert benchmarks_for(facility) == before
+    assert BenchmarkSnapshot.objects.get().day == DAY
+    with on(DAY + timedelta(days=1)):
+        after = benchmarks_for(facility)["all"]["LEGAL"]
+    # p0 left, late (100) joined, p1 now 0: 0, 50, 50, 50, 100
+    assert after == Benchmark(median=50, low=None, high=None, peers=5)
+    entries = {e["facility"]: e for e in snapshot(DAY + timedelta(days=1)).peers}
+    assert peers[0].pk not in entries and late.pk in entries
+    assert entries[peers[1].pk]["scores"]["LEGAL"] == pytest.approx(0.0)
+    # the older day's snapshot is gone
+    assert list(BenchmarkSnapshot.objects.values_list("day", flat=True)) == [
+        DAY + timedelta(days=1)
+    ]
 
-    from readiness import charts
-    from readiness.scoring import score_round
 
-    go.Figure(charts.benchmark_chart(score_round(round_), peer_benchmarks(facility)))
+def test_a_snapshot_another_process_took_meanwhile_is_used(facility, instrument):
+    five_peers(instrument)
+    taken = []
+
+    def meanwhile():
+        # Another request stores the day's snapshot while this one computes its own.
+        taken.append(BenchmarkSnapshot.objects.create(day=DAY, peers=[]))
+        return [{"facility": 0, "type": "fqhc", "scores": {}}]
+
+    with mock.patch.object(benchmarks, "contributions", side_effect=meanwhile):
+        row = snapshot(DAY)
+    assert row.pk == taken[0].pk and row.peers == []
+    assert BenchmarkSnapshot.objects.count() == 1
 
 
-def test_owners_choose_whether_to_contribute(facility, owner):
+def test_the_cache_token_changes_with_the_day_and_the_excluded_facilities(
+    facility, owner, instrument
+):
+    peers = five_peers(instrument)
+    with on(DAY):
+        token = cache_token(facility)
+        assert cache_token(facility) == token
+        Membership.objects.create(user=owner, facility=peers[0])
+        assert cache_token(facility) != token
+    with on(DAY + timedelta(days=1)):
+        assert cache_token(facility) != token
+
+
+# --- Verification and consent ----------------------------------------------------------
+
+
+def test_verify_facility_command(facility):
+    out = StringIO()
+    with on(DAY):
+        call_command("verify_facility", "mercy", stdout=out)
+    facility.refresh_from_db()
+    assert facility.verified_on == DAY and facility.is_verified
+    assert "verified since 2026-03-02" in out.getvalue()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.FACILITY_VERIFIED)
+    assert event.facility == facility and event.detail == {"verified": True}
+
+    out = StringIO()
+    call_command("verify_facility", "mercy", stdout=out)  # again: nothing changes
+    assert "already verified on 2026-03-02" in out.getvalue()
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.FACILITY_VERIFIED).count() == 1
+
+    call_command("verify_facility", "mercy", "--undo", stdout=StringIO())
+    facility.refresh_from_db()
+    assert facility.verified_on is None and not facility.is_verified
+    assert list(
+        AuditEvent.objects.filter(action=AuditEvent.Action.FACILITY_VERIFIED)
+        .order_by("pk")
+        .values_list("detail", flat=True)
+    ) == [{"verified": True}, {"verified": False}]
+
+    with pytest.raises(CommandError, match="No facility"):
+        call_command("verify_facility", "nowhere", stdout=StringIO())
+
+
+def test_owners_choose_whether_to_contribute_and_it_is_audited(facility, owner):
     client = Client()
     client.force_login(owner)
     url = reverse("benchmark-consent", args=[facility.slug])
@@ -92,29 +509,179 @@ def test_owners_choose_whether_to_contribute(facility, owner):
     client.post(url, {})
     facility.refresh_from_db()
     assert not facility.contributes
+    actions = list(
+        AuditEvent.objects.filter(facility=facility).order_by("pk").values_list("action", flat=True)
+    )
+    assert actions == [AuditEvent.Action.BENCHMARKS_JOINED, AuditEvent.Action.BENCHMARKS_LEFT]
 
 
-def test_a_networks_sites_contribute_unless_they_opt_out(facility, instrument):
-    from readiness.models import Network
+def test_the_members_page_says_whether_the_facility_counts(facility, owner):
+    client = Client()
+    client.force_login(owner)
+    url = reverse("facility-members", args=[facility.slug])
+    text = words(parse(client.get(url).content.decode()).texts["benchmark-verification"])
+    assert text == (
+        "A facility counts in other facilities' comparisons only once a site administrator "
+        "has verified it, or when it belongs to a network. This facility is not verified "
+        "yet, so it does not count in others' comparisons, whatever you choose here."
+    )
+    Facility.objects.filter(pk=facility.pk).update(verified_on=DAY)
+    text = words(parse(client.get(url).content.decode()).texts["benchmark-verification"])
+    assert text.endswith("This facility is verified.")
 
-    network = Network.objects.create(name="N", slug="n")
+
+# --- The dashboard ------------------------------------------------------------------------
+
+
+def test_the_dashboard_shows_how_many_peers_each_figure_rests_on(facility, owner, instrument):
+    values = [1, 2, 3, 4, 5, 1, 2, 3, 4, 5]
+    for n in range(7):
+        peer(instrument, f"p{n}", values[n])
+    own = import_rows(facility, "Own", answers(instrument, 4)).round
+    client = Client()
+    client.force_login(owner)
+    name = names_by_code(instrument)["LEGAL"]
+
+    with on(DAY):
+        html = dashboard(client, own)
+    table = benchmark_table(html)
+    assert set(table) == set(names_by_code(instrument).values())
+    attrs, text = table[name]["type"]
+    # 0, 25, 50, 75, 100, 0, 25: median 25 of 7, no middle half below 10
+    assert text == "median 25 of 7 facilities"
+    assert attrs == {"data-median": "25", "data-peers": "7"}
+    assert table[name]["own"] == "75"
+    figure = benchmark_figure(html)
+    go.Figure(figure)  # a valid plotly figure
+    for trace in figure["data"][:-1]:  # the groups; the last trace is the facility
+        assert set(trace["error_x"]["array"]) == {None}  # only the median is drawn
+        assert set(trace["error_x"]["arrayminus"]) == {None}
+        assert trace["x"][trace["y"].index(name)] == 25
+
+    for n in range(7, 10):
+        peer(instrument, f"p{n}", values[n])
+    with on(DAY + timedelta(days=1)):
+        html = dashboard(client, own)  # a new day: a new snapshot and a new cache entry
+    attrs, text = benchmark_table(html)[name]["all"]
+    assert text == "median 50 of 10 facilities; middle half 25–75"
+    assert attrs == {"data-median": "50", "data-peers": "10", "data-low": "25", "data-high": "75"}
+    figure = benchmark_figure(html)
+    go.Figure(figure)
+    trace = figure["data"][0]
+    i = trace["y"].index(name)
+    assert (trace["x"][i], trace["error_x"]["array"][i], trace["error_x"]["arrayminus"][i]) == (
+        50,
+        25,
+        25,
+    )
+
+
+# --- The attack of security review H1, through the web views ----------------------------
+
+
+def extreme_page(round_, number, low: bool) -> dict:
+    """Every statement of a page answered to score 0 (low) or 100 (high)."""
+    data = {}
+    for item in page_items(round_, number):
+        worst, best = ("5", "1") if item.reverse_scored else ("1", "5")
+        data[f"item-{item.code}"] = worst if low else best
+    data["direction"] = "next"
+    return data
+
+
+def test_fake_peers_cannot_single_out_a_real_lone_peer(owner, instrument):
+    """Any signed-in account could create facilities, answer their rounds with extreme
+    values through the respondent link and opt them in; two low and two high fakes
+    around a real facility of a rare type made the "facilities of your type" quartiles
+    that facility's scores. Now the fakes count for nothing, and even verified they would
+    not count in their creator's own view."""
+    # The real lone peer: a verified free clinic, scores 25, taking part.
+    lone = peer(instrument, "real-free-clinic", 2, type="free_clinic")
+    Membership.objects.create(user=owner, facility=lone)
+    # Five verified FQHCs (scores 75) give everyone an "all facilities" comparison.
     for n in range(5):
-        member = peer(instrument, f"p{n}", 3, contributes=None)
-        assert not member.contributes
-        Facility.objects.filter(pk=member.pk).update(network=network)
-    assert peer_benchmarks(facility)["all"]["LEGAL"].peers == 5
-    Facility.objects.filter(slug="p0").update(contributes_to_benchmarks=False)
-    assert peer_benchmarks(facility)["all"]["LEGAL"] is None
+        peer(instrument, f"fqhc{n}", 4)
 
+    attacker = make_user("attacker")
+    client = Client()
+    client.force_login(attacker)
+    pages = Domain.objects.filter(instrument=instrument).count()
+    fakes = []
+    for n, low in enumerate([True, True, False, False]):
+        slug = f"fake-{n}"
+        response = client.post(
+            reverse("facility-create"),
+            {"name": f"Fake clinic {n}", "slug": slug, "type": "free_clinic", "state": "CA"},
+        )
+        assert response.status_code == 302
+        response = client.post(reverse("round-open", args=[slug]), {"label": "Spring"})
+        assert response.status_code == 302
+        round_ = Round.objects.get(facility__slug=slug)
+        assert client.get(start_url(round_)).status_code == 200  # the respondent link
+        for person in range(3):  # the smallest group shown
+            token, _ = start(client, round_, nonce=f"attack-{n}-{person}-{'x' * 20}")
+            for number in range(1, pages + 1):
+                response = client.post(page_url(token, number), extreme_page(round_, number, low))
+                assert response.status_code == 302
+            assert response["Location"].endswith(reverse("respondent-done", args=[token]))
+        assert client.post(reverse("round-close", args=[slug, round_.pk])).status_code == 302
+        response = client.post(reverse("benchmark-consent", args=[slug]), {"contributes": "on"})
+        assert response.status_code == 302
+        fakes.append(Facility.objects.get(slug=slug))
+    assert all(f.contributes and not f.is_verified for f in fakes)
+    fake_ids = {f.pk for f in fakes}
+    fake_rounds = Round.objects.filter(facility__in=fakes, status=Round.Status.CLOSED)
+    published = released_summaries(fake_rounds.values("pk"))
+    codes = names_by_code(instrument)
+    # The attack is real: the fakes' published scores are 0, 0, 100, 100 everywhere, so
+    # with the lone clinic they would make a group of five whose median is its score.
+    for code in codes:
+        fake_scores = sorted(summary.determinants[code] for summary in published.values())
+        assert fake_scores == pytest.approx([0, 0, 100, 100])
+        assert median([*fake_scores, score(2)]) == score(2)
+    fake_round = Round.objects.get(facility=fakes[0])
 
-@pytest.mark.parametrize("value", [3])
-def test_benchmark_numbers_do_not_reveal_a_single_peer(facility, instrument, value):
-    """With five identical peers and a sixth joining, the whole-number figures move only
-    as a group statistic does; the sixth facility's exact score cannot be read off."""
-    for n in range(5):
-        peer(instrument, f"p{n}", value)
-    before = peer_benchmarks(facility)["all"]["COMMS"]
-    peer(instrument, "joiner", 4)
-    after = peer_benchmarks(facility)["all"]["COMMS"]
-    assert (before.low, before.median) == (after.low, after.median)
-    assert after.peers == 6
+    with on(DAY):
+        # The fakes are in nobody's benchmarks: not in the snapshot everything comes from.
+        assert not fake_ids & {entry["facility"] for entry in snapshot().peers}
+        # The attacker's own dashboard has no type comparison at all.
+        html = dashboard(client, fake_round)
+        data = client.get(reverse("round-results-json", args=[fakes[0].slug, fake_round.pk])).json()
+    for code in codes:
+        assert benchmarks_for(fakes[0], day=DAY)["type"].get(code) is None
+    assert {data["benchmarks"]["type"].get(code) for code in codes} == {None}
+    table = benchmark_table(html)
+    assert set(table) == set(codes.values())
+    for row in table.values():
+        attrs, text = row["type"]
+        assert (attrs, text) == ({}, "too few facilities")
+        # "all": the five FQHCs and the lone clinic, 75 75 75 75 75 25: median 75 of 6
+        assert row["all"] == ({"data-median": "75", "data-peers": "6"}, "median 75 of 6 facilities")
+    figure = benchmark_figure(html)
+    assert [trace["name"] for trace in figure["data"]] == [
+        "All participating facilities",
+        "Your facility",
+    ]
+    # No figure the attacker sees is the lone clinic's score.
+    seen = benchmarks_for(fakes[0], day=DAY)
+    assert set(seen["type"].values()) == {None}  # the lone clinic alone: nothing
+    shown = list(seen["all"].values())
+    assert len(shown) == len(codes) and all(b.peers == 6 for b in shown)
+    assert score(2) not in {v for b in shown for v in (b.median, b.low, b.high)}
+    # The real clinic's owners see no fakes in their comparison either.
+    assert benchmarks_for(lone, day=DAY)["type"].get("LEGAL") is None
+
+    # Even if a site administrator were talked into verifying the fakes, the attacker's
+    # own view leaves out every facility the attacker can reach: still no type benchmark.
+    for fake in fakes:
+        call_command("verify_facility", fake.slug, stdout=StringIO())
+    next_day = DAY + timedelta(days=1)
+    assert fake_ids <= {entry["facility"] for entry in snapshot(next_day).peers}
+    assert excluded_facilities(fakes[0]) == fake_ids
+    with on(next_day):
+        html = dashboard(client, fake_round)
+    for row in benchmark_table(html).values():
+        assert row["type"] == ({}, "too few facilities")
+        assert row["all"][0]["data-peers"] == "6"
+    for code in codes:
+        assert benchmarks_for(fakes[0], day=next_day)["type"].get(code) is None

@@ -66,12 +66,21 @@ def test_import_and_scores_reproduce_the_worked_example(db):
         "import_responses", str(EXAMPLE / "responses.csv"), "--facility", "ex", "--round", "R1"
     )
     assert "Imported 8 respondents and 68 answers into ex / R1 (new round)" in out
-    scores = json.loads(run("scores", "--facility", "ex", "--round", "R1"))
+    # the operator's full figures keep the contract of the worked example
+    scores = json.loads(run("scores", "--facility", "ex", "--round", "R1", "--unsuppressed"))
     expected = read_json(EXAMPLE / "expected-scores.json")
     assert scores["respondents"] == 8
     assert scores["overall"] == pytest.approx(expected["overall"], abs=0.01)
     assert scores["roles"]["security"] == {"respondents": 1, "suppressed": True}
     assert [r["strategy"] for r in scores["recommendations"]] == ["WORKGROUP", "QI-CYCLES"]
+    # without the flag, what an owner sees: the lone security guard's count is hidden
+    owner_view = json.loads(run("scores", "--facility", "ex", "--round", "R1"))
+    assert owner_view["overall"] == pytest.approx(expected["overall"], abs=0.01)
+    assert owner_view["roles"]["security"] == {
+        "respondents": None,
+        "suppressed": "fewer_than_minimum",
+        "determinants": None,
+    }
 
 
 def test_import_responses_fails_loudly_and_stores_nothing(db, tmp_path):
@@ -96,7 +105,18 @@ def test_scores_for_an_unknown_round(db):
 def test_seed_demo_builds_a_labelled_synthetic_demo(db):
     out = run("seed_demo")
     assert "Sign in as 'demo'" in out
-    facilities = Facility.objects.all()
+    assert all(f.is_demo and f.name.startswith("Demo") for f in Facility.objects.all())
+    # ten verified peers nobody signs in to, so that the demo shows peer comparisons
+    peers = Facility.objects.filter(slug__startswith="demo-peer-")
+    assert peers.count() == 10
+    assert all(p.is_verified and p.contributes and not p.members.exists() for p in peers)
+    from readiness import benchmarks
+
+    eastside = Facility.objects.get(slug="demo-eastside-chc")
+    compared = benchmarks.benchmarks_for(eastside)
+    assert compared["type"]["LEGAL"].peers == 5 and compared["type"]["LEGAL"].low is None
+    assert compared["all"]["LEGAL"].peers == 10 and compared["all"]["LEGAL"].low is not None
+    facilities = Facility.objects.exclude(pk__in=peers)
     assert facilities.count() >= 12
     assert all(f.is_demo and f.name.startswith("Demo") for f in facilities)
     assert {f.state for f in facilities} == {"CA", "TX", "NY", "FL", "IL"}

@@ -6,10 +6,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from readiness import charts
+from readiness import benchmarks, charts, disclosure
 from readiness.models import Item, Round
 from readiness.scoring import score_round
 from tests.conftest import full_answers, import_rows
+from tests.pages import table, text_of
 
 ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
 
@@ -52,24 +53,32 @@ def test_the_dashboard_shows_scores_gaps_strategies_and_roles(facility, instrume
     assert "Show the numbers as a table" in html
 
 
-def test_roles_under_three_are_hidden_and_missing_voices_flagged(
+def test_small_roles_are_hidden_with_the_next_smallest_and_missing_voices_flagged(
     facility, instrument, owner, client
 ):
     rows = []
-    for n in range(3):
+    for n in range(4):
         rows += full_answers(instrument, f"n{n}", "nurse", lambda item: 4)
+    for n in range(3):
+        rows += full_answers(instrument, f"f{n}", "front_desk", lambda item: 3)
     rows += full_answers(instrument, "s0", "security", lambda item: 1)
     round_ = import_rows(facility, "R", rows).round
-    html = dashboard(client, owner, round_).content.decode()
-    assert "Hidden: fewer than 3 people" in html
-    assert "Missing voices:" in html
-    # Security (1 respondent), Legal and Front desk (none) are named; Nurse (3) is not
-    warning = html[html.index("Missing voices:") : html.index("In the study, plans failed")]
+    response = dashboard(client, owner, round_)
+    html = response.content.decode()
+    coverage = table(html, "coverage-table")
+    # the lone guard is hidden, and the front desk's three with them: otherwise the
+    # total minus the nurses and the front desk would be the guard's answers
+    assert coverage["Nurse"] == ["4"]
+    assert coverage["Security"] == ["fewer than 3"]
+    assert coverage["Front desk or registration"] == [
+        "3 or more (hidden to protect a smaller group)"
+    ]
+    assert list(table(html, "role-table")) == ["Role", "Nurse (n=4)"]
+    warning = text_of(html, "missing-voices")
     assert "Security" in warning and "Legal, risk or compliance" in warning
-    assert "Front desk or registration" in warning
-    assert "Nurse" not in warning
-    heatmap = charts.role_heatmap(score_round(round_))
-    assert heatmap["data"][0]["y"] == ["Nurse (n=3)"]
+    assert "Nurse" not in warning and "Front desk" not in warning
+    heatmap = charts.role_heatmap(disclosure.released_scores(round_))
+    assert heatmap["data"][0]["y"] == ["Nurse (n=4)"]
 
 
 def test_change_since_the_previous_round_is_shown(facility, instrument, owner, client):
@@ -84,9 +93,16 @@ def test_change_since_the_previous_round_is_shown(facility, instrument, owner, c
     assert all(d.change == pytest.approx(25) for d in scores.determinants)
 
 
-def test_an_empty_round_says_so(open_round_, owner, client):
-    html = dashboard(client, owner, open_round_).content.decode()
-    assert "No one has finished the questionnaire in this round yet" in html
+def test_a_round_under_the_minimum_says_how_many_more_are_needed(
+    facility, instrument, owner, client
+):
+    round_ = add_respondents(facility, instrument, "R", 1)
+    html = dashboard(client, owner, round_).content.decode()
+    assert text_of(html, "release-status").startswith(
+        "To protect everyone's anonymity, results appear once at least 3 people have "
+        "finished. 2 more are needed."
+    )
+    assert 'id="determinant-figure"' not in html
 
 
 def test_figures_are_valid_plotly(facility, instrument):
@@ -105,10 +121,10 @@ def test_query_count_does_not_grow_with_respondents(
     facility, instrument, owner, client, django_assert_num_queries
 ):
     """Dashboard queries, each fixed whatever the data: session, user, membership with
-    facility, round with instrument, live respondent counts; then, to rebuild the results:
-    respondent counts, determinant totals, item variances, role cells, the earlier rounds'
-    summaries, the facility's action items, the peer benchmarks. (The instrument's
-    structure is read once per process, warmed here first.)"""
+    facility, round with instrument, live respondent counts, the release, who is not a
+    peer (for the cache key); then, to rebuild the results: the release, the earlier
+    rounds' releases, the facility's action items, who is not a peer. (The instrument's
+    structure and the day's peer snapshot are read once per process, warmed first.)"""
     round_ = add_respondents(facility, instrument, "R", 10)
     Round.objects.filter(pk=round_.pk).update(opened_on="2026-01-01")
     add_respondents(facility, instrument, "Earlier", 3)
@@ -116,61 +132,72 @@ def test_query_count_does_not_grow_with_respondents(
     client.force_login(owner)
     url = reverse("round-dashboard", args=[facility.slug, round_.pk])
     score_round(round_)  # reads the instrument's structure into the process cache
+    benchmarks.snapshot()  # the day's peer snapshot, taken once a day
     with CaptureQueriesContext(connection) as small:
         assert client.get(url).status_code == 200
     add_respondents(facility, instrument, "R", 60, start=10)
     assert round_.respondents.count() == 70
     with django_assert_num_queries(len(small)):
         assert client.get(url).status_code == 200
-    assert len(small) == 12
+    assert len(small) == 11
 
 
 @pytest.mark.parametrize("respondents", [4, 40])
-def test_scoring_a_round_costs_four_queries_whatever_its_size(facility, instrument, respondents):
-    """Answers are aggregated inside SQL; Python only sees per-determinant rows. The
-    instrument's structure (3 queries) is read once per process."""
+def test_scoring_a_round_costs_five_queries_whatever_its_size(facility, instrument, respondents):
+    """Answers are aggregated inside SQL; Python only sees per-determinant rows: people
+    still answering, respondents per role, determinant totals, item variances, role
+    cells. The instrument's structure (3 queries) is read once per process."""
     round_ = add_respondents(facility, instrument, "R", respondents)
     with CaptureQueriesContext(connection) as first:
         score_round(round_)
     with CaptureQueriesContext(connection) as queries:
         scores = score_round(round_)
     assert scores.respondents == respondents
-    assert (len(first), len(queries)) == (7, 4)
+    # (the import that made the round already read the instrument's structure)
+    assert (len(first), len(queries)) == (5, 5)
 
 
-def test_results_are_computed_once_and_rebuilt_when_answers_change(
+def test_results_are_computed_once_and_rebuilt_when_they_are_published(
     facility, instrument, owner, client, django_assert_max_num_queries
 ):
     round_ = add_respondents(facility, instrument, "R", 6)
     client.force_login(owner)
     url = reverse("round-dashboard", args=[facility.slug, round_.pk])
     client.get(url)
-    # warm: session, user, membership, round, live counts; no scoring query
-    with django_assert_max_num_queries(5):
+    # warm: session, user, membership, round, live counts, release, who is not a peer;
+    # no scoring query
+    with django_assert_max_num_queries(7):
         html = client.get(url).content.decode()
-    nurse_row = '<tr><th scope="row">Nurse</th><td>{}</td></tr>'
-    assert nurse_row.format(1) in html
-    add_respondents(facility, instrument, "R", 3, start=6)  # an import bumps the version
+
+    def people_with_a_score(html):
+        return table(html, "determinant-table")["Legal footing and law enforcement"][5]
+
+    assert people_with_a_score(html) == "6"
+    add_respondents(facility, instrument, "R", 3, start=6)  # a new release bumps the version
     html = client.get(url).content.decode()
-    assert nurse_row.format(2) in html  # the cached results were rebuilt
+    assert people_with_a_score(html) == "9"  # the cached results were rebuilt
 
 
-def test_a_respondent_finishing_on_the_web_rebuilds_the_results(open_round_, owner, client):
+def test_respondents_finishing_on_the_web_publish_results_in_steps(open_round_, owner, client):
     from readiness.models import Role
     from readiness.services.responses import save_page, start_respondent
 
     client.force_login(owner)
     url = reverse("round-dashboard", args=[open_round_.facility.slug, open_round_.pk])
-    assert "No one has finished" in client.get(url).content.decode()
     role = Role.objects.get(instrument=open_round_.instrument, code="nurse")
-    respondent = start_respondent(round_=open_round_, role=role, nonce="x" * 30).respondent
     items = Item.objects.filter(determinant__domain__instrument=open_round_.instrument)
-    save_page(
-        respondent=respondent, page=5, answers={i.pk: ("scale", 4) for i in items}, finish=True
-    )
+    for n in range(3):
+        assert 'id="determinant-figure"' not in client.get(url).content.decode()
+        respondent = start_respondent(round_=open_round_, role=role, nonce=f"{n}" * 30).respondent
+        save_page(
+            respondent=respondent,
+            page=5,
+            answers={i.pk: ("scale", 2 + n) for i in items},
+            finish=True,
+        )
     html = client.get(url).content.decode()
-    assert "No one has finished" not in html
-    assert "Overall readiness" in html
+    assert 'id="determinant-figure"' in html
+    assert text_of(html, "release-status").startswith("Results from 3 people.")
 
 
 def test_trends_follow_determinants_across_instrument_versions(facility, instrument, owner, client):
@@ -196,3 +223,22 @@ def test_trends_follow_determinants_across_instrument_versions(facility, instrum
     html = dashboard(client, owner, second).content.decode()
     assert "Over time" in html and 'id="trend-figure"' in html
     go.Figure(charts.determinant_chart(scores))  # with its interval bars
+
+
+def test_results_json_query_count_does_not_grow_with_respondents(
+    facility, instrument, owner, client, django_assert_num_queries
+):
+    """results.json: session, user, membership with facility, round with instrument, the
+    release, the earlier rounds' releases, who is not a peer, live counts, the release's
+    counters. (The instrument's structure and the day's peer snapshot are read once per
+    process, warmed first.)"""
+    round_ = add_respondents(facility, instrument, "R", 6)
+    client.force_login(owner)
+    url = reverse("round-results-json", args=[facility.slug, round_.pk])
+    benchmarks.snapshot()
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).json()["respondents"] == 6
+    add_respondents(facility, instrument, "R", 60, start=6)
+    with django_assert_num_queries(len(small)):
+        assert client.get(url).json()["respondents"] == 66
+    assert len(small) == 9

@@ -3,16 +3,15 @@
 import csv
 import io
 
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from readiness.models import Facility, Network, NetworkLeader, Round
+from readiness.models import Facility, Round
 from readiness.services.facilities import create_facility
-from tests.conftest import full_answers, import_rows, make_user
+from tests.conftest import full_answers, import_rows
 
 
 def login(user) -> Client:
@@ -48,18 +47,6 @@ def site(
     round_ = import_rows(facility, label, rows).round
     Round.objects.filter(pk=round_.pk).update(opened_on=opened_on)
     return facility
-
-
-@pytest.fixture
-def network(db):
-    return Network.objects.create(name="Valley Health Centers", slug="valley")
-
-
-@pytest.fixture
-def leader(network):
-    user = make_user("leader")
-    NetworkLeader.objects.create(user=user, network=network)
-    return user
 
 
 def test_leaders_compare_their_sites_and_read_their_dashboards(network, leader, instrument, owner):
@@ -124,6 +111,8 @@ def test_downloads_neutralise_formulas_and_stream(network, leader, instrument):
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][:6] == ["facility", "type", "state", "round", "opened_on", "overall"]
     assert rows[1][3] == "'=cmd()"
+    # answer-level data only for sites whose owners allow it (tests/test_exports.py)
+    Facility.objects.filter(pk=facility.pk).update(network_answer_access=True)
     response = client.get(reverse("network-answers-csv", args=["valley"]))
     answers = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert answers[0][0] == "facility" and len(answers) == 1 + 3 * 53

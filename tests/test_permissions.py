@@ -25,6 +25,7 @@ PERSONAS = [
     "partner",
     "partner_revoked",
     "partner_expired",
+    "leader",  # leads the facility's network: reads it as a viewer, compares its sites
 ]
 
 
@@ -34,34 +35,37 @@ def row(*statuses):
 
 
 LOGIN = 302  # anonymous visitors are sent to sign in
-MEMBER_READ = row(LOGIN, 404, 200, 200, 200, 200, 404, 404)
-MANAGE = row(LOGIN, 404, 403, 302, 302, 403, 404, 404)
-OWNER_GET = row(LOGIN, 404, 403, 403, 200, 403, 404, 404)
-OWNER_POST = row(LOGIN, 404, 403, 403, 302, 403, 404, 404)
-SIGNED_IN = row(LOGIN, 200, 200, 200, 200, 200, 200, 200)
-PUBLIC = row(*[200] * 8)
+MEMBER_READ = row(LOGIN, 404, 200, 200, 200, 200, 404, 404, 200)
+MANAGE = row(LOGIN, 404, 403, 302, 302, 403, 404, 404, 403)
+OWNER_GET = row(LOGIN, 404, 403, 403, 200, 403, 404, 404, 403)
+OWNER_POST = row(LOGIN, 404, 403, 403, 302, 403, 404, 404, 403)
+SIGNED_IN = row(LOGIN, *[200] * 8)
+PUBLIC = row(*[200] * 9)
+NETWORK = row(LOGIN, *[404] * 7, 200)
 
 # (method, statuses) for every URL name; "*" statuses apply whatever the persona.
 EXPECTED = {
-    "home": ("GET", row(200, 302, 302, 302, 302, 302, 302, 302)),
-    "login": ("GET", row(200, 302, 302, 302, 302, 302, 302, 302)),
-    "logout": ("POST", row(302, 302, 302, 302, 302, 302, 302, 302)),
+    "home": ("GET", row(200, *[302] * 8)),
+    "login": ("GET", row(200, *[302] * 8)),
+    "logout": ("POST", row(*[302] * 9)),
     "password_change": ("GET", SIGNED_IN),
     "password_change_done": ("GET", SIGNED_IN),
     "password_reset": ("GET", PUBLIC),
     "password_reset_done": ("GET", PUBLIC),
     "password_reset_confirm": ("GET", PUBLIC),
     "password_reset_complete": ("GET", PUBLIC),
-    "invitation-accept": ("GET", row(*[404] * 8)),  # an unknown token
+    "invitation-accept": ("GET", row(*[404] * 9)),  # an unknown token
     "facility-list": ("GET", SIGNED_IN),
     "facility-create": ("GET", SIGNED_IN),
     "facility-detail": ("GET", MEMBER_READ),
     "round-open": ("POST", MANAGE),
     "round-dashboard": ("GET", MEMBER_READ),
+    "round-results-json": ("GET", MEMBER_READ),
     "round-close": ("POST", MANAGE),
     "round-reopen": ("POST", MANAGE),
     "round-link-replace": ("POST", MANAGE),
     "round-delete": ("GET", OWNER_GET),
+    "round-exclude-flagged": ("POST", OWNER_POST),
     "facility-members": ("GET", OWNER_GET),
     "member-invite": ("POST", OWNER_POST),
     "invitation-revoke": ("POST", OWNER_POST),
@@ -69,37 +73,43 @@ EXPECTED = {
     "member-remove": ("POST", OWNER_POST),
     "share-create": ("POST", OWNER_POST),
     "benchmark-consent": ("POST", OWNER_POST),
+    "network-answer-access": ("POST", OWNER_POST),
+    "facility-min-group": ("POST", OWNER_POST),
     "share-revoke": ("POST", OWNER_POST),
     "facility-audit": ("GET", OWNER_GET),
     # the plan is the facility's own: members read it, managers change it, partners never
-    "facility-plan": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404)),
-    "plan-add": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404)),
-    "plan-edit": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404)),
+    "facility-plan": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 200)),
+    "plan-add": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
+    "plan-edit": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
     "plan-status": ("POST", MANAGE),
-    "facility-interventions": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404)),
+    "facility-interventions": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 200)),
     "facility-export-csv": ("GET", OWNER_GET),
     "facility-export-json": ("GET", OWNER_GET),
     "facility-export-xlsx": ("GET", OWNER_GET),
-    # network pages: only the network's leaders (tests/test_networks.py), none of these
-    "network-comparison": ("GET", row(LOGIN, *[404] * 7)),
-    "network-comparison-csv": ("GET", row(LOGIN, *[404] * 7)),
-    "network-comparison-xlsx": ("GET", row(LOGIN, *[404] * 7)),
-    "network-answers-csv": ("GET", row(LOGIN, *[404] * 7)),
-    "network-answers-xlsx": ("GET", row(LOGIN, *[404] * 7)),
+    # network pages: only the network's leaders (answer rows only from sites that allow
+    # it: tests/test_exports.py)
+    "network-comparison": ("GET", NETWORK),
+    "network-comparison-csv": ("GET", NETWORK),
+    "network-comparison-xlsx": ("GET", NETWORK),
+    "network-answers-csv": ("GET", NETWORK),
+    "network-answers-xlsx": ("GET", NETWORK),
     "facility-delete": ("GET", OWNER_GET),
-    "partner-portfolio": ("GET", row(LOGIN, 404, 404, 404, 404, 200, 404, 404)),
+    "partner-portfolio": ("GET", row(LOGIN, 404, 404, 404, 404, 200, 404, 404, 404)),
     "respondent-start": ("GET", PUBLIC),
-    "respondent-resume": ("GET", row(*[302] * 8)),
+    "respondent-resume": ("GET", row(*[302] * 9)),
     "respondent-page": ("GET", PUBLIC),
-    "respondent-done": ("GET", row(*[302] * 8)),
+    "respondent-done": ("GET", row(*[302] * 9)),
 }
 
 POST_DATA = {
+    "network-answer-access": {"allowed": "on"},
     "plan-status": {"status": "done"},
     "round-open": {"label": "New round"},
     "member-invite": {"email": "new@example.org", "level": "viewer"},
     "member-level": {"level": "viewer"},
+    "facility-min-group": {"min_group": 3},
     "share-create": {"partner": None, "all_rounds": "on"},
+    "round-exclude-flagged": {"exclude": "on"},
 }
 
 
@@ -155,9 +165,11 @@ def world(facility, owner, outsider, instrument):
         token_hash="0" * 64,
         expires_at=timezone.now() + timedelta(days=1),
     )
-    from readiness.models import ActionItem, Network
+    from readiness.models import ActionItem, Network, NetworkLeader
 
     facility.network = Network.objects.create(name="The network", slug="the-network")
+    users["leader"] = make_user("leader")
+    NetworkLeader.objects.create(user=users["leader"], network=facility.network)
     facility.save()
     return {
         "item": ActionItem.objects.create(facility=facility, title="Step", targets=["LEGAL"]),
@@ -183,6 +195,8 @@ def url_for(name, world):
         "member-invite": [slug],
         "share-create": [slug],
         "benchmark-consent": [slug],
+        "network-answer-access": [slug],
+        "facility-min-group": [slug],
         "facility-audit": [slug],
         "facility-plan": [slug],
         "facility-interventions": [slug],
@@ -202,7 +216,7 @@ def url_for(name, world):
     }
     if name.startswith("round-") and name != "round-open":
         return reverse(name, args=[slug, world["round"].pk])
-    if name.startswith("network-"):
+    if name.startswith("network-") and name not in args:  # a network's own pages
         return reverse(name, args=["the-network"])
     if name == "plan-add":
         strategy = world["round"].instrument.strategies.first()

@@ -22,6 +22,7 @@ from readiness.models import (
 )
 from readiness.scoring import respondent_scores
 from readiness.services.instrument import load_instrument
+from readiness.services.releases import refresh_release
 
 BENCH_PREFIX = "bench-"
 BENCH_USER = "bench"
@@ -77,6 +78,7 @@ def add_round(facility, instrument, label, respondents, rng, *, status=Round.Sta
         DeterminantScore.objects.bulk_create(
             respondent_scores([p.pk for p in people]), batch_size=5000
         )
+        refresh_release(round_id=round_.pk)  # publish, as an import does
     return round_
 
 

@@ -227,12 +227,72 @@ def revoke_share(*, share: Share, by) -> None:
     )
 
 
+@transaction.atomic
+def set_network_answer_access(*, facility: Facility, allowed: bool, by) -> bool:
+    """Whether the leaders of the facility's network may download its answers, one row per
+    respondent (rule 4 of disclosure.py). Downloads read it on every request, so a revoke
+    takes effect on the next one. Returns whether anything changed; only a change is
+    recorded in the audit log."""
+    current = (
+        # (PostgreSQL locks no row of the nullable side of a join: the facility only)
+        Facility.objects.select_for_update(of=("self",))
+        .select_related("network")
+        .only("network_answer_access", "network__name")
+        .get(pk=facility.pk)
+    )
+    if allowed and current.network is None:
+        raise ValidationError(_("This facility does not belong to a network."))
+    if current.network_answer_access == allowed:
+        return False
+    Facility.objects.filter(pk=facility.pk).update(network_answer_access=allowed)
+    facility.network_answer_access = allowed
+    record(
+        action=AuditEvent.Action.NETWORK_ANSWERS_GRANTED
+        if allowed
+        else AuditEvent.Action.NETWORK_ANSWERS_REVOKED,
+        user=by,
+        facility=facility,
+        network=current.network.name if current.network else "",
+    )
+    return True
+
+
 def set_benchmark_consent(*, facility: Facility, contributes: bool, by) -> None:
     """Whether the facility's latest closed round counts in other facilities' comparisons."""
     Facility.objects.filter(pk=facility.pk).update(contributes_to_benchmarks=contributes)
     record(
-        action=AuditEvent.Action.SHARE_GRANTED if contributes else AuditEvent.Action.SHARE_REVOKED,
+        action=AuditEvent.Action.BENCHMARKS_JOINED
+        if contributes
+        else AuditEvent.Action.BENCHMARKS_LEFT,
         user=by,
         facility=facility,
-        partner="peer benchmarks (anonymous)",
+    )
+
+
+@transaction.atomic
+def set_min_group(*, facility: Facility, min_group: int, by) -> None:
+    """Raise the smallest group shown; it never goes down, since two views of the same
+    results under two minimums could hide different cells.
+
+    Published results keep their people; what may be shown of them follows at once
+    (disclosure.py decides on every read).
+    """
+    from readiness.disclosure import min_group as current_min_group
+    from readiness.services.facilities import results_changed
+
+    old = current_min_group(facility)
+    if min_group < old:
+        raise ValidationError(
+            _("The smallest group can be raised, not lowered (now %(n)s).") % {"n": old}
+        )
+    Facility.objects.filter(pk=facility.pk).update(
+        min_group=None if min_group == settings.DISCLOSURE_MIN_GROUP else min_group
+    )
+    results_changed(facility_id=facility.pk)
+    record(
+        action=AuditEvent.Action.MIN_GROUP_CHANGED,
+        user=by,
+        facility=facility,
+        old=old,
+        new=min_group,
     )

@@ -33,12 +33,23 @@ def create_facility(
 
 
 @transaction.atomic
-def open_round(*, facility: Facility, label: str, by=None, intervention=None) -> Round:
+def open_round(
+    *,
+    facility: Facility,
+    label: str,
+    by=None,
+    intervention=None,
+    publish_at_close: bool = False,
+) -> Round:
     instrument = Instrument.current()
     if instrument is None:
         raise ValidationError(_("No questionnaire is loaded yet. Ask your administrator."))
     round_ = Round(
-        facility=facility, instrument=instrument, label=label.strip(), intervention=intervention
+        facility=facility,
+        instrument=instrument,
+        label=label.strip(),
+        intervention=intervention,
+        publish_at_close=publish_at_close,
     )
     round_.full_clean()
     round_.save()
@@ -53,6 +64,9 @@ def close_round(*, round_: Round, by=None) -> None:
         status=Round.Status.CLOSED, closed_on=timezone.localdate()
     )
     round_.refresh_from_db(fields=["status", "closed_on"])
+    from readiness.services.releases import refresh_release  # (releases imports this module)
+
+    refresh_release(round_id=round_.pk)  # a round kept for its close publishes now
     record(
         action=AuditEvent.Action.ROUND_CLOSED, user=by, facility=round_.facility, round=round_.label
     )
@@ -111,3 +125,25 @@ def delete_facility(*, facility: Facility, by) -> None:
 def results_changed(*, facility_id: int) -> None:
     """Record that the facility's results changed, so cached dashboards are rebuilt."""
     Facility.objects.filter(pk=facility_id).update(results_version=F("results_version") + 1)
+
+
+@transaction.atomic
+def set_verified(*, facility: Facility, verified: bool, by=None) -> bool:
+    """A site administrator's word that the facility is real (benchmarks.py): only
+    verified facilities, and a network's sites, count as peers in other facilities'
+    comparisons. Returns whether anything changed; an already verified facility keeps
+    the day it was first verified."""
+    current = Facility.objects.select_for_update().get(pk=facility.pk)
+    if verified == (current.verified_on is not None):
+        facility.verified_on = current.verified_on
+        return False
+    current.verified_on = timezone.localdate() if verified else None
+    current.save(update_fields=["verified_on"])
+    facility.verified_on = current.verified_on
+    record(
+        action=AuditEvent.Action.FACILITY_VERIFIED,
+        user=by,
+        facility=facility,
+        verified=verified,
+    )
+    return True

@@ -22,7 +22,8 @@ from readiness.models import (
     Round,
 )
 from readiness.scoring import respondent_scores
-from readiness.services.facilities import results_changed
+from readiness.services import quality
+from readiness.services.releases import refresh_release
 
 COLUMNS = ("respondent", "role", "item", "value")
 SCALE_VALUES = {"1", "2", "3", "4", "5"}
@@ -193,6 +194,21 @@ def import_responses(
             ]
         )
 
+    published = sorted(r.import_id for r in existing if r.published)
+    if published:
+        # Published results only ever grow (services/releases.py): replacing someone's
+        # answers in them would show the change to anyone comparing before and after.
+        raise ImportRejected(
+            [
+                "Respondent(s) "
+                + ", ".join(published[:10])
+                + (" and more" if len(published) > 10 else "")
+                + " are already in the round's published results, so their answers cannot "
+                "be replaced: anyone comparing the results before and after would see the "
+                "change. Import the corrections into a new round."
+            ]
+        )
+
     today = timezone.localdate()
     with transaction.atomic():
         round_created = round_ is None
@@ -230,7 +246,9 @@ def import_responses(
         DeterminantScore.objects.bulk_create(
             respondent_scores(list(pk_of.values())), batch_size=2000
         )
-        results_changed(facility_id=facility.pk)
+        # Straight-lining only: an import's time to complete is unknown, so never too fast.
+        quality.flag(pk_of.values())
+        refresh_release(round_id=round_.pk)
     return ImportSummary(
         round=round_,
         round_created=round_created,

@@ -8,7 +8,7 @@ a double-clicked button or a re-posted page stores the same answers once.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -25,7 +25,8 @@ from readiness.models import (
     hash_token,
 )
 from readiness.scoring import respondent_scores
-from readiness.services.facilities import results_changed
+from readiness.services import quality
+from readiness.services.releases import refresh_release
 
 
 class ResponseRefused(Exception):
@@ -115,8 +116,13 @@ def save_page(
     page: int,
     answers: dict[int, tuple[str, int | None]],
     finish: bool = False,
+    seconds: int = 0,
 ) -> Saved:
     """Store one page's answers ({item id: (kind, value)}), and finish when asked.
+
+    ``seconds``: time spent on the page (quality.seconds_on_page), added to the
+    respondent's active time. At finish only whole minutes are kept, and the
+    data-quality flags are set (services/quality.py).
 
     The respondent row is updated first, only while it is still in progress: that
     update is the lock (a row lock on PostgreSQL, the write lock on SQLite), so two
@@ -127,7 +133,10 @@ def save_page(
     _refuse_unless_open(respondent)
     touched = Respondent.objects.filter(
         pk=respondent.pk, status=Respondent.Status.IN_PROGRESS
-    ).update(pages_saved=Greatest("pages_saved", page))
+    ).update(
+        pages_saved=Greatest("pages_saved", page),
+        active_seconds=F("active_seconds") + max(0, seconds),
+    )
     if not touched:
         raise AlreadyFinished(_("You have already submitted your answers. Thank you!"))
     Answer.objects.bulk_create(
@@ -143,11 +152,21 @@ def save_page(
     if finish:
         incomplete = first_incomplete_page(respondent)
         if incomplete is None:
+            active = Respondent.objects.values_list("active_seconds", flat=True).get(
+                pk=respondent.pk
+            )
+            flags = quality.assess([respondent.pk], seconds={respondent.pk: active})
             Respondent.objects.filter(pk=respondent.pk).update(
-                status=Respondent.Status.FINISHED, finished_on=timezone.localdate()
+                status=Respondent.Status.FINISHED,
+                finished_on=timezone.localdate(),
+                # a duration in whole minutes; the seconds go
+                minutes_to_complete=quality.whole_minutes(active),
+                active_seconds=0,
+                too_fast=flags[respondent.pk].too_fast,
+                straight_lined=flags[respondent.pk].straight_lined,
             )
             DeterminantScore.objects.bulk_create(respondent_scores([respondent.pk]))
-            results_changed(facility_id=respondent.round.facility_id)
+            refresh_release(round_id=respondent.round_id)
             result = Saved(finished=True)
         else:
             result = Saved(finished=False, first_incomplete_page=incomplete)

@@ -1,45 +1,45 @@
+"""A round's results: the dashboard page and results.json, both through disclosure.py."""
+
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Count
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
-from readiness import charts
-from readiness.benchmarks import MIN_PEERS, peer_benchmarks
-from readiness.models import ActionItem, Respondent
+from readiness import benchmarks, charts, disclosure
+from readiness.models import ActionItem
 from readiness.permissions import facility_access, round_for
-from readiness.scoring import MIN_GROUP, score_round
 
-# Results are rebuilt when the facility's results_version changes; the day is a bound
-# for anything else a deployment might change (a new template, a new translation).
+# Results are rebuilt when the facility's results_version changes (a new release, a
+# plan change, a new minimum group); the day bounds anything else a deployment might
+# change (a new template, a new translation).
 RESULTS_TIMEOUT = 24 * 60 * 60
-# Peer benchmarks change with other facilities' results, which no version of this
-# facility's tracks: cached results that include them expire after this long.
-BENCHMARK_PERIOD = 15 * 60
 
 
-def results_html(
-    round_, *, show_strategies: bool, show_roles: bool, compare: bool, plan: str
-) -> str:
-    """The scored part of the dashboard, computed once per version of the results.
+def _cache_key(round_, scope: disclosure.Scope, plan: str) -> str:
+    key = (
+        f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
+        f":{int(scope.roles)}{int(scope.strategies)}{int(scope.compare)}{plan}"
+    )
+    if scope.benchmarks:
+        # Peer benchmarks change with the day's snapshot and with who can reach which
+        # facility, which no version of this facility's results tracks.
+        key += ":" + benchmarks.cache_token(round_.facility)
+    return key
 
-    Keyed by the facility's results_version, which every change of answers bumps, so a
-    dashboard read neither re-aggregates answers nor re-renders unchanged results. The
-    key includes the facility's version, not the round's, because a round's page also
-    shows the change since the previous round; and what the reader may see, because a
-    partner's share may leave out strategies, results by role, or the rounds to compare.
+
+def results_html(round_, *, scope: disclosure.Scope, plan: str) -> str:
+    """The scored part of the dashboard, rendered once per version of the results.
+
     ``plan`` is "" (no plan shown, for partners), "read" or "edit". No form is rendered
     in here: a cached CSRF token would be one user's.
     """
-    key = (
-        f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
-        f":{int(show_strategies)}{int(show_roles)}{int(compare)}{plan}"
-    )
+    key = _cache_key(round_, scope, plan)
     html = cache.get(key)
     if html is None:
-        scores = score_round(round_, compare_with_previous=compare)
-        benchmarks = peer_benchmarks(round_.facility) if plan else None  # members only
+        scores = disclosure.released_scores(round_, compare_with_previous=scope.compare)
+        peers = benchmarks.benchmarks_for(round_.facility) if scope.benchmarks else None
         if plan:
             by_code = {}
             for item in ActionItem.objects.filter(facility_id=round_.facility_id):
@@ -51,59 +51,61 @@ def results_html(
             "dashboard/_results.html",
             {
                 "scores": scores,
-                "min_group": MIN_GROUP,
-                "show_strategies": show_strategies,
-                "show_roles": show_roles,
+                "min_group": scores.minimum,
+                "show_strategies": scope.strategies,
+                "show_roles": scope.roles,
                 "plan": plan,
-                "min_peers": MIN_PEERS,
                 "round": round_,
                 "determinant_chart": charts.determinant_chart(scores),
-                "role_heatmap": charts.role_heatmap(scores) if show_roles else None,
+                "role_heatmap": charts.role_heatmap(scores) if scope.roles else None,
                 "trend_chart": charts.trend_chart(scores),
-                "benchmark_rows": benchmark_rows(scores, benchmarks) if benchmarks else None,
-                "benchmark_chart": charts.benchmark_chart(scores, benchmarks)
-                if benchmarks
-                else None,
+                "benchmark_rows": benchmark_rows(scores, peers) if peers else None,
+                "benchmark_chart": charts.benchmark_chart(scores, peers) if peers else None,
+                "show_benchmarks": scope.benchmarks,
+                "median_from": disclosure.MEDIAN_FROM,
+                "quartiles_from": disclosure.QUARTILES_FROM,
             },
         )
-        # With peer benchmarks (members' view) the entry lives BENCHMARK_PERIOD at most.
-        cache.set(key, html, BENCHMARK_PERIOD if plan else RESULTS_TIMEOUT)
+        cache.set(key, html, RESULTS_TIMEOUT)
     return html
 
 
-def benchmark_rows(scores, benchmarks):
+def benchmark_rows(scores, peers):
     """(determinant name, own score, same-type benchmark, all-facilities benchmark)."""
     return [
-        (d.determinant.name, d.score, benchmarks["type"].get(d.code), benchmarks["all"].get(d.code))
+        (d.determinant.name, d.score, peers["type"].get(d.code), peers["all"].get(d.code))
         for d in scores.determinants
     ]
+
+
+def _plan_mode(access) -> str:
+    if not access.is_member:
+        return ""
+    return "edit" if access.can_manage_rounds else "read"
 
 
 @login_required
 def round_dashboard(request, slug, round_id):
     access = facility_access(request.user, slug)
     round_ = round_for(access, round_id)
-    # Live, cheap and not part of the cached results: people still answering change
-    # without changing any result.
-    counts = dict(
-        Respondent.objects.filter(round=round_)
-        .values_list("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
     context = {
         "facility": access.facility,
         "access": access,
         "round": round_,
-        "finished": counts.get(Respondent.Status.FINISHED, 0),
-        "in_progress": counts.get(Respondent.Status.IN_PROGRESS, 0),
+        # Live counts only, never answers: people still answering, or waiting for the
+        # next step of the published results, change no number shown.
+        "status": disclosure.release_status(round_),
         "results": results_html(
-            round_,
-            show_strategies=access.can_see_strategies,
-            show_roles=access.can_see_roles,
-            # A partner shown chosen rounds must not see changes against another round.
-            compare=access.is_member or access.share.all_rounds,
-            plan=("edit" if access.can_manage_rounds else "read") if access.is_member else "",
+            round_, scope=disclosure.Scope.for_access(access), plan=_plan_mode(access)
         ),
     }
     return render(request, "dashboard/round.html", context)
+
+
+@login_required
+def round_results_json(request, slug, round_id):
+    """Exactly what the signed-in person may see of the round (README: results.json)."""
+    access = facility_access(request.user, slug)
+    round_ = round_for(access, round_id)
+    data = disclosure.round_results(round_, scope=disclosure.Scope.for_access(access))
+    return JsonResponse(data, json_dumps_params={"indent": 1})

@@ -81,6 +81,7 @@ def round_open(request, slug):
                 facility=access.facility,
                 label=form.cleaned_data["label"],
                 intervention=form.cleaned_data["intervention"],
+                publish_at_close=form.cleaned_data["publish_at_close"],
                 by=request.user,
             )
         except ValidationError as error:

@@ -9,15 +9,22 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from readiness.forms import InviteForm, MemberLevelForm, ShareForm, SignUpForm
+from readiness.disclosure import min_group
+from readiness.forms import InviteForm, MemberLevelForm, MinGroupForm, ShareForm, SignUpForm
 from readiness.models import Invitation, Membership
 from readiness.permissions import owner_access
 from readiness.services import access as access_services
 
 
-def _members_context(access, invite_form=None, share_form=None):
+def _min_group_form(facility, data=None):
+    current = min_group(facility)
+    return MinGroupForm(data, current=current, initial={"min_group": current})
+
+
+def _members_context(access, invite_form=None, share_form=None, min_group_form=None):
     facility = access.facility
     return {
+        "min_group_form": min_group_form or _min_group_form(facility),
         "facility": facility,
         "members": facility.memberships.select_related("user").order_by("created_at"),
         "invitations": [i for i in facility.invitations.all() if i.is_pending],
@@ -193,3 +200,19 @@ def benchmark_consent(request, slug):
     )
     messages.success(request, _("Your choice about peer comparisons is saved."))
     return redirect("facility-members", slug)
+
+
+@login_required
+@require_POST
+def min_group_change(request, slug):
+    access = owner_access(request.user, slug)
+    form = _min_group_form(access.facility, request.POST)
+    if form.is_valid():
+        access_services.set_min_group(
+            facility=access.facility, min_group=form.cleaned_data["min_group"], by=request.user
+        )
+        messages.success(request, _("The smallest group shown is saved."))
+        return redirect("facility-members", slug)
+    return render(
+        request, "members/list.html", _members_context(access, min_group_form=form), status=400
+    )

@@ -5,24 +5,25 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from readiness import charts, exports
+from readiness.disclosure import released_summaries
 from readiness.models import (
+    AuditEvent,
     Band,
     Determinant,
     Facility,
     FacilityType,
-    Respondent,
     Role,
     Round,
     USState,
 )
 from readiness.permissions import get_network_for_user
-from readiness.scoring import band_for, round_summaries
+from readiness.scoring import band_for
+from readiness.services.audit import record_for_facilities
 
 
 class ComparisonFilter(forms.Form):
@@ -56,13 +57,15 @@ class Site:
     round: Round | None = None
     scores: dict[str, float] = field(default_factory=dict)
     overall: float | None = None
-    coverage: dict[str, int] = field(default_factory=dict)
+    # roles with at least the minimum group in the shown round (disclosure.py)
+    roles_heard: frozenset[str] = frozenset()
 
     row: list = field(default_factory=list)  # (score, band in words) per determinant column
 
 
 def _comparison(network, data):
-    """Sites with their latest round in the period, in a fixed number of queries."""
+    """Sites with their latest round in the period, with its published results, in a
+    fixed number of queries."""
     form = ComparisonFilter(data)
     filters = form.cleaned_data if form.is_valid() else {}
     facilities = network.facilities.order_by("name")
@@ -77,23 +80,18 @@ def _comparison(network, data):
         rounds = rounds.filter(opened_on__lte=filters["opened_to"])
     sites = {f.pk: Site(facility=f) for f in facilities}  # 1
     rounds = list(rounds.order_by("-opened_on", "-pk"))  # 2
-    summaries = round_summaries([r.pk for r in rounds]) if rounds else {}  # 3
+    summaries = released_summaries([r.pk for r in rounds]) if rounds else {}  # 3
     for round_ in rounds:  # newest first: the latest round with results wins
         site = sites[round_.facility_id]
         if site.round is None and round_.pk in summaries:
             site.round, round_.facility = round_, site.facility
             site.scores = summaries[round_.pk].determinants
             site.overall = summaries[round_.pk].overall
-    # 4. finished respondents per site and role, over the period's rounds
-    for row in (
-        Respondent.objects.filter(round__in=[r.pk for r in rounds], status="finished")
-        .values("round__facility_id", "role__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        sites[row["round__facility_id"]].coverage[row["role__code"]] = row["n"]
+    for site in sites.values():
+        if site.round is not None:
+            site.roles_heard = summaries[site.round.pk].roles_with_minimum
     determinants = (
-        list(  # 5. the columns: the newest questionnaire's determinants
+        list(  # 4. the columns: the newest questionnaire's determinants
             Determinant.objects.filter(domain__instrument=rounds[0].instrument)
             .order_by("domain__position", "position")
             .values_list("code", "name")
@@ -102,7 +100,7 @@ def _comparison(network, data):
         else []
     )
     key_roles = (
-        list(  # 6.
+        list(  # 5.
             Role.objects.filter(instrument=rounds[0].instrument, key_voice=True).values_list(
                 "code", "name"
             )
@@ -143,7 +141,7 @@ def comparison(request, slug):
             [[s.scores.get(code) for code in codes] for s in scored],
             x=[name for _, name in determinants],
             y=[s.facility.name for s in scored],
-            empty_label=_("insufficient data"),
+            empty_label=_("too few people"),
             tick_angle=-30,
         )
         if scored
@@ -159,13 +157,18 @@ def comparison(request, slug):
         "codes": codes,
         "key_roles": key_roles,
         "missing": [
-            (site, [name for code, name in key_roles if not site.coverage.get(code)])
+            (site, [name for code, name in key_roles if code not in site.roles_heard])
             for site in sites
         ],
         "figure": figure,
         "sort": sort,
         "filter_query": query.urlencode(),
     }
+    every_site = list(
+        network.facilities.order_by("name").values_list("name", "network_answer_access")
+    )
+    context["answer_sites"] = [name for name, allowed in every_site if allowed]
+    context["site_count"] = len(every_site)
     return render(request, "networks/comparison.html", context)
 
 
@@ -196,14 +199,31 @@ def comparison_download(request, slug, fmt):
                 *[None if site.scores.get(c) is None else round(site.scores[c], 1) for c in codes],
             ]
 
+    _record_download(request, network, [site.facility for site in sites], "comparison", fmt)
     return exports.download(fmt=fmt, name=f"{network.slug}-comparison", rows=rows)
 
 
 @login_required
 def answers_download(request, slug, fmt):
+    """One row per answer of the sites whose owners allow it (rule 4 of disclosure.py);
+    the allowance is read on every request, so revoking it takes effect at once."""
     network = get_network_for_user(request.user, slug)
+    facilities = list(network.facilities.filter(network_answer_access=True).order_by("name"))
+    _record_download(request, network, facilities, "answers", fmt)
     return exports.download(
         fmt=fmt,
         name=f"{network.slug}-answers",
-        rows=lambda: exports.answer_table(network.facilities.all(), with_facility=True),
+        rows=lambda: exports.answer_table(facilities, with_facility=True),
+    )
+
+
+def _record_download(request, network, facilities, kind, fmt):
+    """Each site in a network download sees it in its own audit log."""
+    record_for_facilities(
+        action=AuditEvent.Action.EXPORTED,
+        user=request.user,
+        facilities=facilities,
+        download=f"network {kind}",
+        network=network.name,
+        format=fmt,
     )

@@ -1,16 +1,19 @@
-"""What only a facility's owners do: read the audit log, download everything, delete."""
+"""What only a facility's owners do: read the audit log, download the answers, decide
+whether their network may download them too, delete."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from readiness import exports
-from readiness.forms import ConfirmDeleteForm
+from readiness.forms import ConfirmDeleteForm, NetworkAnswerAccessForm
 from readiness.models import AuditEvent
 from readiness.permissions import owner_access, round_for
+from readiness.services import access as access_services
 from readiness.services import facilities as facility_services
 from readiness.services.audit import record
 
@@ -30,15 +33,52 @@ def audit_log(request, slug):
 
 @login_required
 def export(request, slug, fmt):
+    """The facility's answers, one row per answer (rule 4 of disclosure.py): the people in
+    the published results, and with ?unfinished=1 everyone else too (still answering, or
+    finished since the results were last updated)."""
     access = owner_access(request.user, slug)
     facility = access.facility
-    record(action=AuditEvent.Action.EXPORTED, user=request.user, facility=facility, format=fmt)
+    unfinished = request.GET.get("unfinished") == "1"
+    record(
+        action=AuditEvent.Action.EXPORTED,
+        user=request.user,
+        facility=facility,
+        download="answers",
+        format=fmt,
+        unfinished_included=unfinished,
+    )
     return exports.download(
         fmt=fmt,
         name=facility.slug,
-        rows=lambda: exports.answer_table([facility], with_facility=False),
-        json_chunks=lambda: exports.json_chunks(facility),
+        rows=lambda: exports.answer_table(
+            [facility], with_facility=False, include_unfinished=unfinished
+        ),
+        json_chunks=lambda: exports.json_chunks(facility, include_unfinished=unfinished),
     )
+
+
+@login_required
+@require_POST
+def network_answer_access(request, slug):
+    """Grant or revoke the network's answer-level downloads (members/list.html)."""
+    access = owner_access(request.user, slug)
+    facility = access.facility
+    form = NetworkAnswerAccessForm(request.POST)
+    allowed = form.is_valid() and form.cleaned_data["allowed"]
+    try:
+        access_services.set_network_answer_access(
+            facility=facility, allowed=allowed, by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("Your network's leaders can now download your answers, one row per person.")
+            if allowed
+            else _("Your network's leaders can no longer download your answers."),
+        )
+    return redirect("facility-members", slug)
 
 
 @login_required

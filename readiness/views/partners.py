@@ -7,9 +7,10 @@ from django.db.models import Q
 from django.shortcuts import render
 
 from readiness import charts
+from readiness.disclosure import released_summaries
 from readiness.models import Determinant, Domain, Round
 from readiness.permissions import get_partner_for_user, shares_visible_to
-from readiness.scoring import STRENGTH_FROM, RoundSummary, band_for, round_summaries
+from readiness.scoring import STRENGTH_FROM, RoundSummary, band_for
 
 
 @dataclass
@@ -36,7 +37,7 @@ def portfolio(request, slug):
             "-opened_on", "-pk"
         )
     )
-    summaries = round_summaries([r.pk for r in rounds]) if rounds else {}
+    summaries = released_summaries([r.pk for r in rounds]) if rounds else {}
     names = dict(
         Determinant.objects.filter(domain__instrument__rounds__in=rounds)
         .values_list("code", "name")

@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from readiness.disclosure import released_summaries
 from readiness.forms import ActionItemForm
 from readiness.models import ActionItem, Determinant, Round, Strategy
 from readiness.permissions import facility_access, require, round_for
-from readiness.scoring import round_summaries
 from readiness.services import plans
 
 
@@ -50,7 +50,7 @@ def plan(request, slug):
         )
     )
     baselines = {item.baseline_round_id for item in items if item.baseline_round_id}
-    summaries = round_summaries(list(baselines | {r.pk for r in closed})) if items else {}
+    summaries = released_summaries(list(baselines | {r.pk for r in closed})) if items else {}
     names = dict(
         Determinant.objects.filter(domain__instrument__rounds__facility=facility)
         .values_list("code", "name")

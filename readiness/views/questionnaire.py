@@ -5,6 +5,8 @@ token in the address, so answers survive a closed browser, an expired session or
 change of device. A GET never writes, so a link preview or crawler creates nothing.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,12 +15,15 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
+from django_ratelimit.exceptions import Ratelimited
 
+from readiness.disclosure import min_group
 from readiness.forms import OTHER_CHOICES, SCALE_CHOICES, PageForm, StartForm
 from readiness.models import Answer, Respondent, Role, Round, new_token
 from readiness.pages import questionnaire_pages
-from readiness.services import responses
+from readiness.services import quality, responses
 
 # Notices passed as ?notice=... after a redirect, because respondents have no session
 # for Django's messages framework to use.
@@ -55,6 +60,29 @@ limit_per_respondent = ratelimit(
 )
 
 
+def limit_starts_per_round(view):
+    """Respondents started from one address on one round within an hour (the window is
+    django-ratelimit's fixed hour): a stuffed round is a script starting respondents.
+    Generous, because a whole hospital may share one public address. The round's link
+    names the group, so the address is counted per round, by django-ratelimit's own
+    "ip" key (its IPv6 mask applies), in the cache only."""
+
+    @wraps(view)
+    def limited(request, link_token, *args, **kwargs):
+        if is_ratelimited(
+            request,
+            group=f"respondent-starts:{link_token}",
+            key="ip",
+            rate=settings.RESPONDENT_STARTS_PER_ADDRESS,
+            method="POST",
+            increment=True,
+        ):
+            raise Ratelimited
+        return view(request, link_token, *args, **kwargs)
+
+    return limited
+
+
 def _no_store(response):
     # Pages with answers or a one-time form must not be kept by the browser or a proxy
     # (Django's never-cache headers include no-store): on a shared computer the next
@@ -71,6 +99,7 @@ def _render_start(request, round_, form, *, notice="", status=200):
     context = {
         "round": round_,
         "form": form,
+        "min_group": min_group(round_.facility),
         "notice": notice,
         "page_count": len(questionnaire_pages(round_.instrument)),
     }
@@ -79,6 +108,7 @@ def _render_start(request, round_, form, *, notice="", status=200):
 
 @require_http_methods(["GET", "POST"])
 @limit_per_address
+@limit_starts_per_round
 def start(request, link_token):
     round_ = get_object_or_404(
         Round.objects.select_related("facility", "instrument"), link_token=link_token
@@ -160,7 +190,9 @@ def page(request, token, number):
 
     if request.method == "GET":
         answers = Answer.objects.filter(respondent=respondent, item__in=items)
-        form = PageForm(items=items, initial=PageForm.initial_for(answers, items))
+        initial = PageForm.initial_for(answers, items)
+        initial["shown_at"] = quality.page_shown_value(respondent_id=respondent.pk, page=number)
+        form = PageForm(items=items, initial=initial)
         notice = NOTICES.get(request.GET.get("notice", ""), "")
         return render_page(
             request,
@@ -194,6 +226,9 @@ def page(request, token, number):
             page=number,
             answers=form.answers(),
             finish=direction == NEXT and number == len(pages),
+            seconds=quality.seconds_on_page(
+                form.cleaned_data["shown_at"], respondent_id=respondent.pk, page=number
+            ),
         )
     except responses.AlreadyFinished:
         return redirect("respondent-done", token)

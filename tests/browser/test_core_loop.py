@@ -80,7 +80,14 @@ def test_administrator_opens_a_round_and_three_people_answer(
     assert admin.get_by_role("heading", name="Where to act first").is_visible()
     assert admin.locator("#gaps-heading ~ ol > li").count() > 0
     assert admin.locator("#strategies-heading ~ ol > li").count() == 10
-    assert admin.get_by_text("Hidden: fewer than 3 people").count() == 3
+    # three roles of one person each: no role is shown, none has an exact count
+    assert admin.locator("#role-table").count() == 0
+    for role in ("Nurse", "Security", "Front desk or registration"):
+        cell = admin.locator("#coverage-table tr", has_text=role).locator("td")
+        assert cell.text_content().strip() == "fewer than 3"
+    # the guard's "don't know" on page 3 leaves its four determinants rated by two people
+    hidden = admin.locator("#determinant-table td", has_text="fewer than 3 people have a score")
+    assert hidden.count() == 4
     log.assert_clean()
 
 

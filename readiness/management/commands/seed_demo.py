@@ -51,6 +51,17 @@ DEMO_PASSWORD = "demo-readiness"  # noqa: S105 - printed on purpose: synthetic d
 #   longer (expired);
 # - demo-outsider: belongs to nothing and sees nothing;
 # - demo-network: leads the demo network of all twelve sites (compares them).
+# Ten more verified facilities that nobody signs in to take part in peer comparisons: a
+# facility's comparisons leave out every facility its own people can reach (docs/privacy.md),
+# so the twelve sites, all reachable by demo and demo-network, cannot be each other's peers.
+PEERS = [
+    (f"Demo peer {n + 1}", f"demo-peer-{n + 1}", type_, state, "urban")
+    for n, (type_, state) in enumerate(
+        [("fqhc", "CA"), ("fqhc", "TX"), ("fqhc", "IL"), ("fqhc", "NY"), ("fqhc", "FL")]
+        + [("academic", "CA"), ("county", "TX"), ("community", "IL"), ("private", "NY")]
+        + [("free_clinic", "FL")]
+    )
+]
 SEPARATE_OWNER = ("demo-pilsen", "demo-pilsen-hc")
 
 FACILITIES = [
@@ -154,8 +165,10 @@ class Command(BaseCommand):
                 )
                 self._seed_facility(facility, instrument, rng)
             self._access_examples(user)
+            for name, slug, type_, state, setting in PEERS:
+                self._seed_peer(name, slug, type_, state, setting, instrument, rng)
         self.stdout.write(
-            f"Demo data ready: {len(FACILITIES)} facilities. "
+            f"Demo data ready: {len(FACILITIES)} facilities and {len(PEERS)} peers. "
             f"Sign in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}; also demo-viewer, "
             "demo-partner, demo-pilsen, demo-network and demo-outsider, with the same password."
         )
@@ -281,6 +294,33 @@ class Command(BaseCommand):
         score = rng.gauss(levels[code] + ROLE_EFFECTS.get(role.code, {}).get(code, 0), 20)
         value = min(5, max(1, round(score / 25) + 1))
         return str(6 - value if item.reverse_scored else value)
+
+    def _seed_peer(self, name, slug, type_, state, setting, instrument, rng):
+        """A verified facility with one closed round, taking part in comparisons."""
+        facility = create_facility(
+            name=name, slug=slug, type=type_, state=state, setting=setting, is_demo=True
+        )
+        Facility.objects.filter(pk=facility.pk).update(
+            contributes_to_benchmarks=True, verified_on=ROUNDS[-1][1]
+        )
+        items = list(
+            Item.objects.filter(determinant__domain__instrument=instrument).select_related(
+                "determinant"
+            )
+        )
+        roles = list(Role.objects.filter(instrument=instrument))
+        levels = {
+            code: BASE_LEVEL + rng.uniform(-15, 15)
+            for code in {item.determinant.code for item in items}
+        }
+        label, opened_on, _closed = ROUNDS[-1]
+        content = self._answers_csv(items, roles, levels, rng, rng.randint(10, 20))
+        summary = import_responses(facility=facility, round_label=label, content=content)
+        Round.objects.filter(pk=summary.round.pk).update(
+            opened_on=opened_on,
+            status=Round.Status.CLOSED,
+            closed_on=opened_on.replace(month=opened_on.month + 1),
+        )
 
     def _answers_csv(self, items, roles, levels, rng, count) -> bytes:
         out = io.StringIO()

@@ -1,0 +1,457 @@
+"""What may leave the server: the one place that decides which numbers computed from
+respondents' answers anyone sees (docs/privacy.md explains the rules in plain words).
+
+Every page, chart, table, download and JSON that shows results gets them from here:
+
+1. Minimum group. Nothing is computed from fewer than ``min_group()`` respondents: not a
+   round, a determinant, a role or one of its cells.
+2. No subtraction. Wherever a total and its parts are both shown, the hidden parts
+   together hold at least the minimum too, or nobody (``groups_to_hide``): more roles,
+   or more cells of a column, are hidden, smallest first. Hidden counts are not shown.
+3. No differencing over time. Pages show a round's published results, a snapshot that
+   only grows, in steps of at least the minimum number of people for every figure shown
+   (services/releases.py keeps it), so no one's answers show in a before/after. Results
+   by role only for results published in one step.
+4. Answer-level data, one row per respondent, is for owners, or a network the owners
+   allowed, with fresh random ids and small roles merged (``answer_level_role``).
+5. Peer benchmarks come from verified, independent facilities only (benchmarks.py, with
+   the thresholds below).
+
+The operator's full figures (``manage.py scores --unsuppressed``) are scoring.score_round,
+which no page calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+
+from readiness.models import Facility, Respondent, Round, RoundRelease
+from readiness.scoring import (
+    FEWER_THAN_MINIMUM,
+    RoundScores,
+    RoundSummary,
+    assemble,
+    earlier_rounds,
+    in_time_order,
+    mean_or_none,
+    standard_error,
+)
+
+# Peer benchmarks: a median needs this many peers, quartiles need QUARTILES_FROM.
+MEDIAN_FROM = 5
+QUARTILES_FROM = 10
+
+
+class Hidden(models.TextChoices):
+    """Why a figure is not shown (the ``suppressed`` values of results.json)."""
+
+    FEWER_THAN_MINIMUM = FEWER_THAN_MINIMUM, _("fewer people than the minimum")
+    PROTECTS_SMALLER_GROUP = (
+        "protects_smaller_group",
+        _("hidden so that a smaller group cannot be worked out from the total"),
+    )
+    NOT_SHARED = "not_shared", _("not shared with you")
+    IN_STEPS = (
+        "published_in_steps",
+        _("results by role are shown only for results published all at once"),
+    )
+
+
+def min_group(facility: Facility) -> int:
+    """The smallest group shown for this facility: the site's setting, or more if the
+    facility's owners raised it."""
+    return max(settings.DISCLOSURE_MIN_GROUP, facility.min_group or 0)
+
+
+def groups_to_hide(counts: dict, minimum: int) -> dict:
+    """{group: Hidden reason} for groups (roles, cells) whose results may not be shown.
+
+    Groups under the minimum are hidden; when all hidden groups together hold fewer than
+    the minimum (but someone), the smallest shown groups are hidden too until they hold
+    enough, so that no hidden group can be worked out by subtracting the shown ones from
+    the total. Ties go to the group listed first.
+    """
+    hidden = {group: Hidden.FEWER_THAN_MINIMUM for group, n in counts.items() if n < minimum}
+    pool = sum(counts[group] for group in hidden)
+    shown = sorted((g for g in counts if g not in hidden), key=lambda group: counts[group])
+    while 0 < pool < minimum and shown:
+        group = shown.pop(0)
+        hidden[group] = Hidden.PROTECTS_SMALLER_GROUP
+        pool += counts[group]
+    return hidden
+
+
+def restrict(
+    aggregates: dict, *, minimum: int, role_codes: list[str], by_role: bool = True
+) -> dict:
+    """The part of a round's aggregates (scoring.aggregate) that may be shown.
+
+    Hidden determinants keep only ``{"hidden": reason}``; hidden roles get a None count
+    and a reason in ``role_hidden``; hidden cells are left out. ``by_role`` False (results
+    published in steps): no role's results at all, only how many people each role has,
+    when at least the minimum.
+    """
+    n = aggregates["respondents"]
+    determinants = aggregates["determinants"]
+    if n < minimum:
+        return {
+            "respondents": n,
+            "roles": dict.fromkeys(role_codes),
+            "role_hidden": dict.fromkeys(role_codes, Hidden.FEWER_THAN_MINIMUM),
+            "determinants": {code: {"hidden": Hidden.FEWER_THAN_MINIMUM} for code in determinants},
+            "cells": {},
+        }
+    shown_determinants = {
+        code: row if row["scored"] >= minimum else {"hidden": Hidden.FEWER_THAN_MINIMUM}
+        for code, row in determinants.items()
+    }
+    counts = {code: aggregates["roles"].get(code, 0) for code in role_codes}
+    if not by_role:
+        return {
+            "respondents": n,
+            "roles": {code: counts[code] if counts[code] >= minimum else None for code in counts},
+            "role_hidden": {
+                code: Hidden.FEWER_THAN_MINIMUM if counts[code] < minimum else Hidden.IN_STEPS
+                for code in counts
+            },
+            "determinants": shown_determinants,
+            "cells": {},
+        }
+    role_hidden = groups_to_hide(counts, minimum)
+    cells: dict[str, dict] = {code: {} for code in role_codes if code not in role_hidden}
+    order = {code: position for position, code in enumerate(role_codes)}
+    for determinant, row in shown_determinants.items():
+        if "hidden" in row:
+            continue
+        column = {
+            role: aggregates["cells"].get(role, {}).get(determinant, [None, 0]) for role in cells
+        }
+        scored = {role: cell[1] for role, cell in column.items()}
+        # What the column's shown cells leave out must be nobody or enough people.
+        left_out = row["scored"] - sum(scored.values())
+        hidden = {role for role, k in scored.items() if k < minimum}
+        left_out += sum(scored[role] for role in hidden)
+        # Ties go to the role listed first, the same on every server process.
+        for role in sorted(set(scored) - hidden, key=lambda role: (scored[role], order[role])):
+            if not 0 < left_out < minimum:
+                break
+            hidden.add(role)
+            left_out += scored[role]
+        for role, cell in column.items():
+            if role not in hidden:
+                cells[role][determinant] = cell
+    return {
+        "respondents": n,
+        "roles": {code: None if code in role_hidden else counts[code] for code in role_codes},
+        "role_hidden": {code: str(reason) for code, reason in role_hidden.items()},
+        "determinants": shown_determinants,
+        "cells": cells,
+    }
+
+
+# --- Released results ---------------------------------------------------------------
+
+
+def release_for(round_: Round) -> RoundRelease:
+    """The round's published results; made on first need for rounds that have none."""
+    from readiness.services.releases import refresh_release
+
+    release = RoundRelease.objects.filter(round=round_).first()
+    return release if release is not None else refresh_release(round_id=round_.pk)
+
+
+def released_scores(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
+    """What anyone may see of a round: its published results under the rules above."""
+    from readiness.pages import instrument_structure
+
+    release = release_for(round_)
+    minimum = min_group(round_.facility)
+    roles = [role.code for role in instrument_structure(round_.instrument).roles]
+    history = []
+    if compare_with_previous:
+        history = in_time_order(released_summaries(earlier_rounds(round_).values("pk")))
+    by_role = release.number <= 1  # published in one step (services/releases.py)
+    return assemble(
+        round_,
+        restrict(release.aggregates, minimum=minimum, role_codes=roles, by_role=by_role),
+        history=history,
+        minimum=minimum,
+        hidden=Hidden.FEWER_THAN_MINIMUM if release.respondents < minimum else None,
+        by_role=by_role,
+    )
+
+
+def released_summaries(round_ids) -> dict[int, RoundSummary]:
+    """Facility-level published results of several rounds (ids, or a queryset of ids), in
+    one query; determinants of fewer than the minimum are left out, and so are rounds
+    with nothing to show."""
+    summaries = {}
+    for round_ in Round.objects.filter(pk__in=round_ids).select_related(
+        "release", "facility", "instrument"
+    ):
+        try:
+            release = round_.release
+        except RoundRelease.DoesNotExist:
+            release = release_for(round_)  # a round from before releases existed, once
+        summary = summarise_release(release, round_)
+        if summary is not None:
+            summaries[round_.pk] = summary
+    return summaries
+
+
+def summarise_release(release: RoundRelease, round_: Round) -> RoundSummary | None:
+    """A round's published facility-level results, or None with nothing to show."""
+    minimum = min_group(round_.facility)
+    if release.respondents < minimum:
+        return None
+    summary = RoundSummary(
+        round_id=round_.pk,
+        label=round_.label,
+        opened_on=round_.opened_on,
+        instrument_version=round_.instrument.version,
+        respondents=release.respondents,
+        roles_with_minimum=frozenset(
+            code for code, n in release.aggregates["roles"].items() if n >= minimum
+        ),
+    )
+    by_domain: dict[str, list[float]] = {}
+    for code, row in release.aggregates["determinants"].items():
+        if row["scored"] < minimum or row["mean"] is None:
+            continue
+        summary.determinants[code] = row["mean"]
+        summary.standard_errors[code] = standard_error(row["scored"], row["mean"], row["squares"])
+        by_domain.setdefault(row["domain"], []).append(row["mean"])
+    if not summary.determinants:
+        return None
+    summary.domains = {code: mean_or_none(values) for code, values in by_domain.items()}
+    return summary
+
+
+# --- What a reader may see ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The parts of a round's results a reader may see, beyond the facility level."""
+
+    roles: bool
+    strategies: bool
+    benchmarks: bool
+    # Changes against earlier rounds (a partner shown chosen rounds sees none).
+    compare: bool
+
+    @classmethod
+    def everything(cls) -> Scope:
+        return cls(roles=True, strategies=True, benchmarks=True, compare=True)
+
+    @classmethod
+    def for_access(cls, access) -> Scope:
+        """From permissions.FacilityAccess: members and network leaders see everything;
+        partners what the share includes."""
+        if access.is_member:
+            return cls.everything()
+        share = access.share
+        return cls(
+            roles=share.include_roles,
+            strategies=share.include_strategies,
+            benchmarks=False,
+            compare=share.all_rounds,
+        )
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    """Where the published results of a round stand, for "results from 12 people; they
+    update when 3 more have finished"."""
+
+    published: int  # respondents in the published results
+    # finished, not in them: flagged ones kept out included, so that the number moves
+    # the same whether or not someone's response was flagged
+    waiting: int
+    flagged: int  # finished responses flagged by the data-quality checks
+    excluded: int  # flagged responses left out of the results at the owners' request
+    in_progress: int
+    minimum: int
+    updated_on: object
+
+    @property
+    def needed_for_update(self) -> int:
+        """More finished respondents needed before the results change."""
+        return max(0, self.minimum - self.waiting)
+
+
+def release_status(round_: Round) -> ReleaseStatus:
+    """Two queries: the respondents' counts, and the release."""
+    counts = {"unpublished": 0, "excluded": 0, "flagged": 0, "in_progress": 0}
+    # One grouped query (cheaper than filtered counts): a handful of rows per round.
+    for status, published, too_fast, straight_lined, n in (
+        Respondent.objects.filter(round=round_)
+        .values_list("status", "published", "too_fast", "straight_lined")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        if status != Respondent.Status.FINISHED:
+            counts["in_progress"] += n
+            continue
+        flagged = too_fast or straight_lined
+        counts["flagged"] += n * flagged
+        if not published:
+            counts["unpublished"] += n
+            counts["excluded"] += n * (flagged and round_.exclude_flagged)
+    # Two small fields, not the release's aggregates: this runs on every dashboard view.
+    release = RoundRelease.objects.filter(round=round_).only(
+        "respondents", "updated_on"
+    ).first() or release_for(round_)
+    return ReleaseStatus(
+        published=release.respondents,
+        waiting=counts["unpublished"],
+        flagged=counts["flagged"],
+        excluded=counts["excluded"],
+        in_progress=counts["in_progress"],
+        minimum=min_group(round_.facility),
+        updated_on=release.updated_on,
+    )
+
+
+def round_results(round_: Round, *, scope: Scope) -> dict:
+    """results.json for a reader with this scope (and `manage.py scores`, an owner's)."""
+    from dataclasses import asdict
+
+    from readiness.benchmarks import benchmarks_for
+
+    scores = released_scores(round_, compare_with_previous=scope.compare)
+    peers = None
+    if scope.benchmarks:
+        peers = {
+            group: {code: asdict(b) if b else None for code, b in by_code.items()}
+            for group, by_code in benchmarks_for(round_.facility).items()
+        }
+    return results_json(scores, scope=scope, status=release_status(round_), benchmarks=peers)
+
+
+def results_json(scores: RoundScores, *, scope: Scope, status: ReleaseStatus, benchmarks=None):
+    """A round's results as results.json and `manage.py scores` give them: the schema of
+    `scores --unsuppressed`, with null and a ``suppressed`` reason where a figure is
+    hidden, and the parts a reader may not see set to null with reason "not_shared"."""
+
+    def r(value, digits):
+        return None if value is None else round(value, digits)
+
+    round_ = scores.round
+    any_hidden = {
+        domain.code: any(d.hidden for d in domain.determinants) for domain in scores.domains
+    }
+    data = {
+        "facility": round_.facility.slug,
+        "round": round_.label,
+        "round_status": round_.status,
+        "minimum_group": scores.minimum,
+        "respondents": scores.respondents,
+        "updated_on": status.updated_on.isoformat(),
+        "waiting": status.waiting,
+        "flagged_kept_out": scores.round.exclude_flagged,
+        "suppressed": scores.hidden,
+        "overall": r(scores.overall, 2),
+        "domains": [
+            {
+                "code": d.code,
+                "score": r(d.score, 2),
+                "band": d.band,
+                "suppressed": Hidden.FEWER_THAN_MINIMUM
+                if d.score is None and any_hidden[d.code]
+                else None,
+            }
+            for d in scores.domains
+        ],
+        "determinants": [
+            {
+                "code": d.code,
+                "domain": domain.code,
+                "score": r(d.score, 2),
+                "band": d.band,
+                "respondents": d.scored_respondents if not d.hidden else None,
+                "dont_know_rate": r(d.dont_know_rate, 4),
+                "agreement_rwg": r(d.agreement_rwg, 4),
+                "ci_low": r(d.ci_low, 2),
+                "ci_high": r(d.ci_high, 2),
+                "suppressed": d.hidden,
+            }
+            for domain in scores.domains
+            for d in domain.determinants
+        ],
+    }
+    data["roles"], data["roles_suppressed"] = (
+        (_roles_json(scores, r), None) if scope.roles else (None, Hidden.NOT_SHARED)
+    )
+    data["recommendations"], data["recommendations_suppressed"] = (
+        (
+            [
+                {
+                    "strategy": rec.strategy.code,
+                    "determinants": [d.code for d in rec.determinants],
+                    "priority": r(rec.priority, 2),
+                }
+                for rec in scores.recommendations
+            ],
+            None,
+        )
+        if scope.strategies
+        else (None, Hidden.NOT_SHARED)
+    )
+    if scope.benchmarks:
+        data["benchmarks"], data["benchmarks_suppressed"] = benchmarks, None
+    else:
+        data["benchmarks"], data["benchmarks_suppressed"] = None, Hidden.NOT_SHARED
+    return data
+
+
+def _roles_json(scores: RoundScores, r) -> dict:
+    """Every role: its count and cells when shown; null and the reason when hidden."""
+    rows = {row.role.code: row for row in scores.roles if not row.suppressed}
+    return {
+        entry.role.code: {
+            "respondents": entry.respondents,
+            "suppressed": entry.hidden,
+            "determinants": (
+                {code: r(v, 2) for code, v in rows[entry.role.code].cells.items()}
+                if entry.role.code in rows
+                else None
+            ),
+        }
+        for entry in scores.coverage
+    }
+
+
+# --- Answer-level data ------------------------------------------------------------------
+
+# The role value of respondents whose role is too small to name in answer-level data. Role
+# codes are slugs, so no real role can be called this.
+SMALL_ROLES = "small roles"
+
+
+def merged_roles(counts: dict[str, int], minimum: int, *, already=()) -> list[str]:
+    """The roles a round's answer-level data merges into SMALL_ROLES (rule 4), from its
+    published respondents per role: roles with fewer than the minimum, and while they hold
+    fewer than the minimum but someone, the smallest other roles (``groups_to_hide``).
+    Roles merged ``already`` stay merged, so that the rows two downloads both call
+    "small roles" are never fewer than the minimum."""
+    hidden = dict.fromkeys(already, Hidden.PROTECTS_SMALLER_GROUP)
+    pool = sum(counts.get(role, 0) for role in hidden)
+    shown = {role: n for role, n in counts.items() if role not in hidden}
+    for role, n in sorted(shown.items(), key=lambda item: item[1]):
+        if n < minimum or 0 < pool < minimum:
+            hidden[role] = Hidden.FEWER_THAN_MINIMUM
+            pool += n
+    return sorted(hidden)
+
+
+def answer_level_role(role: str, release: RoundRelease, minimum: int) -> str:
+    """The role value a respondent of this round carries in answer-level data: the role,
+    or SMALL_ROLES for a merged role or one with fewer than the minimum published."""
+    published = release.aggregates.get("roles", {}).get(role, 0)
+    return SMALL_ROLES if role in release.merged_roles or published < minimum else role

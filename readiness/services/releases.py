@@ -1,0 +1,119 @@
+"""Published results: the snapshot of a round that pages show (disclosure.py, rule 3).
+
+A round's published results are the aggregates of the respondents marked ``published``,
+stored in its RoundRelease. Whatever two versions of them someone compares, the
+difference is never about fewer than the minimum group:
+
+- people only ever join the published results, never leave them (flagged responses the
+  owners leave out are kept from joining; imports cannot replace published people), so
+  any two versions differ by the people who joined in between;
+- people join in steps: at least the minimum of them at once, and for every determinant
+  already shown either none of them or at least the minimum has a score, so that no
+  figure of the page (a determinant, its number of people, its interval) moves by one
+  or two people. (A determinant still hidden showed nothing to subtract from.) Until a
+  step is possible, people who finished wait; the dashboard says how many;
+- a round set to publish when it closes publishes nothing before.
+
+Results by role are shown only for results published in one step (disclosure.restrict),
+because the parts of a total shown at one time could be subtracted from the total shown
+at another.
+"""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from readiness.models import DeterminantScore, Respondent, Round, RoundRelease
+from readiness.scoring import aggregate
+from readiness.services.facilities import results_changed
+
+FLAGGED = Q(too_fast=True) | Q(straight_lined=True)
+
+
+def eligible(round_: Round) -> Q:
+    """Respondents who belong in the round's results: finished, and not kept out."""
+    condition = Q(status=Respondent.Status.FINISHED)
+    if round_.exclude_flagged:
+        condition &= ~FLAGGED
+    return condition
+
+
+def is_step(joining, minimum: int, *, shown: set[str]) -> bool:
+    """Whether these respondents may join the published results together: at least the
+    minimum of them, and for every determinant in ``shown`` (by code) none or at least
+    the minimum of them with a score."""
+    if joining.count() < minimum:
+        return False
+    scored = (
+        DeterminantScore.objects.filter(
+            respondent__in=joining, score__isnull=False, determinant__code__in=shown
+        )
+        .values("determinant_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("n", flat=True)
+    )
+    return all(n >= minimum for n in scored)
+
+
+@transaction.atomic
+def refresh_release(*, round_id: int) -> RoundRelease:
+    """Publish what may be published now; returns the round's release, changed or not.
+
+    The round's row is locked first, so two respondents finishing at once publish one
+    after the other, and a step is never counted twice.
+    """
+    from readiness.disclosure import merged_roles, min_group
+
+    # Only the round's row: on PostgreSQL, rows joined by select_related would be locked
+    # too, and every finish on the same instrument would queue behind one row.
+    round_ = (
+        Round.objects.select_for_update(of=("self",))
+        .select_related("facility", "instrument")
+        .get(pk=round_id)
+    )
+    release, created = RoundRelease.objects.get_or_create(round=round_)
+    minimum = min_group(round_.facility)
+    joining = Respondent.objects.filter(eligible(round_), round=round_, published=False)
+    if round_.publish_at_close and round_.is_open:
+        joining = joining.none()
+    # People of a new role too small to name in answer-level data, whom only a role
+    # already named could pool with, wait: a named role never becomes "small roles".
+    joining = joining.exclude(role__code__in=_unpoolable(release, joining, minimum))
+    # Determinants anyone may have seen: judged by the site's minimum, the smallest any
+    # version of these results was shown under, whatever the facility's minimum is now.
+    site_minimum = settings.DISCLOSURE_MIN_GROUP
+    shown = {
+        code
+        for code, row in release.aggregates.get("determinants", {}).items()
+        if release.respondents and row["scored"] >= site_minimum
+    }
+    changed = is_step(joining, minimum, shown=shown) and joining.update(published=True) > 0
+    if changed or created:
+        release.aggregates = aggregate(round_, published=True)
+        release.respondents = release.aggregates["respondents"]
+        release.merged_roles = merged_roles(
+            release.aggregates["roles"], minimum, already=release.merged_roles
+        )
+        release.number += int(changed)
+        release.updated_on = timezone.localdate()
+        release.save()
+    if changed:
+        results_changed(facility_id=round_.facility_id)
+    return release
+
+
+def _unpoolable(release: RoundRelease, joining, minimum: int) -> set[str]:
+    """Roles of joining people that answer-level data could only merge by merging a role
+    it already names (disclosure.merged_roles): these people wait for more of their role."""
+    from readiness.disclosure import merged_roles
+
+    published = release.aggregates.get("roles", {})
+    named = {r for r, n in published.items() if n >= minimum and r not in release.merged_roles}
+    counts = dict(published)
+    for role, n in joining.values_list("role__code").annotate(n=Count("id")).order_by():
+        counts[role] = counts.get(role, 0) + n
+    if not set(merged_roles(counts, minimum, already=release.merged_roles)) & named:
+        return set()
+    return {r for r, n in counts.items() if n < minimum and r not in release.merged_roles}

@@ -1,0 +1,779 @@
+"""Anonymity against someone who tries (docs/privacy.md, readiness/disclosure.py).
+
+Each attack is scripted as an attacker would run it: respondents answer through the
+round's link, and the attacker reads what their persona can open (dashboards, results.json,
+the partner portfolio, the network comparison and its downloads). The property under test
+is "nobody learns anything about fewer than the minimum number of people", so besides
+the known attacks the tests check the invariants that make any subtraction or
+before/after comparison land on at least the minimum.
+"""
+
+import csv
+import io
+import json
+import secrets
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from readiness import disclosure
+from readiness.disclosure import Hidden, groups_to_hide, restrict
+from readiness.models import Facility, Network, NetworkLeader, Round
+from readiness.services.facilities import close_round
+from readiness.services.imports import ImportRejected
+from tests.conftest import full_answers, import_rows, make_partner, make_user
+from tests.pages import table, text_of
+from tests.test_permissions import all_url_names
+from tests.test_questionnaire import answer_everything, start
+
+MINIMUM = 3
+
+
+# --- How the attacker works ------------------------------------------------------------
+
+
+def respond(round_, role: str, value: str) -> None:
+    """One anonymous respondent answering every statement through the round's link."""
+    client = Client()
+    token, _ = start(client, round_, role=role, nonce=secrets.token_urlsafe(24))
+    answer_everything(client, round_, token, value=value)
+
+
+def reader(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def results_json(client, round_) -> dict:
+    response = client.get(reverse("round-results-json", args=[round_.facility.slug, round_.pk]))
+    assert response.status_code == 200
+    return response.json()
+
+
+def figures(data: dict) -> dict:
+    """Every number of a results.json that depends on answers (not the counters)."""
+    return {
+        "overall": data["overall"],
+        "domains": [d["score"] for d in data["domains"]],
+        "determinants": [
+            [d["score"], d["ci_low"], d["ci_high"], d["dont_know_rate"], d["agreement_rwg"]]
+            for d in data["determinants"]
+        ],
+        "roles": data["roles"],
+        "respondents": data["respondents"],
+    }
+
+
+def hidden_part(data: dict) -> int:
+    """What an attacker subtracting every shown role from the total is left with."""
+    shown = sum(role["respondents"] or 0 for role in (data["roles"] or {}).values())
+    return data["respondents"] - shown
+
+
+@pytest.fixture
+def world(facility, owner, instrument):
+    """A facility in a network, read by a viewer, a partner that sees results by role,
+    and the network's leader: every kind of reader of results."""
+    viewer = make_user("viewer")
+    facility.memberships.create(user=viewer, level="viewer")
+    partner, partner_user = make_partner(facility, by=owner)
+    network = Network.objects.create(name="Network", slug="network")
+    Facility.objects.filter(pk=facility.pk).update(network=network)
+    leader = make_user("leader")
+    NetworkLeader.objects.create(user=leader, network=network)
+    facility.refresh_from_db()
+    return {
+        "facility": facility,
+        "readers": {"owner": owner, "viewer": viewer, "partner": partner_user, "leader": leader},
+        "partner": partner,
+        "network": network,
+    }
+
+
+def open_round(world, label="Spring"):
+    from readiness.services.facilities import open_round as open_
+
+    return open_(facility=world["facility"], label=label)
+
+
+# --- Rule 1: the minimum group ------------------------------------------------------
+
+
+def test_one_respondent_shows_nothing_on_any_page(world):
+    """The review's case: one security guard finished and the overall was their answers."""
+    round_ = open_round(world)
+    respond(round_, "security", "1")
+    for name, user in world["readers"].items():
+        client = reader(user)
+        data = results_json(client, round_)
+        assert data["respondents"] == 0, name  # not even published
+        assert data["suppressed"] == Hidden.FEWER_THAN_MINIMUM
+        assert data["overall"] is None
+        assert all(d["score"] is None for d in data["determinants"])
+        assert all(d["score"] is None for d in data["domains"])
+        html = client.get(round_.get_absolute_url()).content.decode()
+        assert 'id="determinant-figure"' not in html  # no chart data at all
+    owner_view = json.loads(_command_output(round_))
+    assert owner_view["overall"] is None
+    # The operator's tool still has the full figures, exactly as before.
+    unsuppressed = json.loads(_command_output(round_, "--unsuppressed"))
+    assert unsuppressed["respondents"] == 1 and unsuppressed["overall"] is not None
+    portfolio = reader(world["readers"]["partner"]).get(
+        reverse("partner-portfolio", args=["advocates"])
+    )
+    assert portfolio.context["rows"] == []
+    comparison = reader(world["readers"]["leader"]).get(
+        reverse("network-comparison", args=["network"])
+    )
+    assert [site.round for site in comparison.context["sites"]] == [None]
+
+
+def _command_output(round_, *flags) -> str:
+    out = io.StringIO()
+    call_command(
+        "scores", "--facility", round_.facility.slug, "--round", round_.label, *flags, stdout=out
+    )
+    return out.getvalue()
+
+
+def test_a_determinant_too_few_people_rated_is_hidden_and_left_out_of_its_domain(world, instrument):
+    rows = []
+    for n in range(4):
+        # two people answer "don't know" to everything about the policy climate
+        rows += full_answers(
+            instrument,
+            f"p{n}",
+            "nurse",
+            lambda item, n=n: "DK" if n < 2 and item.determinant.code == "POLICY" else str(n + 2),
+        )
+    round_ = import_rows(world["facility"], "R", rows).round
+    data = results_json(reader(world["readers"]["viewer"]), round_)
+    hidden = next(d for d in data["determinants"] if d["code"] == "POLICY")
+    assert hidden["score"] is None and hidden["suppressed"] == Hidden.FEWER_THAN_MINIMUM
+    assert hidden["respondents"] is None
+    # the domain's score is the mean of its shown determinants only, so that the hidden
+    # one cannot be worked out from the domain and its other determinants
+    domain = next(d for d in data["domains"] if d["code"] == hidden["domain"])
+    siblings = [
+        d["score"]
+        for d in data["determinants"]
+        if d["domain"] == hidden["domain"] and d["score"] is not None
+    ]
+    assert len(siblings) == 1 and domain["score"] == siblings[0]
+
+
+# --- Rule 2: no subtraction ---------------------------------------------------------
+
+
+def test_subtracting_the_shown_roles_from_the_total_recovers_nobody(world):
+    """The review's attack: overall x n minus each shown role x its n gave back the one
+    security guard's answers, to two decimals through `scores`. Here in a round that
+    shows its results when it closes, all at once and so by role."""
+    from readiness.services.facilities import open_round as open_
+
+    round_ = open_(facility=world["facility"], label="At close", publish_at_close=True)
+    for _ in range(5):
+        respond(round_, "nurse", "4")
+    respond(round_, "security", "1")
+    assert results_json(reader(world["readers"]["owner"]), round_)["respondents"] == 0
+    close_round(round_=round_)
+    for name, user in world["readers"].items():
+        data = results_json(reader(user), round_)
+        assert data["respondents"] == 6, name
+        assert data["overall"] is not None  # six people: the totals are shown
+        # the nurses would be a shown group of 5 beside a hidden group of 1: hidden too
+        assert data["roles"]["nurse"] == {
+            "respondents": None,
+            "suppressed": Hidden.PROTECTS_SMALLER_GROUP,
+            "determinants": None,
+        }
+        assert data["roles"]["security"]["respondents"] is None
+        assert data["roles"]["security"]["suppressed"] == Hidden.FEWER_THAN_MINIMUM
+        assert hidden_part(data) >= MINIMUM
+    # the same on the page: no role row, and no exact count for a hidden role
+    html = reader(world["readers"]["viewer"]).get(round_.get_absolute_url()).content.decode()
+    coverage = table(html, "coverage-table")
+    assert coverage["Nurse"] == ["3 or more (hidden to protect a smaller group)"]
+    assert coverage["Security"] == ["fewer than 3"]
+    assert 'id="role-figure"' not in html
+    # `scores` prints what an owner sees; only the operator's flag gives the full figures
+    owner_view = json.loads(_command_output(round_))
+    assert owner_view["roles"]["nurse"]["determinants"] is None
+    unsuppressed = json.loads(_command_output(round_, "--unsuppressed"))
+    assert unsuppressed["roles"]["nurse"]["suppressed"] is False
+
+
+def test_results_published_in_steps_are_never_shown_by_role(world):
+    """The reviewer's attack on live results: between two versions a role gained one
+    person (nurses 3 -> 4), and 4 x after - 3 x before gave that nurse's scores; a role
+    hidden in one version could also be subtracted from another version's total.
+    Results published in steps show no role's results at all."""
+    round_ = open_round(world)
+    for _ in range(3):
+        respond(round_, "nurse", "4")
+    for _ in range(3):
+        respond(round_, "physician", "2")
+    client = reader(world["readers"]["viewer"])
+    data = results_json(client, round_)
+    assert data["respondents"] == 6  # a second version
+    assert data["roles"]["nurse"] == {
+        "respondents": 3,
+        "suppressed": Hidden.IN_STEPS,
+        "determinants": None,
+    }
+    html = client.get(round_.get_absolute_url()).content.decode()
+    assert 'id="role-figure"' not in html and 'id="role-table"' not in html
+    assert "published in steps" in text_of(html, "roles-in-steps")
+
+
+def test_a_step_never_moves_a_shown_determinant_by_one_or_two_people(world, instrument):
+    """The reviewer's attack: of three people joining, two answered "don't know" to one
+    determinant, so its 'people with a score' went 6 -> 7 and 7 x after - 6 x before gave
+    the third person's score. Such a step waits until the determinant moves by 0 or 3+."""
+    facility = world["facility"]
+    scored = full_answers(instrument, "a", "nurse", lambda item: "4")
+    round_ = import_rows(
+        facility,
+        "R",
+        [
+            row
+            for n in range(6)
+            for row in full_answers(instrument, f"p{n}", "nurse", lambda i: "4")
+        ],
+    ).round
+    client = reader(world["readers"]["viewer"])
+    before = figures(results_json(client, round_))
+
+    def joiner(name, dk_on_legal):
+        return full_answers(
+            instrument,
+            name,
+            "nurse",
+            lambda item: "DK" if dk_on_legal and item.determinant.code == "LEGAL" else "5",
+        )
+
+    import_rows(facility, "R", joiner("j1", True) + joiner("j2", True) + joiner("j3", False))
+    assert figures(results_json(client, round_)) == before  # held: LEGAL would move by 1
+    assert results_json(client, round_)["waiting"] == 3
+    import_rows(facility, "R", joiner("j4", False) + joiner("j5", False))
+    after = results_json(client, round_)
+    assert after["respondents"] == 11  # LEGAL moves by 3 (j3, j4, j5): a step
+    legal = next(d for d in after["determinants"] if d["code"] == "LEGAL")
+    assert legal["respondents"] == 9
+    assert scored  # (the helper answers every statement)
+
+
+@pytest.mark.parametrize(
+    ("sizes", "shown"),
+    [
+        # security and legal together are 3 people: enough, the others stay
+        (
+            {"nurse": 4, "physician": 3, "security": 2, "legal": 1, "front_desk": 5},
+            {"nurse", "physician", "front_desk"},
+        ),
+        # legal alone is 1 person: the smallest shown group, physicians, is hidden too
+        ({"nurse": 4, "physician": 3, "legal": 1}, {"nurse"}),
+    ],
+)
+def test_shown_roles_always_leave_nobody_or_enough_people_hidden(world, instrument, sizes, shown):
+    rows = []
+    for role, size in sizes.items():
+        for n in range(size):
+            rows += full_answers(
+                instrument, f"{role}{n}", role, lambda item, n=n: str(1 + (n + item.pk) % 5)
+            )
+    round_ = import_rows(world["facility"], "R", rows).round
+    data = results_json(reader(world["readers"]["partner"]), round_)
+    assert {code for code, role in data["roles"].items() if role["respondents"]} == shown
+    assert hidden_part(data) >= MINIMUM
+
+
+def test_cells_of_a_column_are_hidden_until_enough_people_are_left_out():
+    aggregates = {
+        "respondents": 8,
+        "roles": {"nurse": 4, "physician": 4},
+        "determinants": {
+            "LEGAL": {
+                "domain": "D",
+                "scored": 6,
+                "mean": 50.0,
+                "squares": 0,
+                "answers": 8,
+                "dont_know": 2,
+                "rwg": 0.8,
+            },
+            "COMMS": {
+                "domain": "D",
+                "scored": 8,
+                "mean": 60.0,
+                "squares": 0,
+                "answers": 8,
+                "dont_know": 0,
+                "rwg": 0.8,
+            },
+        },
+        "cells": {
+            "nurse": {"LEGAL": [40.0, 4], "COMMS": [55.0, 4]},
+            "physician": {"LEGAL": [70.0, 2], "COMMS": [65.0, 4]},
+        },
+    }
+    shown = restrict(aggregates, minimum=3, role_codes=["nurse", "physician", "legal"])
+    # two physicians' legal scores alone would be 8 - 4 = hidden by subtraction: the
+    # nurses' legal cell goes too; the communication column has nothing hidden
+    assert "LEGAL" not in shown["cells"]["nurse"] and "LEGAL" not in shown["cells"]["physician"]
+    assert shown["cells"]["nurse"]["COMMS"] == [55.0, 4]
+    assert shown["roles"] == {"nurse": 4, "physician": 4, "legal": None}
+
+
+@pytest.mark.parametrize(
+    ("counts", "hidden"),
+    [
+        ({"a": 5, "b": 1}, {"a", "b"}),
+        ({"a": 5, "b": 4, "c": 1}, {"b", "c"}),
+        ({"a": 5, "b": 1, "c": 2}, {"b", "c"}),
+        ({"a": 3, "b": 3}, set()),
+        ({"a": 2}, {"a"}),
+        ({"a": 0, "b": 4}, {"a"}),
+    ],
+)
+def test_groups_to_hide(counts, hidden):
+    assert set(groups_to_hide(counts, 3)) == hidden
+
+
+# --- Rule 3: no differencing over time --------------------------------------------------
+
+
+def test_one_more_respondent_never_changes_what_anyone_sees(world):
+    """Before/after: the results move only when 3 more people have finished."""
+    round_ = open_round(world)
+    for _ in range(3):
+        respond(round_, "nurse", "4")
+    clients = {name: reader(user) for name, user in world["readers"].items()}
+    before = {name: figures(results_json(c, round_)) for name, c in clients.items()}
+    portfolio_before = _portfolio_numbers(clients["partner"])
+    comparison_before = _comparison_csv(clients["leader"])
+    for value in ("1", "2"):  # two more people, one at a time
+        respond(round_, "security", value)
+        for name, client in clients.items():
+            data = results_json(client, round_)
+            assert figures(data) == before[name], name
+        assert _portfolio_numbers(clients["partner"]) == portfolio_before
+        assert _comparison_csv(clients["leader"]) == comparison_before
+    status = results_json(clients["owner"], round_)
+    assert status["waiting"] == 2 and status["respondents"] == 3
+    respond(round_, "security", "1")  # the third: now the results may change
+    after = results_json(clients["viewer"], round_)
+    assert after["respondents"] == 6 and figures(after) != before["viewer"]
+
+
+def test_closing_a_round_does_not_publish_a_lone_latecomer(world):
+    round_ = open_round(world)
+    for _ in range(3):
+        respond(round_, "nurse", "4")
+    before = figures(results_json(reader(world["readers"]["viewer"]), round_))
+    respond(round_, "security", "1")
+    close_round(round_=round_)
+    after = results_json(reader(world["readers"]["viewer"]), round_)
+    assert figures(after) == before
+    assert after["waiting"] == 1
+    html = reader(world["readers"]["viewer"]).get(round_.get_absolute_url()).content.decode()
+    assert "1 finished after the last update" in text_of(html, "release-status")
+
+
+def test_imports_count_like_respondents_and_never_take_out_one_person(world, instrument):
+    facility = world["facility"]
+    answers = {n: full_answers(instrument, f"p{n}", "nurse", lambda item: "4") for n in range(7)}
+    round_ = import_rows(facility, "Paper", answers[0] + answers[1] + answers[2]).round
+    client = reader(world["readers"]["viewer"])
+    before = figures(results_json(client, round_))
+    import_rows(facility, "Paper", answers[3])
+    assert figures(results_json(client, round_)) == before
+    # replacing one published person's answers would show the change in their answers
+    changed = full_answers(instrument, "p0", "nurse", lambda item: "1")
+    with pytest.raises(ImportRejected):
+        import_rows(facility, "Paper", changed, replace=True)
+    assert figures(results_json(client, round_)) == before
+    import_rows(facility, "Paper", answers[4] + answers[5])
+    assert results_json(client, round_)["respondents"] == 6
+
+
+# --- The owners' stricter minimum ---------------------------------------------------
+
+
+def test_owners_may_raise_the_minimum_never_lower_it(world, instrument):
+    facility, owner = world["facility"], world["readers"]["owner"]
+    rows = []
+    for n in range(4):
+        rows += full_answers(instrument, f"n{n}", "nurse", lambda item: "4")
+    for n in range(4):
+        rows += full_answers(instrument, f"p{n}", "physician", lambda item: "2")
+    round_ = import_rows(facility, "R", rows).round
+    client = reader(owner)
+    url = reverse("facility-min-group", args=[facility.slug])
+    assert results_json(client, round_)["roles"]["nurse"]["respondents"] == 4
+    response = client.post(url, {"min_group": 2})
+    assert response.status_code == 400
+    facility.refresh_from_db()
+    assert disclosure.min_group(facility) == MINIMUM
+    assert client.post(url, {"min_group": 5}).status_code == 302
+    assert client.post(url, {"min_group": 4}).status_code == 400  # raised, never lowered
+    facility.refresh_from_db()
+    assert disclosure.min_group(facility) == 5
+    data = results_json(client, round_)
+    assert data["minimum_group"] == 5
+    assert data["roles"]["nurse"]["respondents"] is None
+    assert data["overall"] is not None  # 8 people
+    audit = client.get(reverse("facility-audit", args=[facility.slug]))
+    assert "min_group_changed" in [event.action for event in audit.context["events"]]
+
+
+# --- Every view that shows results goes through disclosure.py ------------------------
+
+# URL names whose responses carry numbers computed from answers. A new URL must be
+# placed in one of the two sets, so nobody adds a page of results without this test.
+RESULTS_VIEWS = {
+    "round-dashboard",
+    "round-results-json",
+    "partner-portfolio",
+    "network-comparison",
+    "network-comparison-csv",
+    "network-comparison-xlsx",
+    "network-answers-csv",
+    "network-answers-xlsx",
+    "facility-export-csv",
+    "facility-export-json",
+    "facility-export-xlsx",
+    "facility-plan",
+}
+
+
+def test_every_url_is_classified_as_showing_results_or_not():
+    from tests.test_permissions import EXPECTED
+
+    assert RESULTS_VIEWS <= set(all_url_names())
+    assert set(all_url_names()) == set(EXPECTED)  # and the matrix knows every URL
+
+
+def test_every_number_on_a_dashboard_is_one_disclosure_released(world, instrument):
+    """Chart data, tables and JSON: each number is among those disclosure.py released,
+    with a hidden role and a latecomer in the data that must not show."""
+    rows = []
+    for n in range(5):
+        rows += full_answers(
+            instrument, f"n{n}", "nurse", lambda item, n=n: str(1 + (n + item.pk) % 5)
+        )
+    for n in range(3):
+        rows += full_answers(instrument, f"f{n}", "front_desk", lambda item: "5")
+    rows += full_answers(instrument, "s0", "security", lambda item: "1")
+    round_ = import_rows(world["facility"], "R", rows).round
+    respond(round_, "legal", "3")  # a latecomer: finished, not published
+    Round.objects.filter(pk=round_.pk).update(status="closed")
+    released = disclosure.released_scores(round_)
+    allowed = _released_numbers(released)
+    for name, user in world["readers"].items():
+        client = reader(user)
+        html = client.get(round_.get_absolute_url()).content.decode()
+        for figure_id in ("determinant-figure", "role-figure"):
+            for number in _figure_numbers(html, figure_id):
+                assert number in allowed, (name, figure_id, number)
+        data = results_json(client, round_)
+        for number in _json_numbers(figures(data)):
+            assert round(number, 2) in allowed, (name, number)
+    # the latecomer is not published; the lone security guard's role is hidden, and so
+    # are the front desk's three, who would otherwise leave one person to subtract
+    assert released.respondents == 9
+    assert [role.role.code for role in released.roles if not role.suppressed] == ["nurse"]
+
+
+def _released_numbers(scores) -> set:
+    numbers = {scores.respondents, 0, 100}
+    values = [scores.overall] + [d.score for d in scores.domains]
+    for d in scores.determinants:
+        values += [d.score, d.ci_low, d.ci_high, d.dont_know_rate, d.agreement_rwg]
+        numbers.add(d.scored_respondents)
+        if d.ci_high is not None:
+            values += [d.ci_high - d.score, d.score - d.ci_low]
+    for role in scores.roles:
+        if not role.suppressed:
+            numbers.add(role.respondents)
+            values += list(role.cells.values())
+    for value in values:
+        if value is not None:
+            numbers.update({round(value, 2), round(value, 1), round(value, 4), round(value)})
+    return numbers
+
+
+def _figure_numbers(html: str, figure_id: str) -> list[float]:
+    marker = f'<script id="{figure_id}" type="application/json">'
+    if marker not in html:
+        return []
+    start = html.index(marker) + len(marker)
+    figure = json.loads(html[start : html.index("</script>", start)])
+    numbers = []
+    for trace in figure["data"]:
+        for key in ("x", "z"):
+            numbers += _json_numbers(trace.get(key))
+        numbers += _json_numbers((trace.get("error_x") or {}).get("array"))
+        numbers += _json_numbers((trace.get("error_x") or {}).get("arrayminus"))
+    return numbers
+
+
+def _json_numbers(value) -> list[float]:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, int | float):
+        return [value]
+    if isinstance(value, dict):
+        return [n for v in value.values() for n in _json_numbers(v)]
+    return [n for v in value for n in _json_numbers(v)]
+
+
+# --- Page helpers -----------------------------------------------------------------------
+
+
+def _portfolio_numbers(client) -> list:
+    response = client.get(reverse("partner-portfolio", args=["advocates"]))
+    return [
+        (row.summary.overall, dict(row.summary.domains), row.summary.respondents)
+        for row in response.context["rows"]
+    ]
+
+
+def _comparison_csv(client) -> list:
+    response = client.get(reverse("network-comparison-csv", args=["network"]))
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+@pytest.fixture
+def walked(world, instrument):
+    """Two rounds with a hidden role and a latecomer each, an action item with a baseline:
+    every results view has something it must not show."""
+    from readiness.models import ActionItem
+
+    Facility.objects.filter(pk=world["facility"].pk).update(network_answer_access=True)
+    rounds = []
+    for label, opened_on, level in (("Before", "2025-04-01", 0), ("After", "2026-04-01", 1)):
+        rows = []
+        for n in range(5):
+            rows += full_answers(
+                instrument,
+                f"n{n}",
+                "nurse",
+                lambda item, n=n, level=level: str(1 + (n + level + item.pk) % 5),
+            )
+        rows += full_answers(instrument, "s0", "security", lambda item: "1")
+        round_ = import_rows(world["facility"], label, rows).round
+        respond_closed = Round.objects.filter(pk=round_.pk)
+        respond(round_, "legal", "5")  # a latecomer: finished, not published
+        respond_closed.update(status="closed", opened_on=opened_on)
+        rounds.append(round_)
+    ActionItem.objects.create(
+        facility=world["facility"], title="Step", targets=["LEGAL"], baseline_round=rounds[0]
+    )
+    return world | {"rounds": rounds}
+
+
+# Who reads each results view in the walk, and how to reach it.
+WALK = {
+    "round-dashboard": ("viewer", lambda w: w["rounds"][1].get_absolute_url()),
+    "round-results-json": (
+        "partner",
+        lambda w: reverse("round-results-json", args=["mercy", w["rounds"][1].pk]),
+    ),
+    "partner-portfolio": ("partner", lambda w: reverse("partner-portfolio", args=["advocates"])),
+    "network-comparison": ("leader", lambda w: reverse("network-comparison", args=["network"])),
+    "network-comparison-csv": (
+        "leader",
+        lambda w: reverse("network-comparison-csv", args=["network"]),
+    ),
+    "network-comparison-xlsx": (
+        "leader",
+        lambda w: reverse("network-comparison-xlsx", args=["network"]),
+    ),
+    "network-answers-csv": ("leader", lambda w: reverse("network-answers-csv", args=["network"])),
+    "network-answers-xlsx": (
+        "leader",
+        lambda w: reverse("network-answers-xlsx", args=["network"]),
+    ),
+    "facility-export-csv": ("owner", lambda w: reverse("facility-export-csv", args=["mercy"])),
+    "facility-export-json": ("owner", lambda w: reverse("facility-export-json", args=["mercy"])),
+    "facility-export-xlsx": ("owner", lambda w: reverse("facility-export-xlsx", args=["mercy"])),
+    "facility-plan": ("viewer", lambda w: reverse("facility-plan", args=["mercy"])),
+}
+
+
+def test_the_walk_covers_every_results_view():
+    assert set(WALK) == RESULTS_VIEWS
+
+
+@pytest.mark.parametrize("name", sorted(RESULTS_VIEWS))
+def test_every_results_view_goes_through_disclosure(walked, name):
+    """Each view asks disclosure.py what it may show (a spy on the functions every rule
+    passes through), and none shows the latecomers or the lone security guard."""
+    from unittest import mock
+
+    persona, url = WALK[name]
+    client = reader(walked["readers"][persona])
+    spies = [
+        mock.patch.object(disclosure, function, wraps=getattr(disclosure, function))
+        for function in ("restrict", "summarise_release", "groups_to_hide", "answer_level_role")
+    ]
+    mocks = [spy.start() for spy in spies]
+    try:
+        response = client.get(url(walked))
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+    finally:
+        for spy in spies:
+            spy.stop()
+    assert response.status_code == 200, name
+    assert any(m.called for m in mocks), f"{name} showed results without disclosure.py"
+    if name.startswith(("facility-export", "network-answers")) and not name.endswith("xlsx"):
+        # answer-level rows: only the 6 published people of each round, the lone guard
+        # merged into "small roles" (with the nurses, who would otherwise expose them)
+        if name.endswith("json"):
+            people = [p for p in json.loads(body)["respondents"]]
+            roles = {p["role"] for p in people}
+        else:
+            rows = list(csv.DictReader(io.StringIO(body.decode())))
+            people = {(row["round"], row["respondent"]) for row in rows}
+            roles = {row["role"] for row in rows}
+        assert len(people) == 12
+        assert roles == {disclosure.SMALL_ROLES}
+    if name == "network-comparison-csv":
+        latest = walked["rounds"][1]
+        summary = disclosure.released_summaries([latest.pk])[latest.pk]
+        allowed = {round(v, 1) for v in summary.determinants.values()}
+        allowed.add(round(summary.overall, 1))
+        header, row = list(csv.reader(io.StringIO(body.decode())))
+        assert row[3] == latest.label
+        assert {float(cell) for cell in row[5:] if cell} <= allowed
+
+
+def test_toggling_the_quality_exclusion_never_isolates_a_latecomer(world, instrument):
+    """The reviewer's attack: with 3 flagged responses published and one colleague
+    waiting, excluding (3 leave) then including (3 + the colleague join) made the newest
+    results minus the first exactly the colleague. Published results only grow now."""
+    facility = world["facility"]
+    rows = []
+    for n in range(3):
+        rows += full_answers(instrument, f"h{n}", "nurse", lambda i, n=n: str(1 + (i.pk + n) % 5))
+        rows += full_answers(instrument, f"s{n}", "physician", lambda i: "3")  # straight-lined
+    round_ = import_rows(facility, "R", rows).round
+    Round.objects.filter(pk=round_.pk).update(status="open")
+    round_.refresh_from_db()
+    viewer, owner = reader(world["readers"]["viewer"]), reader(world["readers"]["owner"])
+    before = figures(results_json(viewer, round_))
+    respond(round_, "legal", "5")  # the colleague
+    url = reverse("round-exclude-flagged", args=[facility.slug, round_.pk])
+    versions = [figures(results_json(viewer, round_))]
+    owner.post(url, {"exclude": "on"})
+    versions.append(figures(results_json(viewer, round_)))
+    owner.post(url, {})
+    versions.append(figures(results_json(viewer, round_)))
+    assert versions == [before] * 3
+    assert results_json(viewer, round_)["waiting"] == 1
+
+
+# --- Found by the second adversarial review -------------------------------------------
+
+
+def test_ties_between_cells_are_broken_the_same_way_on_every_process():
+    """Two server processes once hid different cells of a tie (set order), and the two
+    versions together left two people to subtract."""
+    aggregates = {
+        "respondents": 9,
+        "roles": {"nurse": 3, "physician": 3, "manager": 3},
+        "determinants": {
+            "LEGAL": {
+                "domain": "D",
+                "scored": 8,
+                "mean": 50.0,
+                "squares": 0,
+                "answers": 9,
+                "dont_know": 1,
+                "rwg": 0.8,
+            },
+        },
+        "cells": {
+            "nurse": {"LEGAL": [40.0, 3]},
+            "physician": {"LEGAL": [60.0, 3]},
+            "manager": {"LEGAL": [50.0, 2]},
+        },
+    }
+    for order in (["nurse", "physician", "manager"], ["physician", "nurse", "manager"]):
+        shown = restrict(aggregates, minimum=3, role_codes=order)
+        # the managers' 2 are hidden; the first-listed of the tied roles goes with them
+        assert "LEGAL" not in shown["cells"][order[0]]
+        assert shown["cells"][order[1]]["LEGAL"] == aggregates["cells"][order[1]]["LEGAL"]
+
+
+def test_raising_the_minimum_never_lets_a_shown_determinant_move_by_one(world, instrument):
+    facility, owner = world["facility"], world["readers"]["owner"]
+
+    def people(prefix, count, legal):
+        return [
+            row
+            for n in range(count)
+            for row in full_answers(
+                instrument,
+                f"{prefix}{n}",
+                "nurse",
+                lambda item, n=n: (
+                    "DK" if not legal(n) and item.determinant.code == "LEGAL" else "4"
+                ),
+            )
+        ]
+
+    round_ = import_rows(facility, "R", people("a", 4, lambda n: n < 3)).round
+    client = reader(owner)
+    legal_before = next(
+        d for d in results_json(client, round_)["determinants"] if d["code"] == "LEGAL"
+    )
+    assert legal_before["respondents"] == 3
+    client.post(reverse("facility-min-group", args=[facility.slug]), {"min_group": 4})
+    # four join, only one of them rates LEGAL: LEGAL would go 3 -> 4 people
+    import_rows(facility, "R", people("b", 4, lambda n: n == 0))
+    data = results_json(client, round_)
+    assert data["respondents"] == 4 and data["waiting"] == 4
+
+
+def test_a_role_named_in_answer_downloads_is_never_merged_later(world, instrument):
+    """Downloads named 3 security people; one front-desk person joining could be pooled
+    only with them, and comparing downloads would leave the front-desk person's row."""
+    facility = world["facility"]
+    rows = []
+    for role, count in (("nurse", 3), ("security", 3)):
+        for n in range(count):
+            rows += full_answers(
+                instrument, f"{role}{n}", role, lambda i, n=n: str(1 + (i.pk + n) % 5)
+            )
+    round_ = import_rows(facility, "R", rows).round
+    joiners = []
+    for role, name in (("nurse", "n7"), ("nurse", "n8"), ("nurse", "n9"), ("front_desk", "f0")):
+        joiners += full_answers(instrument, name, role, lambda i: str(1 + i.pk % 5))
+    import_rows(facility, "R", joiners)
+    release = disclosure.release_for(round_)
+    assert "security" not in release.merged_roles
+    # the three nurses joined; the front-desk person waits for more of their role
+    assert release.aggregates["roles"] == {"nurse": 6, "security": 3}
+    assert results_json(reader(world["readers"]["owner"]), round_)["waiting"] == 1
+
+
+def test_waiting_moves_the_same_whether_or_not_someone_was_flagged(world, instrument):
+    facility = world["facility"]
+    rows = [
+        row
+        for n in range(3)
+        for row in full_answers(
+            instrument, f"h{n}", "nurse", lambda i, n=n: str(1 + (i.pk + n) % 5)
+        )
+    ]
+    round_ = import_rows(facility, "R", rows).round
+    Round.objects.filter(pk=round_.pk).update(status="open", exclude_flagged=True)
+    round_.refresh_from_db()
+    viewer = reader(world["readers"]["viewer"])
+    respond(round_, "nurse", "3")  # the same answer everywhere: flagged, kept out
+    assert results_json(viewer, round_)["waiting"] == 1
