@@ -68,16 +68,19 @@ def min_group(facility: Facility) -> int:
     return max(settings.DISCLOSURE_MIN_GROUP, facility.min_group or 0)
 
 
-def groups_to_hide(counts: dict, minimum: int) -> dict:
+def groups_to_hide(counts: dict, minimum: int, *, already=()) -> dict:
     """{group: Hidden reason} for groups (roles, cells) whose results may not be shown.
 
     Groups under the minimum are hidden; when all hidden groups together hold fewer than
     the minimum (but someone), the smallest shown groups are hidden too until they hold
     enough, so that no hidden group can be worked out by subtracting the shown ones from
-    the total. Ties go to the group listed first.
+    the total. Groups hidden ``already`` (in an earlier version of the same results) stay
+    hidden, so that two versions never hide different sets. Ties go to the group listed
+    first.
     """
-    hidden = {group: Hidden.FEWER_THAN_MINIMUM for group, n in counts.items() if n < minimum}
-    pool = sum(counts[group] for group in hidden)
+    hidden = dict.fromkeys(already, Hidden.PROTECTS_SMALLER_GROUP)
+    hidden.update({group: Hidden.FEWER_THAN_MINIMUM for group, n in counts.items() if n < minimum})
+    pool = sum(counts.get(group, 0) for group in hidden)
     shown = sorted((g for g in counts if g not in hidden), key=lambda group: counts[group])
     while 0 < pool < minimum and shown:
         group = shown.pop(0)
@@ -87,14 +90,20 @@ def groups_to_hide(counts: dict, minimum: int) -> dict:
 
 
 def restrict(
-    aggregates: dict, *, minimum: int, role_codes: list[str], by_role: bool = True
+    aggregates: dict,
+    *,
+    minimum: int,
+    role_codes: list[str],
+    by_role: bool = True,
+    hidden_roles=(),
 ) -> dict:
     """The part of a round's aggregates (scoring.aggregate) that may be shown.
 
     Hidden determinants keep only ``{"hidden": reason}``; hidden roles get a None count
     and a reason in ``role_hidden``; hidden cells are left out. ``by_role`` False (results
     published in steps): no role's results at all, only how many people each role has,
-    when at least the minimum.
+    when at least the minimum. ``hidden_roles``: roles an earlier version of these
+    results hid (RoundRelease.merged_roles), which stay hidden.
     """
     n = aggregates["respondents"]
     determinants = aggregates["determinants"]
@@ -111,18 +120,19 @@ def restrict(
         for code, row in determinants.items()
     }
     counts = {code: aggregates["roles"].get(code, 0) for code in role_codes}
+    # Counts are parts of the total too: the roles whose count is hidden hold nobody or
+    # at least the minimum, or the total minus the shown counts gives theirs.
+    role_hidden = groups_to_hide(counts, minimum, already=hidden_roles)
     if not by_role:
         return {
             "respondents": n,
-            "roles": {code: counts[code] if counts[code] >= minimum else None for code in counts},
+            "roles": {code: None if code in role_hidden else counts[code] for code in counts},
             "role_hidden": {
-                code: Hidden.FEWER_THAN_MINIMUM if counts[code] < minimum else Hidden.IN_STEPS
-                for code in counts
+                code: str(role_hidden.get(code, Hidden.IN_STEPS)) for code in role_codes
             },
             "determinants": shown_determinants,
             "cells": {},
         }
-    role_hidden = groups_to_hide(counts, minimum)
     cells: dict[str, dict] = {code: {} for code in role_codes if code not in role_hidden}
     order = {code: position for position, code in enumerate(role_codes)}
     for determinant, row in shown_determinants.items():
@@ -178,7 +188,13 @@ def released_scores(round_: Round, *, compare_with_previous: bool = False) -> Ro
     by_role = release.number <= 1  # published in one step (services/releases.py)
     return assemble(
         round_,
-        restrict(release.aggregates, minimum=minimum, role_codes=roles, by_role=by_role),
+        restrict(
+            release.aggregates,
+            minimum=minimum,
+            role_codes=roles,
+            by_role=by_role,
+            hidden_roles=release.merged_roles,
+        ),
         history=history,
         minimum=minimum,
         hidden=Hidden.FEWER_THAN_MINIMUM if release.respondents < minimum else None,
@@ -273,8 +289,10 @@ class ReleaseStatus:
     # finished, not in them: flagged ones kept out included, so that the number moves
     # the same whether or not someone's response was flagged
     waiting: int
-    flagged: int  # finished responses flagged by the data-quality checks
-    excluded: int  # flagged responses left out of the results at the owners' request
+    # The quality checks' counts as of the last update (RoundRelease.flagged, .kept_out):
+    # finished responses flagged, and flagged responses left out at the owners' request.
+    flagged: int
+    excluded: int
     in_progress: int
     minimum: int
     updated_on: object
@@ -287,31 +305,27 @@ class ReleaseStatus:
 
 def release_status(round_: Round) -> ReleaseStatus:
     """Two queries: the respondents' counts, and the release."""
-    counts = {"unpublished": 0, "excluded": 0, "flagged": 0, "in_progress": 0}
+    counts = {"waiting": 0, "in_progress": 0}
     # One grouped query (cheaper than filtered counts): a handful of rows per round.
-    for status, published, too_fast, straight_lined, n in (
+    for status, published, n in (
         Respondent.objects.filter(round=round_)
-        .values_list("status", "published", "too_fast", "straight_lined")
+        .values_list("status", "published")
         .annotate(n=Count("pk"))
         .order_by()
     ):
         if status != Respondent.Status.FINISHED:
             counts["in_progress"] += n
-            continue
-        flagged = too_fast or straight_lined
-        counts["flagged"] += n * flagged
-        if not published:
-            counts["unpublished"] += n
-            counts["excluded"] += n * (flagged and round_.exclude_flagged)
-    # Two small fields, not the release's aggregates: this runs on every dashboard view.
+        elif not published:
+            counts["waiting"] += n
+    # A few small fields, not the release's aggregates: this runs on every dashboard view.
     release = RoundRelease.objects.filter(round=round_).only(
-        "respondents", "updated_on"
+        "respondents", "updated_on", "flagged", "kept_out"
     ).first() or release_for(round_)
     return ReleaseStatus(
         published=release.respondents,
-        waiting=counts["unpublished"],
-        flagged=counts["flagged"],
-        excluded=counts["excluded"],
+        waiting=counts["waiting"],
+        flagged=release.flagged,
+        excluded=release.kept_out,
         in_progress=counts["in_progress"],
         minimum=min_group(round_.facility),
         updated_on=release.updated_on,
@@ -436,18 +450,11 @@ SMALL_ROLES = "small roles"
 
 def merged_roles(counts: dict[str, int], minimum: int, *, already=()) -> list[str]:
     """The roles a round's answer-level data merges into SMALL_ROLES (rule 4), from its
-    published respondents per role: roles with fewer than the minimum, and while they hold
-    fewer than the minimum but someone, the smallest other roles (``groups_to_hide``).
+    published respondents per role: the roles whose counts ``groups_to_hide`` hides.
     Roles merged ``already`` stay merged, so that the rows two downloads both call
-    "small roles" are never fewer than the minimum."""
-    hidden = dict.fromkeys(already, Hidden.PROTECTS_SMALLER_GROUP)
-    pool = sum(counts.get(role, 0) for role in hidden)
-    shown = {role: n for role, n in counts.items() if role not in hidden}
-    for role, n in sorted(shown.items(), key=lambda item: item[1]):
-        if n < minimum or 0 < pool < minimum:
-            hidden[role] = Hidden.FEWER_THAN_MINIMUM
-            pool += n
-    return sorted(hidden)
+    "small roles" are never fewer than the minimum; pages hide the same roles' counts
+    (``restrict``), so no two versions of a round's results hide different roles."""
+    return sorted(groups_to_hide(counts, minimum, already=already))
 
 
 def answer_level_role(role: str, release: RoundRelease, minimum: int) -> str:

@@ -475,6 +475,11 @@ class RoundRelease(models.Model):
     # Roles merged into "small roles" in answer-level downloads of this round. It only
     # grows, so that two downloads never tell apart what one of them merged.
     merged_roles = models.JSONField(default=list)
+    # The quality checks' counts when the results were last updated: flagged finished
+    # responses, and those of them kept out of the results. Owners see these, not live
+    # counts, which would move when one person finishes and tell how that person answered.
+    flagged = models.PositiveIntegerField(default=0)
+    kept_out = models.PositiveIntegerField(default=0)
 
     def __str__(self):
         return f"{self.round} – release {self.number} ({self.respondents})"

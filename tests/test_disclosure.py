@@ -10,7 +10,9 @@ before/after comparison land on at least the minimum.
 
 import csv
 import io
+import itertools
 import json
+import re
 import secrets
 
 import pytest
@@ -20,7 +22,8 @@ from django.urls import reverse
 
 from readiness import disclosure
 from readiness.disclosure import Hidden, groups_to_hide, restrict
-from readiness.models import Facility, Network, NetworkLeader, Round
+from readiness.models import Facility, Item, Network, NetworkLeader, Round
+from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, score_round
 from readiness.services.facilities import close_round
 from readiness.services.imports import ImportRejected
 from tests.conftest import full_answers, import_rows, make_partner, make_user
@@ -266,6 +269,38 @@ def test_a_step_never_moves_a_shown_determinant_by_one_or_two_people(world, inst
     assert scored  # (the helper answers every statement)
 
 
+def test_a_step_never_moves_a_determinants_dont_know_rate_by_one_person(world, instrument):
+    """Of three imported people joining, one answered "don't know" to every LEGAL
+    statement and two skipped LEGAL: nobody joining has a LEGAL score, yet LEGAL's
+    don't-know rate would move by that one person's answers. The step waits."""
+    facility = world["facility"]
+    everyone = [
+        row
+        for n in range(6)
+        for row in full_answers(instrument, f"p{n}", "nurse", lambda item: "4")
+    ]
+    round_ = import_rows(facility, "R", everyone).round
+    client = reader(world["readers"]["viewer"])
+    before = figures(results_json(client, round_))
+
+    def legal(item):
+        return item.determinant.code == "LEGAL"
+
+    only_dont_know = full_answers(
+        instrument, "j1", "nurse", lambda item: "DK" if legal(item) else "5"
+    )
+    skipping = [
+        row
+        for name in ("j2", "j3")
+        for row in full_answers(instrument, name, "nurse", lambda item: "5")
+        if row[2] not in {item.code for item in Item.objects.filter(determinant__code="LEGAL")}
+    ]
+    import_rows(facility, "R", only_dont_know + skipping)
+    held = results_json(client, round_)
+    assert figures(held) == before
+    assert held["waiting"] == 3
+
+
 @pytest.mark.parametrize(
     ("sizes", "shown"),
     [
@@ -289,6 +324,45 @@ def test_shown_roles_always_leave_nobody_or_enough_people_hidden(world, instrume
     data = results_json(reader(world["readers"]["partner"]), round_)
     assert {code for code, role in data["roles"].items() if role["respondents"]} == shown
     assert hidden_part(data) >= MINIMUM
+
+
+def _counts_only(roles: dict, *, hidden_roles=()) -> dict:
+    """restrict() of results published in steps with these respondents per role."""
+    aggregates = {"respondents": sum(roles.values()), "roles": roles, "determinants": {}}
+    return restrict(
+        aggregates,
+        minimum=MINIMUM,
+        role_codes=["nurse", "physician", "security", "legal"],
+        by_role=False,
+        hidden_roles=hidden_roles,
+    )
+
+
+def test_counts_of_results_published_in_steps_leave_nobody_or_enough_hidden():
+    """The reviewer's subtraction on counts alone: 8 people, 4 nurses and 3 physicians
+    shown, so the hidden security role held exactly 1 person. Every combination of
+    small teams leaves nobody or at least the minimum behind the hidden counts."""
+    shown = _counts_only({"nurse": 4, "physician": 3, "security": 1})
+    assert shown["roles"] == {"nurse": 4, "physician": None, "security": None, "legal": None}
+    assert shown["role_hidden"]["physician"] == Hidden.PROTECTS_SMALLER_GROUP
+    for sizes in itertools.product(range(6), repeat=4):
+        roles = dict(zip(["nurse", "physician", "security", "legal"], sizes, strict=True))
+        if sum(sizes) < MINIMUM:
+            continue
+        visible = _counts_only(roles)["roles"]
+        left = sum(sizes) - sum(n for n in visible.values() if n is not None)
+        assert left == 0 or left >= MINIMUM, roles
+
+
+def test_a_count_hidden_once_stays_hidden_in_later_versions():
+    """Version 1 hid physicians to protect one security guard; version 2 has more
+    physicians than nurses. Showing physicians now and hiding nurses instead would let
+    nurses (version 1) minus the hidden part (version 2) give the guard's count."""
+    first = _counts_only({"nurse": 4, "physician": 3, "security": 1})
+    hidden = [code for code, n in first["roles"].items() if n is None and code != "legal"]
+    assert hidden == ["physician", "security"]
+    later = _counts_only({"nurse": 4, "physician": 6, "security": 1}, hidden_roles=hidden)
+    assert later["roles"] == {"nurse": 4, "physician": None, "security": None, "legal": None}
 
 
 def test_cells_of_a_column_are_hidden_until_enough_people_are_left_out():
@@ -488,6 +562,21 @@ def test_every_number_on_a_dashboard_is_one_disclosure_released(world, instrumen
     assert [role.role.code for role in released.roles if not role.suppressed] == ["nurse"]
 
 
+def _secret_numbers(rounds) -> set:
+    """Figures of the operator's full results of these rounds (scoring.score_round: every
+    finished respondent, role cells from 3) that no released figure of them rounds to."""
+    values, allowed = [], {DEVELOPING_FROM, STRENGTH_FROM}  # the thresholds charts draw
+    for round_ in rounds:
+        full = score_round(round_)
+        values += [full.overall] + [d.score for d in full.domains]
+        values += [d.score for d in full.determinants]
+        for role in full.roles:
+            if not role.suppressed:
+                values += list(role.cells.values())
+        allowed |= _released_numbers(disclosure.released_scores(round_))
+    return {round(v, 1) for v in values if v is not None and v >= 1} - allowed
+
+
 def _released_numbers(scores) -> set:
     numbers = {scores.respondents, 0, 100}
     values = [scores.overall] + [d.score for d in scores.domains]
@@ -562,7 +651,8 @@ def walked(world, instrument):
                 instrument,
                 f"n{n}",
                 "nurse",
-                lambda item, n=n, level=level: str(1 + (n + level + item.pk) % 5),
+                # 1-4, so that each item's mean differs from the 50 of a uniform spread
+                lambda item, n=n, level=level: str(1 + (n + level + item.pk) % 4),
             )
         rows += full_answers(instrument, "s0", "security", lambda item: "1")
         round_ = import_rows(world["facility"], label, rows).round
@@ -630,6 +720,13 @@ def test_every_results_view_goes_through_disclosure(walked, name):
             spy.stop()
     assert response.status_code == 200, name
     assert any(m.called for m in mocks), f"{name} showed results without disclosure.py"
+    if not name.endswith("xlsx"):
+        # no figure that only the operator's full results hold (the latecomers counted,
+        # the nurses' cells) appears anywhere in the response, to one decimal
+        secrets = _secret_numbers(walked["rounds"])
+        assert secrets
+        shown = {round(float(n), 1) for n in re.findall(r"(?<![\d.])\d+\.\d+", body.decode())}
+        assert not shown & secrets, (name, sorted(shown & secrets))
     if name.startswith(("facility-export", "network-answers")) and not name.endswith("xlsx"):
         # answer-level rows: only the 6 published people of each round, the lone guard
         # merged into "small roles" (with the nurses, who would otherwise expose them)
@@ -777,3 +874,30 @@ def test_waiting_moves_the_same_whether_or_not_someone_was_flagged(world, instru
     viewer = reader(world["readers"]["viewer"])
     respond(round_, "nurse", "3")  # the same answer everywhere: flagged, kept out
     assert results_json(viewer, round_)["waiting"] == 1
+
+
+def test_a_partners_results_json_follows_the_share(world, instrument, owner):
+    """A share without roles or strategies, for one chosen round: the JSON holds the
+    facility-level results of that round only, with the rest null and "not_shared"."""
+    facility = world["facility"]
+    rows = [
+        row
+        for n in range(3)
+        for row in full_answers(instrument, f"p{n}", "nurse", lambda item, n=n: str(2 + n))
+    ]
+    earlier = import_rows(facility, "Earlier", rows).round
+    chosen = import_rows(facility, "Chosen", rows).round
+    _, member = make_partner(
+        facility, by=owner, slug="narrow", roles=False, strategies=False, rounds=[chosen]
+    )
+    client = reader(member)
+    data = results_json(client, chosen)
+    assert data["overall"] is not None and data["suppressed"] is None
+    for part in ("roles", "recommendations", "benchmarks"):
+        assert data[part] is None
+        assert data[f"{part}_suppressed"] == Hidden.NOT_SHARED
+    not_chosen = reverse("round-results-json", args=[facility.slug, earlier.pk])
+    assert client.get(not_chosen).status_code == 404
+    # the facility's own viewer sees the parts the share leaves out
+    full = results_json(reader(world["readers"]["viewer"]), chosen)
+    assert full["roles"]["nurse"]["respondents"] == 3 and full["recommendations"] is not None

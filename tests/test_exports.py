@@ -554,6 +554,11 @@ def test_every_download_is_in_the_facilitys_audit_log(network, leader, instrumen
         assert client.get(reverse(name, args=[network.slug])).status_code == 200
     for name in ("network-answers-csv", "network-answers-xlsx"):
         assert client.get(reverse(name, args=[network.slug])).status_code == 200
+    spring = a.rounds.get()
+    _, partner_user = make_partner(a, by=owner_a)
+    for reader in (client, login(partner_user)):
+        json_url = reverse("round-results-json", args=[a.slug, spring.pk])
+        assert reader.get(json_url).status_code == 200
     owner_client = login(owner_a)
     owner_csv(owner_client, "a", unfinished="1")
 
@@ -567,6 +572,8 @@ def test_every_download_is_in_the_facilitys_audit_log(network, leader, instrumen
             details("leader", "network answers", "csv"),
             details("leader", "network answers", "xlsx"),
             ("owner-a", {"download": "answers", "format": "csv", "unfinished_included": "True"}),
+            ("leader", {"download": "results", "format": "json", "round": "Spring"}),
+            (partner_user.username, {"download": "results", "format": "json", "round": "Spring"}),
         ],
         key=_by_content,
     )

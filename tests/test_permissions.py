@@ -4,17 +4,28 @@ A new view whose name is not in EXPECTED fails test_every_url_pattern_is_in_the_
 so nobody can add a page without deciding who may reach it.
 """
 
+import csv
+import io
+import json
 from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
-from readiness.models import Invitation, Membership, Partner, PartnerMembership, Share
+from readiness.models import (
+    Facility,
+    Invitation,
+    Membership,
+    Partner,
+    PartnerMembership,
+    Share,
+)
 from readiness.services.access import share_with_partner
 from readiness.services.responses import start_respondent
-from tests.conftest import import_rows, make_user
+from tests.conftest import full_answers, import_rows, make_user
 
 PERSONAS = [
     "anonymous",
@@ -250,3 +261,63 @@ def test_matrix(world, persona):
         if response.status_code != expected:
             failures.append(f"{method} {name}: {response.status_code}, expected {expected}")
     assert not failures, "\n".join(failures)
+
+
+# --- Answer-level data (rule 4 of readiness/disclosure.py) --------------------------
+
+ANSWER_DOWNLOADS = [
+    "facility-export-csv",
+    "facility-export-json",
+    "facility-export-xlsx",
+    "network-answers-csv",
+    "network-answers-xlsx",
+]
+
+
+def answer_rows_of(client, world, round_label) -> int:
+    """How many of the round's answers this reader gets from any answer download."""
+
+    found = 0
+    for name in ANSWER_DOWNLOADS:
+        response = client.get(url_for(name, world))
+        if response.status_code != 200:
+            continue
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        if name.endswith("json"):
+            data = json.loads(content)
+            found += sum(
+                len(respondent["answers"])
+                for respondent in data["respondents"]
+                if respondent["round"] == round_label
+            )
+        elif name.endswith("csv"):
+            found += sum(
+                row["round"] == round_label
+                for row in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
+            )
+        else:
+            sheet = load_workbook(io.BytesIO(content), read_only=True).active
+            rows = sheet.iter_rows(values_only=True)
+            header = next(rows)
+            found += sum(row[header.index("round")] == round_label for row in rows)
+    return found
+
+
+@pytest.mark.parametrize("granted", [False, True], ids=["network-not-allowed", "network-allowed"])
+@pytest.mark.parametrize("persona", [p for p in PERSONAS if p != "anonymous"])
+def test_answer_level_data_reaches_owners_and_allowed_networks_only(world, persona, granted):
+    facility = world["facility"]
+    instrument = world["round"].instrument
+    rows = [
+        row
+        for n in range(3)
+        for row in full_answers(instrument, f"r{n}", "nurse", lambda item: "4")
+    ]
+    import_rows(facility, "Answers", rows)
+    Facility.objects.filter(pk=facility.pk).update(network_answer_access=granted)
+    client = Client()
+    client.force_login(world["users"][persona])
+    found = answer_rows_of(client, world, "Answers")
+    # the owner's three downloads (CSV, JSON, XLSX), or the network's two
+    expected = {"owner": 3 * len(rows), "leader": 2 * len(rows) if granted else 0}
+    assert found == expected.get(persona, 0)

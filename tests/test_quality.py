@@ -311,17 +311,46 @@ class TestExcludingFlagged:
         log = client.get(reverse("facility-audit", args=[facility.slug]))
         assert event in log.context["events"]
 
-        # three more straight-liners are kept out; counting them again adds them at once
+        # three more straight-liners are kept out; the counts shown stay those of the
+        # last update; counting them again adds them at once
         import_people(facility, instrument, "R1", honest=0, straight=3, prefix="more-")
         round_.refresh_from_db()
-        assert disclosure.release_status(round_).published == 6
-        assert disclosure.release_status(round_).excluded == 3
+        status = disclosure.release_status(round_)
+        assert (status.published, status.flagged, status.excluded) == (6, 3, 0)
         client.post(exclude_url(round_), {})
         round_.refresh_from_db()
         assert not round_.exclude_flagged
-        assert dashboard(client, round_).context["status"].published == 9
+        status = dashboard(client, round_).context["status"]
+        assert (status.published, status.flagged, status.excluded) == (9, 6, 0)
         event = AuditEvent.objects.get(action=AuditEvent.Action.FLAGGED_INCLUDED)
-        assert event.detail == {"round": "R1", "flagged": 6}
+        assert event.detail == {"round": "R1", "flagged": 3}  # as of the last update
+
+    def test_one_flagged_latecomer_changes_nothing_the_owners_can_read(
+        self, facility, instrument, owner, client
+    ):
+        """The owner watches a colleague finish: had the flagged count gone up, the owner
+        would know that this colleague answered the same everywhere. Neither the page,
+        nor choosing again (its message and audit entry) tells before the next update."""
+        round_ = import_people(facility, instrument, "R1", honest=3, straight=3)
+        client.force_login(owner)
+        client.post(exclude_url(round_), {"exclude": "on"})
+        before = dashboard(client, round_)
+        respondent_client = Client()
+        token, _ = start(respondent_client, round_, nonce="x" * 30)
+        answer_all(respondent_client, round_, token, values=["3"] * 5, seconds_per_page=300)
+        assert Respondent.objects.filter(straight_lined=True, published=False).count() == 1
+        after = dashboard(client, round_)
+        for element in ("quality-flagged", "flagged-excluded"):
+            assert text_of(after.content, element) == text_of(before.content, element)
+        off = client.post(exclude_url(round_), {}, follow=True)
+        on = client.post(exclude_url(round_), {"exclude": "on"}, follow=True)
+        for response in (off, on):
+            (message,) = [m.message for m in response.context["messages"]]
+            assert "4" not in message.split()  # 3 flagged published, never 4
+        details = AuditEvent.objects.filter(
+            action__in=[AuditEvent.Action.FLAGGED_EXCLUDED, AuditEvent.Action.FLAGGED_INCLUDED]
+        ).values_list("detail", flat=True)
+        assert {detail["flagged"] for detail in details} == {3}
 
     def test_flagged_responses_not_yet_published_never_join(
         self, facility, instrument, owner, viewer, client
@@ -355,7 +384,8 @@ class TestExcludingFlagged:
         client.force_login(owner)
         page = dashboard(client, round_)
         assert text_of(page.content, "quality-flagged").startswith(
-            "2 finished responses are flagged by the quality checks."
+            "2 finished responses were flagged by the quality checks when the results were "
+            "last updated."
         )
         (form,) = elements(page.content, "form", action=exclude_url(round_))
         assert form["method"] == "post"

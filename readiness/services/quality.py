@@ -23,6 +23,7 @@ from django.core import signing
 from django.db import transaction
 from django.db.models import Count
 
+from readiness.disclosure import release_for
 from readiness.models import Answer, AuditEvent, Respondent, Round
 from readiness.services.audit import record
 from readiness.services.releases import FLAGGED, refresh_release
@@ -154,6 +155,11 @@ def set_exclude_flagged(*, round_: Round, exclude: bool, by) -> Exclusion:
     Recorded in the audit log with the number flagged. Published results only grow
     (services/releases.py): flagged responses already in them stay, and flagged ones
     counted again join with the next step, never one by one.
+
+    Every count here is one that changes only when the results are updated (published
+    people, or the release's counts as of its last update): a live count, read by
+    choosing again after a colleague finishes, would tell whether that colleague's
+    response was flagged.
     """
     changed = bool(
         Round.objects.filter(pk=round_.pk)
@@ -161,8 +167,7 @@ def set_exclude_flagged(*, round_: Round, exclude: bool, by) -> Exclusion:
         .update(exclude_flagged=exclude)
     )
     round_.exclude_flagged = exclude
-    flagged = Respondent.objects.filter(FLAGGED, round=round_, status=Respondent.Status.FINISHED)
-    count = flagged.count()
+    count = release_for(round_).flagged
     if changed:
         record(
             action=AuditEvent.Action.FLAGGED_EXCLUDED
@@ -173,6 +178,9 @@ def set_exclude_flagged(*, round_: Round, exclude: bool, by) -> Exclusion:
             round=round_.label,
             flagged=count,
         )
-        refresh_release(round_id=round_.pk)
-    unaffected = flagged.filter(published=exclude).count()
+    release = refresh_release(round_id=round_.pk)
+    if exclude:
+        unaffected = Respondent.objects.filter(FLAGGED, round=round_, published=True).count()
+    else:
+        unaffected = release.kept_out  # kept out at the last update; they join at the next
     return Exclusion(changed=changed, flagged=count, unaffected=unaffected)

@@ -42,19 +42,19 @@ def eligible(round_: Round) -> Q:
 def is_step(joining, minimum: int, *, shown: set[str]) -> bool:
     """Whether these respondents may join the published results together: at least the
     minimum of them, and for every determinant in ``shown`` (by code) none or at least
-    the minimum of them with a score."""
+    the minimum of them with a score, and none or at least the minimum who answered any
+    of its statements (a "don't know", or a rating short of a score, still moves its
+    don't-know rate and agreement)."""
     if joining.count() < minimum:
         return False
-    scored = (
-        DeterminantScore.objects.filter(
-            respondent__in=joining, score__isnull=False, determinant__code__in=shown
-        )
+    counts = (
+        DeterminantScore.objects.filter(respondent__in=joining, determinant__code__in=shown)
         .values("determinant_id")
-        .annotate(n=Count("id"))
+        .annotate(answered=Count("id"), scored=Count("score"))
         .order_by()
-        .values_list("n", flat=True)
+        .values_list("answered", "scored")
     )
-    return all(n >= minimum for n in scored)
+    return all(n == 0 or n >= minimum for row in counts for n in row)
 
 
 @transaction.atomic
@@ -98,6 +98,11 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         )
         release.number += int(changed)
         release.updated_on = timezone.localdate()
+        flagged = Respondent.objects.filter(
+            FLAGGED, round=round_, status=Respondent.Status.FINISHED
+        ).aggregate(all=Count("pk"), unpublished=Count("pk", filter=Q(published=False)))
+        release.flagged = flagged["all"]
+        release.kept_out = flagged["unpublished"] if round_.exclude_flagged else 0
         release.save()
     if changed:
         results_changed(facility_id=round_.facility_id)

@@ -8,8 +8,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
 from readiness import benchmarks, charts, disclosure
-from readiness.models import ActionItem
+from readiness.models import ActionItem, AuditEvent
 from readiness.permissions import facility_access, round_for
+from readiness.services.audit import record
 
 # Results are rebuilt when the facility's results_version changes (a new release, a
 # plan change, a new minimum group); the day bounds anything else a deployment might
@@ -104,8 +105,18 @@ def round_dashboard(request, slug, round_id):
 
 @login_required
 def round_results_json(request, slug, round_id):
-    """Exactly what the signed-in person may see of the round (README: results.json)."""
+    """Exactly what the signed-in person may see of the round (README: results.json).
+
+    A download like the others: in the facility's audit log, whoever reads it."""
     access = facility_access(request.user, slug)
     round_ = round_for(access, round_id)
     data = disclosure.round_results(round_, scope=disclosure.Scope.for_access(access))
+    record(
+        action=AuditEvent.Action.EXPORTED,
+        user=request.user,
+        facility=access.facility,
+        download="results",
+        format="json",
+        round=round_.label,
+    )
     return JsonResponse(data, json_dumps_params={"indent": 1})
