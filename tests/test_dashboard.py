@@ -230,8 +230,8 @@ def test_results_json_query_count_does_not_grow_with_respondents(
 ):
     """results.json: session, user, membership with facility, round with instrument, the
     release, the earlier rounds' releases, who is not a peer, live counts, the release's
-    counters, and the read's audit event. (The instrument's structure and the day's peer snapshot are read once per
-    process, warmed first.)"""
+    counters, and the read's audit event. (The instrument's structure and the day's peer
+    snapshot are read once per process, warmed first.)"""
     round_ = add_respondents(facility, instrument, "R", 6)
     client.force_login(owner)
     url = reverse("round-results-json", args=[facility.slug, round_.pk])

@@ -504,6 +504,18 @@ def test_owners_may_raise_the_minimum_never_lower_it(world, instrument):
     assert "min_group_changed" in [event.action for event in audit.context["events"]]
 
 
+def test_the_owners_minimum_holds_when_the_site_lowers_its_own(world, settings):
+    """Owners chose 5 while the site's setting was 5; the operator later lowers the
+    site's to 3. The facility's results stay at 5."""
+    facility, owner = world["facility"], world["readers"]["owner"]
+    settings.DISCLOSURE_MIN_GROUP = 5
+    url = reverse("facility-min-group", args=[facility.slug])
+    assert reader(owner).post(url, {"min_group": 5}).status_code == 302
+    settings.DISCLOSURE_MIN_GROUP = 3
+    facility.refresh_from_db()
+    assert disclosure.min_group(facility) == 5
+
+
 # --- Every view that shows results goes through disclosure.py ------------------------
 
 # URL names whose responses carry numbers computed from answers. A new URL must be

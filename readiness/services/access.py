@@ -285,9 +285,9 @@ def set_min_group(*, facility: Facility, min_group: int, by) -> None:
         raise ValidationError(
             _("The smallest group can be raised, not lowered (now %(n)s).") % {"n": old}
         )
-    Facility.objects.filter(pk=facility.pk).update(
-        min_group=None if min_group == settings.DISCLOSURE_MIN_GROUP else min_group
-    )
+    # Kept even when it equals the site's setting, so that the owners' choice holds if
+    # the site's setting is lowered later (min_group() takes the larger of the two).
+    Facility.objects.filter(pk=facility.pk).update(min_group=min_group)
     results_changed(facility_id=facility.pk)
     record(
         action=AuditEvent.Action.MIN_GROUP_CHANGED,
