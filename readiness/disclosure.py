@@ -102,7 +102,7 @@ def restrict(
     Hidden determinants keep only ``{"hidden": reason}``; hidden roles get a None count
     and a reason in ``role_hidden``; hidden cells are left out. ``by_role`` False (results
     published in steps): no role's results at all, only how many people each role has,
-    when at least the minimum. ``hidden_roles``: roles an earlier version of these
+    hidden by the same rule as roles are. ``hidden_roles``: roles an earlier version of these
     results hid (RoundRelease.merged_roles), which stay hidden.
     """
     n = aggregates["respondents"]

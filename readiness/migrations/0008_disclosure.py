@@ -30,8 +30,6 @@ class Migration(migrations.Migration):
                 ('updated_on', models.DateField(default=django.utils.timezone.localdate)),
                 ('aggregates', models.JSONField(default=dict)),
                 ('merged_roles', models.JSONField(default=list)),
-                ('flagged', models.PositiveIntegerField(default=0)),
-                ('kept_out', models.PositiveIntegerField(default=0)),
             ],
         ),
         migrations.AddField(

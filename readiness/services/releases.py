@@ -10,7 +10,9 @@ difference is never about fewer than the minimum group:
 - people join in steps: at least the minimum of them at once, and for every determinant
   already shown either none of them or at least the minimum has a score, so that no
   figure of the page (a determinant, its number of people, its interval) moves by one
-  or two people. (A determinant still hidden showed nothing to subtract from.) Until a
+  or two people, and none or at least the minimum of them answered any of its
+  statements (a "don't know" moves its don't-know rate). (A determinant still hidden
+  showed nothing to subtract from.) Until a
   step is possible, people who finished wait; the dashboard says how many;
 - a round set to publish when it closes publishes nothing before.
 
@@ -98,11 +100,15 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         )
         release.number += int(changed)
         release.updated_on = timezone.localdate()
+        # Flags of the people in these results, and of those kept out of them; never of
+        # people merely waiting, who would be counted in one update and join in another.
         flagged = Respondent.objects.filter(
             FLAGGED, round=round_, status=Respondent.Status.FINISHED
-        ).aggregate(all=Count("pk"), unpublished=Count("pk", filter=Q(published=False)))
-        release.flagged = flagged["all"]
-        release.kept_out = flagged["unpublished"] if round_.exclude_flagged else 0
+        ).aggregate(published=Count("pk", filter=Q(published=True)), waiting=Count("pk"))
+        release.kept_out = (
+            flagged["waiting"] - flagged["published"] if round_.exclude_flagged else 0
+        )
+        release.flagged = flagged["published"] + release.kept_out
         release.save()
     if changed:
         results_changed(facility_id=round_.facility_id)
