@@ -574,9 +574,18 @@ def test_every_number_on_a_dashboard_is_one_disclosure_released(world, instrumen
     assert [role.role.code for role in released.roles if not role.suppressed] == ["nurse"]
 
 
-def _secret_numbers(rounds) -> set:
+# Where pages print scores as whole numbers: a score cell of the comparison table, and
+# the before, after and change of each area a plan step targets.
+WHOLE_NUMBER_SCORES = {
+    "network-comparison": r"<td>(\d+)(?:<br>|</td>)",
+    "facility-plan": r"(?<![\d.])[+-]?(\d+)(?= →| \(|\))",
+}
+
+
+def _secret_numbers(rounds, *, digits=1) -> set:
     """Figures of the operator's full results of these rounds (scoring.score_round: every
-    finished respondent, role cells from 3) that no released figure of them rounds to."""
+    finished respondent, role cells from 3) that no released figure of them rounds to,
+    to ``digits`` decimals."""
     values, allowed = [], {DEVELOPING_FROM, STRENGTH_FROM}  # the thresholds charts draw
     for round_ in rounds:
         full = score_round(round_)
@@ -586,7 +595,7 @@ def _secret_numbers(rounds) -> set:
             if not role.suppressed:
                 values += list(role.cells.values())
         allowed |= _released_numbers(disclosure.released_scores(round_))
-    return {round(v, 1) for v in values if v is not None and v >= 1} - allowed
+    return {round(v, digits) for v in values if v is not None and v >= 1} - allowed
 
 
 def _released_numbers(scores) -> set:
@@ -738,6 +747,13 @@ def test_every_results_view_goes_through_disclosure(walked, name):
         secrets = _secret_numbers(walked["rounds"])
         assert secrets
         shown = {round(float(n), 1) for n in re.findall(r"(?<![\d.])\d+\.\d+", body.decode())}
+        assert not shown & secrets, (name, sorted(shown & secrets))
+    if name in WHOLE_NUMBER_SCORES:
+        # pages that print scores as whole numbers: each of those is a released one
+        secrets = _secret_numbers(walked["rounds"], digits=0)
+        assert secrets
+        shown = {int(n) for n in re.findall(WHOLE_NUMBER_SCORES[name], body.decode())}
+        assert shown, name
         assert not shown & secrets, (name, sorted(shown & secrets))
     if name.startswith(("facility-export", "network-answers")) and not name.endswith("xlsx"):
         # answer-level rows: only the 6 published people of each round, the lone guard
