@@ -35,6 +35,7 @@ from readiness.scoring import (
     FEWER_THAN_MINIMUM,
     RoundScores,
     RoundSummary,
+    aggregate,
     assemble,
     earlier_rounds,
     in_time_order,
@@ -114,6 +115,8 @@ def restrict(
             "role_hidden": dict.fromkeys(role_codes, Hidden.FEWER_THAN_MINIMUM),
             "determinants": {code: {"hidden": Hidden.FEWER_THAN_MINIMUM} for code in determinants},
             "cells": {},
+            "items": {},
+            "item_cells": {},
         }
     shown_determinants = {
         code: row if row["scored"] >= minimum else {"hidden": Hidden.FEWER_THAN_MINIMUM}
@@ -132,6 +135,8 @@ def restrict(
             },
             "determinants": shown_determinants,
             "cells": {},
+            "items": _statements(aggregates.get("items", {}), minimum),
+            "item_cells": {},
         }
     cells: dict[str, dict] = {code: {} for code in role_codes if code not in role_hidden}
     order = {code: position for position, code in enumerate(role_codes)}
@@ -155,13 +160,39 @@ def restrict(
         for role, cell in column.items():
             if role not in hidden:
                 cells[role][determinant] = cell
+    # What people answered to each statement: by role when roles are shown, and then
+    # never for everyone too, since everyone minus the shown roles would be the hidden
+    # roles' answers.
+    item_cells = {
+        role: _statements(aggregates.get("item_cells", {}).get(role, {}), minimum) for role in cells
+    }
     return {
         "respondents": n,
         "roles": {code: None if code in role_hidden else counts[code] for code in role_codes},
         "role_hidden": {code: str(reason) for code, reason in role_hidden.items()},
         "determinants": shown_determinants,
         "cells": cells,
+        "items": {} if cells else _statements(aggregates.get("items", {}), minimum),
+        "item_cells": item_cells,
     }
+
+
+def _statements(counts_by_item: dict, minimum: int) -> dict:
+    """{item code: {"asked": n, "counts": {answer group: n or None}}} for the items at
+    least the minimum answered. Within an item, the answer groups of 1 or 2 people are
+    hidden, and more until the hidden groups hold nobody or at least the minimum, as
+    for roles (``groups_to_hide``): "1 disagreed" would be about one person."""
+    shown = {}
+    for code, counts in counts_by_item.items():
+        asked = sum(counts.values())
+        if asked < minimum:
+            continue
+        hidden = groups_to_hide({group: n for group, n in counts.items() if n}, minimum)
+        shown[code] = {
+            "asked": asked,
+            "counts": {group: None if group in hidden else n for group, n in counts.items()},
+        }
+    return shown
 
 
 # --- Released results ---------------------------------------------------------------
@@ -172,11 +203,24 @@ def release_for(round_: Round) -> RoundRelease:
     from readiness.services.releases import refresh_release
 
     release = RoundRelease.objects.filter(round=round_).first()
-    return release if release is not None else refresh_release(round_id=round_.pk)
+    if release is None:
+        return refresh_release(round_id=round_.pk)
+    if release.respondents and "items" not in release.aggregates:
+        # Published before answers per statement were kept: the same people, counted
+        # again with them (their results are unchanged, so nothing new is learned).
+        release.aggregates = aggregate(round_, published=True)
+        release.save(update_fields=["aggregates"])
+    return release
 
 
-def released_scores(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
-    """What anyone may see of a round: its published results under the rules above."""
+def released_scores(
+    round_: Round, *, compare_with_previous: bool = False, with_roles: bool = True
+) -> RoundScores:
+    """What anyone may see of a round: its published results under the rules above.
+
+    ``with_roles`` False (a partner whose share leaves out results by role): what people
+    answered to each statement, which is by role when roles are shown, is left out too.
+    """
     from readiness.pages import instrument_structure
 
     release = release_for(round_)
@@ -186,7 +230,7 @@ def released_scores(round_: Round, *, compare_with_previous: bool = False) -> Ro
     if compare_with_previous:
         history = in_time_order(released_summaries(earlier_rounds(round_).values("pk")))
     by_role = release.number <= 1  # published in one step (services/releases.py)
-    return assemble(
+    scores = assemble(
         round_,
         restrict(
             release.aggregates,
@@ -200,6 +244,10 @@ def released_scores(round_: Round, *, compare_with_previous: bool = False) -> Ro
         hidden=Hidden.FEWER_THAN_MINIMUM if release.respondents < minimum else None,
         by_role=by_role,
     )
+    if not with_roles:
+        for determinant in scores.determinants:
+            determinant.statements = [s for s in determinant.statements if s.role is None]
+    return scores
 
 
 def released_summaries(round_ids) -> dict[int, RoundSummary]:
@@ -338,7 +386,7 @@ def round_results(round_: Round, *, scope: Scope) -> dict:
 
     from readiness.benchmarks import benchmarks_for
 
-    scores = released_scores(round_, compare_with_previous=scope.compare)
+    scores = released_scores(round_, compare_with_previous=scope.compare, with_roles=scope.roles)
     peers = None
     if scope.benchmarks:
         peers = {
@@ -399,6 +447,19 @@ def results_json(scores: RoundScores, *, scope: Scope, status: ReleaseStatus, be
             for d in domain.determinants
         ],
     }
+    # What people answered to each statement (Hidden counts are null): by role when
+    # roles are shown, for everyone asked otherwise; "role" null means everyone.
+    data["statements"] = [
+        {
+            "item": s.item.code,
+            "determinant": d.code,
+            "role": s.role.code if s.role else None,
+            "asked": s.asked,
+            "counts": s.counts,
+        }
+        for d in scores.determinants
+        for s in d.statements
+    ]
     data["roles"], data["roles_suppressed"] = (
         (_roles_json(scores, r), None) if scope.roles else (None, Hidden.NOT_SHARED)
     )
@@ -462,3 +523,63 @@ def answer_level_role(role: str, release: RoundRelease, minimum: int) -> str:
     or SMALL_ROLES for a merged role or one with fewer than the minimum published."""
     published = release.aggregates.get("roles", {}).get(role, 0)
     return SMALL_ROLES if role in release.merged_roles or published < minimum else role
+
+
+# --- How good the questions are ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeterminantQuality:
+    determinant: object  # models.Determinant
+    reliability: object | None  # reliability.Reliability; None when hidden
+    hidden: str | None = None
+
+
+def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
+    """Reliability of each determinant of ``instrument`` from the published respondents
+    of these facilities' rounds: at least the largest minimum group among them behind
+    every figure, and only published people, so that figures move in steps as results
+    do. One query for the answers, whatever their number."""
+    import pandas as pd
+
+    from readiness.models import Answer
+    from readiness.pages import instrument_structure
+    from readiness.reliability import ItemFit, Reliability, reliability
+
+    facilities = list(facilities)
+    minimum = max([min_group(facility) for facility in facilities], default=min_group_site())
+    points: dict[str, dict[int, float]] = {}
+    for respondent_id, code, kind, value, reverse in Answer.objects.filter(
+        respondent__round__facility__in=facilities,
+        respondent__round__instrument=instrument,
+        respondent__published=True,
+    ).values_list("respondent_id", "item__code", "kind", "value", "item__reverse_scored"):
+        if kind == Answer.Kind.SCALE:
+            points.setdefault(code, {})[respondent_id] = (5 - value if reverse else value - 1) * 25
+        elif kind == Answer.Kind.DONT_KNOW and instrument.dont_know_is_neutral:
+            points.setdefault(code, {})[respondent_id] = 50.0
+    by_determinant: dict[int, list[str]] = {}
+    for item in instrument_structure(instrument).items:
+        by_determinant.setdefault(item.determinant_id, []).append(item.code)
+    rows = []
+    for determinant in instrument_structure(instrument).determinants:
+        codes = by_determinant.get(determinant.pk, [])
+        table = pd.DataFrame({code: points.get(code, {}) for code in codes}, columns=codes)
+        result = reliability(table.astype(float))
+        if result.respondents < minimum:
+            rows.append(DeterminantQuality(determinant, None, Hidden.FEWER_THAN_MINIMUM))
+            continue
+        items = [
+            fit
+            if fit.respondents >= minimum
+            else ItemFit(code=fit.code, item_total=None, respondents=fit.respondents)
+            for fit in result.items
+        ]
+        rows.append(
+            DeterminantQuality(determinant, Reliability(result.alpha, result.respondents, items))
+        )
+    return rows
+
+
+def min_group_site() -> int:
+    return settings.DISCLOSURE_MIN_GROUP

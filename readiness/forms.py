@@ -30,6 +30,13 @@ OTHER_CHOICES = [
 ]
 
 
+def answer_choices(instrument) -> list[tuple[str, str]]:
+    """The answers a respondent may give to a statement of this instrument version."""
+    if instrument.offers_not_applicable:
+        return SCALE_CHOICES + OTHER_CHOICES
+    return SCALE_CHOICES + OTHER_CHOICES[:1]
+
+
 class StartForm(forms.Form):
     role = forms.ModelChoiceField(
         queryset=Role.objects.none(),
@@ -56,16 +63,24 @@ class PageForm(forms.Form):
     # time spent on it; never required, since a bad value only counts no time.
     shown_at = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, items: list[Item], partial: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        items: list[Item],
+        choices=SCALE_CHOICES + OTHER_CHOICES,
+        partial: bool = False,
+        **kwargs,
+    ):
         """``partial``: unanswered items are allowed (saving before going back or
-        stopping for later); otherwise every item needs an answer."""
+        stopping for later); otherwise every item needs an answer. ``choices``: the
+        instrument's (``answer_choices``)."""
         super().__init__(*args, **kwargs)
         self.items = items
         for item in items:
             self.fields[self.field_name(item)] = forms.ChoiceField(
                 label=item.text,
                 required=not partial,
-                choices=SCALE_CHOICES + OTHER_CHOICES,
+                choices=choices,
                 widget=forms.RadioSelect,
                 error_messages={
                     "required": _("Please choose an answer, or \u201cDon't know\u201d."),

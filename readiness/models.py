@@ -55,6 +55,14 @@ class Instrument(models.Model):
     # loading different content under an existing version is refused.
     content_hash = models.CharField(max_length=64)
     loaded_at = models.DateTimeField(default=timezone.now)
+    # 2026.1 offered "Does not apply to me", which dropped out of scoring, so a facility
+    # lacking something could score higher by answering it; 2027.1 routes items by role
+    # instead and offers no such answer.
+    offers_not_applicable = models.BooleanField(default=True)
+    # How "Don't know" enters a respondent's determinant score: left out (2026.1), or
+    # as the neutral middle of the scale (2027.1), so that not knowing never scores
+    # higher than agreeing (docs/scoring.md).
+    dont_know_is_neutral = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-loaded_at", "-id"]
@@ -72,8 +80,9 @@ class Role(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="roles")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
-    # The study saw plans fail when these voices were missing; the dashboard warns
-    # when a round has none of them.
+    # Roles the dashboard warns about when too few of them answered: in the study,
+    # efforts failed where nurses or staff such as security were left out, and legal
+    # teams were named as important to include (docs/scoring.md).
     key_voice = models.BooleanField(default=False)
     position = models.PositiveSmallIntegerField()
 
@@ -92,6 +101,8 @@ class Domain(models.Model):
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
     intro = models.TextField(help_text="One or two plain sentences shown to respondents.")
+    # CFIR 2.0 domain (Damschroder et al. 2022) of the page's determinants.
+    cfir2_domain = models.CharField(max_length=40, blank=True)
     position = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -108,7 +119,11 @@ class Determinant(models.Model):
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="determinants")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=120)
-    cfir_construct = models.CharField(max_length=120, blank=True)
+    cfir_construct = models.CharField(max_length=120, blank=True)  # CFIR 2009
+    cfir2_construct = models.CharField(max_length=200, blank=True)  # CFIR 2.0
+    # The earlier version's determinant whose meaning this one keeps: trends compare
+    # rounds of two versions on such determinants only.
+    carries_over_from = models.SlugField(max_length=40, blank=True)
     explanation = models.TextField(help_text="One plain sentence shown to respondents.")
     why_it_matters = models.TextField(help_text="The study's finding, paraphrased.")
     source = models.CharField(max_length=200, help_text="Where in the study the finding is.")
@@ -131,6 +146,11 @@ class Item(models.Model):
     reverse_scored = models.BooleanField(default=False)
     weight = models.PositiveSmallIntegerField(default=1)
     source = models.CharField(max_length=200, blank=True)
+    cfir2_construct = models.CharField(max_length=200, blank=True)
+    # Role codes of the respondents who are asked this statement; empty: everyone. A
+    # guard is not asked how fast legal review is.
+    asked_of = models.JSONField(default=list, blank=True)
+    carries_over_from = models.SlugField(max_length=40, blank=True)
     position = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -143,13 +163,26 @@ class Item(models.Model):
     def __str__(self):
         return self.code
 
+    def is_asked_of(self, role_code: str) -> bool:
+        return not self.asked_of or role_code in self.asked_of
+
 
 class Strategy(models.Model):
+    class EricMatch(models.TextChoices):
+        # 2026.1 said nothing about how close its ERIC names were.
+        UNSTATED = "", _("Related ERIC strategy")
+        EXACT = "exact", _("ERIC strategy")
+        ADAPTED = "adapted", _("Adapted from the ERIC strategy")
+        COMPONENT = "component", _("Part of the protection itself")
+
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="strategies")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=200)
     eric_strategy = models.CharField(
         max_length=120, blank=True, help_text="Matching ERIC strategy (Powell et al. 2015)."
+    )
+    eric_match = models.CharField(
+        max_length=10, choices=EricMatch.choices, blank=True, default=EricMatch.UNSTATED
     )
     rationale = models.TextField()
     source = models.CharField(max_length=200, blank=True)

@@ -25,7 +25,20 @@ def _key(kind: str, instrument: Instrument) -> tuple:
     return (kind, instrument.pk, instrument.content_hash, instrument.loaded_at)
 
 
-def questionnaire_pages(instrument: Instrument) -> list[Page]:
+def questionnaire_pages(instrument: Instrument, role_code: str | None = None) -> list[Page]:
+    """The pages, one per domain; with a role, only the statements asked of that role,
+    and no page left without any."""
+    if role_code is not None:
+        key = _key(f"pages:{role_code}", instrument)
+        pages = _cache.get(key)
+        if pages is None:
+            pages = []
+            for page in questionnaire_pages(instrument):
+                items = [item for item in page.items if item.is_asked_of(role_code)]
+                if items:
+                    pages.append(Page(number=len(pages) + 1, domain=page.domain, items=items))
+            _cache[key] = pages
+        return pages
     key = _key("pages", instrument)
     pages = _cache.get(key)
     if pages is None:
@@ -50,6 +63,7 @@ class Structure:
     roles: list[Role]
     # (strategy, determinant id) pairs, by strategy then determinant order
     links: list[tuple[Strategy, int]]
+    items: list[Item]  # in questionnaire order
 
 
 def instrument_structure(instrument: Instrument) -> Structure:
@@ -69,6 +83,7 @@ def instrument_structure(instrument: Instrument) -> Structure:
             ),
             roles=list(Role.objects.filter(instrument=instrument)),
             links=[(link.strategy, link.determinant_id) for link in links],
+            items=list(Item.objects.filter(determinant__domain__instrument=instrument)),
         )
         _cache[key] = structure
     return structure

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import fmean
 
-from django.db.models import Avg, Case, Count, F, Q, Sum, When
+from django.db.models import Avg, Case, Count, F, Q, Sum, Value, When
 
 from readiness.models import (
     Answer,
@@ -104,10 +104,16 @@ def respondent_scores(respondent_ids: list[int]) -> list[DeterminantScore]:
     """Unsaved DeterminantScore rows for these respondents, one per determinant they answered.
 
     One grouped query over their answers; the half-the-items rule is then applied to
-    each (respondent, determinant) row.
+    each (respondent, determinant) row, counting the items asked of the respondent's
+    role. "Don't know" is left out, or counts as the neutral middle (50) where the
+    instrument says so (docs/scoring.md).
     """
-    scored = Q(kind=Answer.Kind.SCALE)
+    neutral_dont_know = Q(
+        kind=Answer.Kind.DONT_KNOW, respondent__round__instrument__dont_know_is_neutral=True
+    )
+    scored = Q(kind=Answer.Kind.SCALE) | neutral_dont_know
     points = Case(
+        When(neutral_dont_know, then=Value(50)),
         When(item__reverse_scored=True, then=(5 - F("value")) * 25),
         default=(F("value") - 1) * 25,
     )
@@ -124,17 +130,21 @@ def respondent_scores(respondent_ids: list[int]) -> list[DeterminantScore]:
         .order_by()
     )
     rows = list(rows)
-    item_counts = dict(
-        Item.objects.filter(determinant_id__in={row["item__determinant_id"] for row in rows})
-        .values("determinant_id")
-        .annotate(n=Count("id"))
-        .values_list("determinant_id", "n")
-        .order_by()
-    )
+    role_of = dict(Respondent.objects.filter(pk__in=respondent_ids).values_list("pk", "role__code"))
+    asked: dict[int, list[list[str]]] = defaultdict(list)
+    for determinant_id, asked_of in Item.objects.filter(
+        determinant_id__in={row["item__determinant_id"] for row in rows}
+    ).values_list("determinant_id", "asked_of"):
+        asked[determinant_id].append(asked_of)
+
+    def items_asked(determinant_id: int, role: str) -> int:
+        return sum(1 for roles in asked[determinant_id] if not roles or role in roles)
+
     result = []
     for row in rows:
         determinant_id = row["item__determinant_id"]
-        enough = row["rated"] * 2 >= item_counts[determinant_id]
+        role = role_of[row["respondent_id"]]
+        enough = row["rated"] * 2 >= items_asked(determinant_id, role)
         result.append(
             DeterminantScore(
                 respondent_id=row["respondent_id"],
@@ -166,6 +176,8 @@ class DeterminantResult:
     plan_items: list = field(default_factory=list)
     # Why it is not shown (disclosure.Hidden), when the disclosure rules hide it.
     hidden: str | None = None
+    # What people answered to each of its statements, for everyone or by role.
+    statements: list[StatementResult] = field(default_factory=list)
 
     @property
     def ci_low(self) -> float | None:
@@ -246,6 +258,29 @@ class RoleResult:
 
 
 @dataclass(frozen=True)
+class StatementResult:
+    """How a group (everyone asked, or one role) answered one statement: how many were
+    asked and answered, and how many gave each kind of answer (None where hidden)."""
+
+    item: Item
+    role: Role | None  # None: everyone who was asked
+    asked: int
+    counts: dict[str, int | None]
+    # The counts in the dashboard's column order ("Does not apply" last, for
+    # instruments that offer it).
+    columns: list[int | None] = field(default_factory=list)
+
+    @property
+    def dont_know(self) -> int | None:
+        return self.counts.get("dont_know")
+
+    @property
+    def mostly_unknown(self) -> bool:
+        """A quarter or more answered "Don't know" (the determinant-level threshold)."""
+        return bool(self.dont_know) and self.dont_know >= HIGH_DONT_KNOW_FROM * self.asked
+
+
+@dataclass(frozen=True)
 class Coverage:
     """How many finished respondents a role has (None when that number is hidden), and
     why its results are not shown, if they are not."""
@@ -320,6 +355,17 @@ class RoundScores:
     def missing_voices(self) -> list[Role]:
         """Key roles (nursing, security, legal, front desk) with too few respondents to show."""
         return [e.role for e in self.coverage if e.role.key_voice and e.fewer_than_minimum]
+
+    @property
+    def has_statements(self) -> bool:
+        return any(d.statements for d in self.determinants)
+
+    @property
+    def unknown_statements(self) -> list[StatementResult]:
+        """Statements a quarter or more of a group did not know about, the most unknown
+        first: what the dashboard says in plain words."""
+        found = [s for d in self.determinants for s in d.statements if s.mostly_unknown]
+        return sorted(found, key=lambda s: (-s.dont_know / s.asked, s.item.code))
 
     @property
     def gaps(self) -> list[DeterminantResult]:
@@ -463,7 +509,7 @@ def aggregate(round_: Round, *, published: bool) -> dict:
 
     ``published`` True: over the respondents in the round's published results (what a
     RoundRelease stores); False: over every finished respondent (the operator's view).
-    Four grouped queries whatever the number of respondents. Nothing here decides what
+    Five grouped queries whatever the number of respondents. Nothing here decides what
     may be shown: disclosure.py does, from this.
     """
     structure = _structure(round_)
@@ -532,18 +578,77 @@ def aggregate(round_: Round, *, published: bool) -> dict:
             row["mean_score"],
             row["scored"],
         ]
+    # 5. per item, and per role and item: how many gave each kind of answer
+    item_code = {item.pk: item.code for item in structure.items}
+    items: dict[str, dict[str, int]] = {}
+    item_cells: dict[str, dict[str, dict[str, int]]] = defaultdict(dict)
+    for role_id, item_id, kind, value, n in (
+        Answer.objects.filter(respondent__round=round_, **through_respondent)
+        .values_list("respondent__role_id", "item_id", "kind", "value")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        answer = answer_group(kind, value)
+        for counts in (
+            items.setdefault(item_code[item_id], dict.fromkeys(ANSWER_GROUPS, 0)),
+            item_cells[role_code[role_id]].setdefault(
+                item_code[item_id], dict.fromkeys(ANSWER_GROUPS, 0)
+            ),
+        ):
+            counts[answer] += n
     return {
         "respondents": sum(roles.values()),
         "roles": roles,
         "determinants": determinants,
         "cells": dict(cells),
+        "items": items,
+        "item_cells": dict(item_cells),
     }
+
+
+# What people answered to one statement, in the groups the dashboard shows.
+ANSWER_GROUPS = ("agree", "neutral", "disagree", "dont_know", "not_applicable")
+
+
+def answer_group(kind: str, value: int | None) -> str:
+    if kind == Answer.Kind.DONT_KNOW:
+        return "dont_know"
+    if kind == Answer.Kind.NOT_APPLICABLE:
+        return "not_applicable"
+    return "agree" if value >= 4 else "neutral" if value == 3 else "disagree"
 
 
 def _structure(round_: Round):
     from readiness.pages import instrument_structure
 
     return instrument_structure(round_.instrument)
+
+
+def comparable(summary: RoundSummary, round_: Round, structure) -> RoundSummary:
+    """An earlier round's summary in the terms of this round's instrument version.
+
+    Rounds of the same version compare as they are. A round of an earlier version keeps
+    only the determinants whose meaning carried over (``carries_over_from``), under this
+    version's codes; its domains and overall score, made of other determinants, are not
+    comparable and are left out.
+    """
+    if summary.instrument_version == round_.instrument.version:
+        return summary
+    new_code = {d.carries_over_from: d.code for d in structure.determinants if d.carries_over_from}
+    return replace(
+        summary,
+        determinants={
+            new_code[code]: value
+            for code, value in summary.determinants.items()
+            if code in new_code
+        },
+        standard_errors={
+            new_code[code]: value
+            for code, value in summary.standard_errors.items()
+            if code in new_code
+        },
+        domains={},
+    )
 
 
 def assemble(
@@ -565,7 +670,7 @@ def assemble(
     view keeps that rule too).
     """
     structure = _structure(round_)
-    history = history or []
+    history = [comparable(summary, round_, structure) for summary in history or []]
     previous_summary = history[-1] if history else None
 
     results: dict[int, DeterminantResult] = {}
@@ -596,6 +701,10 @@ def assemble(
         domains.setdefault(
             det.domain_id, DomainResult(code=det.domain.code, name=det.domain.name, determinants=[])
         ).determinants.append(result)
+
+    _attach_statements(
+        results, structure, aggregates, with_not_applicable=round_.instrument.offers_not_applicable
+    )
 
     recommendations: dict[int, Recommendation] = {}
     for strategy, determinant_id in structure.links:
@@ -657,12 +766,47 @@ def assemble(
     )
 
 
+def _attach_statements(
+    results: dict, structure, aggregates: dict, *, with_not_applicable: bool
+) -> None:
+    """Each determinant's statements as the aggregates give them: disclosure.restrict's
+    {"asked", "counts"}, or the operator's raw counts."""
+
+    def shaped(entry):
+        if "asked" in entry:
+            return entry["asked"], entry["counts"]
+        return sum(entry.values()), entry
+
+    groups_shown = ANSWER_GROUPS if with_not_applicable else ANSWER_GROUPS[:-1]
+    roles = {role.code: role for role in structure.roles}
+    everyone = aggregates.get("items", {})
+    by_role = aggregates.get("item_cells", {})
+    for item in structure.items:
+        result = results.get(item.determinant_id)
+        if result is None:
+            continue
+        groups = [(None, everyone.get(item.code))]
+        groups += [(roles[code], cells.get(item.code)) for code, cells in by_role.items()]
+        for role, entry in groups:
+            if entry:
+                asked, counts = shaped(entry)
+                result.statements.append(
+                    StatementResult(
+                        item=item,
+                        role=role,
+                        asked=asked,
+                        counts=counts,
+                        columns=[counts.get(group, 0) for group in groups_shown],
+                    )
+                )
+
+
 def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundScores:
     """The operator's full figures for one round, from every finished respondent, with
     no disclosure rule beyond hiding role cells under MIN_GROUP (`manage.py scores
     --unsuppressed`). Pages never show these: they show disclosure.released_scores().
 
-    Costs a fixed number of queries whatever the number of respondents: 5, plus 1 when
+    Costs a fixed number of queries whatever the number of respondents: 6, plus 1 when
     comparing with earlier rounds (the instrument's structure is read once per process).
     """
     in_progress = Respondent.objects.filter(

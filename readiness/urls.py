@@ -77,6 +77,7 @@ urlpatterns = [
     path(FACILITY + "delete/", owner.facility_delete, name="facility-delete"),
     # Networks of facilities
     path("networks/<slug:slug>/", networks.comparison, name="network-comparison"),
+    path("networks/<slug:slug>/quality/", networks.quality, name="network-quality"),
     path(
         "networks/<slug:slug>/comparison.csv",
         networks.comparison_download,

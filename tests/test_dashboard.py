@@ -143,10 +143,11 @@ def test_query_count_does_not_grow_with_respondents(
 
 
 @pytest.mark.parametrize("respondents", [4, 40])
-def test_scoring_a_round_costs_five_queries_whatever_its_size(facility, instrument, respondents):
+def test_scoring_a_round_costs_six_queries_whatever_its_size(facility, instrument, respondents):
     """Answers are aggregated inside SQL; Python only sees per-determinant rows: people
     still answering, respondents per role, determinant totals, item variances, role
-    cells. The instrument's structure (3 queries) is read once per process."""
+    cells, answers per statement and role. The instrument's structure (4 queries) is
+    read once per process."""
     round_ = add_respondents(facility, instrument, "R", respondents)
     with CaptureQueriesContext(connection) as first:
         score_round(round_)
@@ -154,7 +155,7 @@ def test_scoring_a_round_costs_five_queries_whatever_its_size(facility, instrume
         scores = score_round(round_)
     assert scores.respondents == respondents
     # (the import that made the round already read the instrument's structure)
-    assert (len(first), len(queries)) == (5, 5)
+    assert (len(first), len(queries)) == (6, 6)
 
 
 def test_results_are_computed_once_and_rebuilt_when_they_are_published(

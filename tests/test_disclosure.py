@@ -525,6 +525,7 @@ RESULTS_VIEWS = {
     "round-results-json",
     "partner-portfolio",
     "network-comparison",
+    "network-quality",
     "network-comparison-csv",
     "network-comparison-xlsx",
     "network-answers-csv",
@@ -696,6 +697,7 @@ WALK = {
     ),
     "partner-portfolio": ("partner", lambda w: reverse("partner-portfolio", args=["advocates"])),
     "network-comparison": ("leader", lambda w: reverse("network-comparison", args=["network"])),
+    "network-quality": ("leader", lambda w: reverse("network-quality", args=["network"])),
     "network-comparison-csv": (
         "leader",
         lambda w: reverse("network-comparison-csv", args=["network"]),
@@ -730,7 +732,13 @@ def test_every_results_view_goes_through_disclosure(walked, name):
     client = reader(walked["readers"][persona])
     spies = [
         mock.patch.object(disclosure, function, wraps=getattr(disclosure, function))
-        for function in ("restrict", "summarise_release", "groups_to_hide", "answer_level_role")
+        for function in (
+            "restrict",
+            "summarise_release",
+            "groups_to_hide",
+            "answer_level_role",
+            "instrument_quality",
+        )
     ]
     mocks = [spy.start() for spy in spies]
     try:

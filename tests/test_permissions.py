@@ -100,6 +100,7 @@ EXPECTED = {
     # network pages: only the network's leaders (answer rows only from sites that allow
     # it: tests/test_exports.py)
     "network-comparison": ("GET", NETWORK),
+    "network-quality": ("GET", NETWORK),
     "network-comparison-csv": ("GET", NETWORK),
     "network-comparison-xlsx": ("GET", NETWORK),
     "network-answers-csv": ("GET", NETWORK),

@@ -123,6 +123,17 @@ def _parse(text: str, *, instrument: Instrument) -> list[_Row]:
             value = raw_value.upper()
             if value not in SCALE_VALUES and value not in SPECIAL_VALUES:
                 problems.append(f"value {raw_value!r} is not 1-5, DK or NA")
+            elif value == "NA" and not instrument.offers_not_applicable:
+                problems.append(
+                    f"value 'NA' is not an answer of instrument {instrument.version} "
+                    "(statements a role cannot judge are not asked of it)"
+                )
+            if (
+                item_code in items
+                and role_code in roles
+                and not items[item_code].is_asked_of(role_code)
+            ):
+                problems.append(f"item {item_code} is not asked of role {role_code!r}")
             if respondent and role_code in roles:
                 first_role, first_line = role_of.setdefault(respondent, (role_code, line))
                 if first_role != role_code:

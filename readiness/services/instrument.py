@@ -14,6 +14,12 @@ from django.db import transaction
 
 from readiness.models import Determinant, Domain, Instrument, Item, Role, Strategy
 
+# "answer_options" of an instrument document: the 1-5 scale, "Don't know", "Does not
+# apply to me". 2026.1 predates the key and offered all three.
+ANSWER_OPTIONS = {"scale", "dont_know", "not_applicable"}
+DEFAULT_ANSWER_OPTIONS = ["scale", "dont_know", "not_applicable"]
+DONT_KNOW_SCORING = {"left_out", "neutral"}
+
 
 @dataclass(frozen=True)
 class LoadResult:
@@ -44,6 +50,19 @@ def _validate(data: Any) -> None:
     domains = _require(data, "domains", "instrument", list)
     if not roles or not domains:
         raise ValidationError("The instrument needs at least one role and one domain")
+    options = data.get("answer_options", DEFAULT_ANSWER_OPTIONS)
+    if (
+        not isinstance(options, list)
+        or not {"scale", "dont_know"} <= set(options)
+        or not set(options) <= ANSWER_OPTIONS
+    ):
+        raise ValidationError(
+            "instrument: 'answer_options' must list 'scale' and 'dont_know', and may add "
+            "'not_applicable'"
+        )
+    if data.get("dont_know_scoring", "left_out") not in DONT_KNOW_SCORING:
+        raise ValidationError("instrument: 'dont_know_scoring' must be 'left_out' or 'neutral'")
+    role_codes = {role.get("code") for role in roles if isinstance(role, dict)}
     seen: dict[str, set[str]] = {
         "role": set(),
         "domain": set(),
@@ -73,6 +92,7 @@ def _validate(data: Any) -> None:
             items = _require(determinant, "items", f"determinant {det_code}", list)
             if not items:
                 raise ValidationError(f"determinant {det_code}: has no items")
+            _validate_asked_of(det_code, items, role_codes)
             for item in items:
                 item_code = _require(item, "code", f"determinant {det_code}")
                 unique("item", item_code, f"item {item_code}")
@@ -83,16 +103,46 @@ def _validate(data: Any) -> None:
                 if isinstance(weight, bool) or not isinstance(weight, int) or weight < 1:
                     raise ValidationError(f"item {item_code}: weight must be a whole number >= 1")
     strategy_codes: set[str] = set()
+    matches = {choice.value for choice in Strategy.EricMatch}
     for strategy in data.get("strategies", []):
         code = _require(strategy, "code", "strategy")
         if code in strategy_codes:
             raise ValidationError(f"strategy {code}: code is used twice")
         strategy_codes.add(code)
         _require(strategy, "name", f"strategy {code}")
+        match = strategy.get("eric_match", "")
+        if match not in matches:
+            raise ValidationError(
+                f"strategy {code}: eric_match must be one of exact, adapted, component"
+            )
+        named = bool(strategy.get("eric_strategy"))
+        if match == Strategy.EricMatch.COMPONENT and named:
+            raise ValidationError(
+                f"strategy {code}: a part of the intervention names no ERIC strategy"
+            )
+        if match in (Strategy.EricMatch.EXACT, Strategy.EricMatch.ADAPTED) and not named:
+            raise ValidationError(f"strategy {code}: eric_match {match!r} needs an eric_strategy")
         linked = _require(strategy, "determinants", f"strategy {code}", list)
         unknown = [c for c in linked if c not in seen["determinant"]]
         if not linked or unknown:
             raise ValidationError(f"strategy {code}: unknown or missing determinants {unknown}")
+
+
+def _validate_asked_of(det_code: str, items: list, role_codes: set) -> None:
+    """Each item's asked_of names known roles; every role is asked at least one item of
+    the determinant, so that every respondent can have a score for it."""
+    asked_by_someone = set()
+    for item in items:
+        asked_of = item.get("asked_of", []) if isinstance(item, dict) else []
+        if not isinstance(asked_of, list) or not all(isinstance(c, str) for c in asked_of):
+            raise ValidationError(f"item {item.get('code')}: asked_of must be a list of roles")
+        unknown = sorted(set(asked_of) - role_codes)
+        if unknown:
+            raise ValidationError(f"item {item.get('code')}: unknown roles in asked_of {unknown}")
+        asked_by_someone |= set(asked_of) if asked_of else role_codes
+    missing = sorted(role_codes - asked_by_someone)
+    if missing:
+        raise ValidationError(f"determinant {det_code}: no item is asked of {missing}")
 
 
 @transaction.atomic
@@ -119,6 +169,9 @@ def load_instrument(*, data: dict) -> LoadResult:
         title=data.get("title", data["version"]),
         citation=data.get("citation", ""),
         content_hash=digest,
+        offers_not_applicable="not_applicable"
+        in data.get("answer_options", DEFAULT_ANSWER_OPTIONS),
+        dont_know_is_neutral=data.get("dont_know_scoring", "left_out") == "neutral",
     )
     Role.objects.bulk_create(
         Role(
@@ -137,6 +190,7 @@ def load_instrument(*, data: dict) -> LoadResult:
             code=domain_data["code"],
             name=domain_data["name"],
             intro=domain_data.get("intro", ""),
+            cfir2_domain=domain_data.get("cfir2_domain", ""),
             position=d_pos,
         )
         for det_pos, det_data in enumerate(domain_data["determinants"]):
@@ -145,6 +199,8 @@ def load_instrument(*, data: dict) -> LoadResult:
                 code=det_data["code"],
                 name=det_data["name"],
                 cfir_construct=det_data.get("cfir_construct", ""),
+                cfir2_construct=det_data.get("cfir2_construct", ""),
+                carries_over_from=det_data.get("carries_over_from") or "",
                 explanation=det_data.get("explanation", ""),
                 why_it_matters=det_data.get("why_it_matters", ""),
                 source=det_data.get("source", ""),
@@ -159,6 +215,9 @@ def load_instrument(*, data: dict) -> LoadResult:
                     reverse_scored=item.get("reverse_scored", False),
                     weight=item.get("weight", 1),
                     source=item.get("source", ""),
+                    cfir2_construct=item.get("cfir2_construct", ""),
+                    asked_of=item.get("asked_of", []),
+                    carries_over_from=item.get("carries_over_from") or "",
                     position=i_pos,
                 )
                 for i_pos, item in enumerate(det_data["items"])
@@ -170,6 +229,7 @@ def load_instrument(*, data: dict) -> LoadResult:
             code=strategy_data["code"],
             name=strategy_data["name"],
             eric_strategy=strategy_data.get("eric_strategy", ""),
+            eric_match=strategy_data.get("eric_match", ""),
             rationale=strategy_data.get("rationale", ""),
             source=strategy_data.get("source", ""),
         )
@@ -183,21 +243,34 @@ def export_instrument(instrument: Instrument) -> dict:
     strategies = instrument.strategies.prefetch_related("determinants")
     return {
         "version": instrument.version,
+        "answer_options": [
+            option
+            for option in DEFAULT_ANSWER_OPTIONS
+            if option != "not_applicable" or instrument.offers_not_applicable
+        ],
+        "dont_know_scoring": "neutral" if instrument.dont_know_is_neutral else "left_out",
         "roles": [{"code": r.code, "name": r.name} for r in instrument.roles.all()],
         "domains": [
             {
                 "code": domain.code,
                 "name": domain.name,
+                "cfir2_domain": domain.cfir2_domain,
                 "determinants": [
                     {
                         "code": det.code,
                         "name": det.name,
+                        "cfir_construct": det.cfir_construct,
+                        "cfir2_construct": det.cfir2_construct,
+                        "carries_over_from": det.carries_over_from or None,
                         "items": [
                             {
                                 "code": item.code,
                                 "text": item.text,
                                 "reverse_scored": item.reverse_scored,
                                 "weight": item.weight,
+                                "cfir2_construct": item.cfir2_construct,
+                                "asked_of": item.asked_of,
+                                "carries_over_from": item.carries_over_from or None,
                             }
                             for item in det.items.all()
                         ],
@@ -211,6 +284,8 @@ def export_instrument(instrument: Instrument) -> dict:
             {
                 "code": s.code,
                 "name": s.name,
+                "eric_strategy": s.eric_strategy,
+                "eric_match": s.eric_match,
                 "determinants": [d.code for d in s.determinants.all()],
             }
             for s in strategies

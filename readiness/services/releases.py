@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from readiness.models import DeterminantScore, Respondent, Round, RoundRelease
+from readiness.models import Answer, DeterminantScore, Respondent, Round, RoundRelease
 from readiness.scoring import aggregate
 from readiness.services.facilities import results_changed
 
@@ -41,13 +41,23 @@ def eligible(round_: Round) -> Q:
     return condition
 
 
-def is_step(joining, minimum: int, *, shown: set[str]) -> bool:
+def is_step(joining, minimum: int, *, shown: set[str], shown_items: set[str] = frozenset()):
     """Whether these respondents may join the published results together: at least the
     minimum of them, and for every determinant in ``shown`` (by code) none or at least
     the minimum of them with a score, and none or at least the minimum who answered any
     of its statements (a "don't know", or a rating short of a score, still moves its
-    don't-know rate and agreement)."""
+    don't-know rate and agreement); and for every statement in ``shown_items`` none or
+    at least the minimum who answered it (statements are asked of some roles only)."""
     if joining.count() < minimum:
+        return False
+    answered = (
+        Answer.objects.filter(respondent__in=joining, item__code__in=shown_items)
+        .values("item_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("n", flat=True)
+    )
+    if not all(n >= minimum for n in answered):
         return False
     counts = (
         DeterminantScore.objects.filter(respondent__in=joining, determinant__code__in=shown)
@@ -91,7 +101,16 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         for code, row in release.aggregates.get("determinants", {}).items()
         if release.respondents and row["scored"] >= site_minimum
     }
-    changed = is_step(joining, minimum, shown=shown) and joining.update(published=True) > 0
+    shown_items = {
+        code
+        for code, counts in release.aggregates.get("items", {}).items()
+        if release.respondents and sum(counts.values()) >= site_minimum
+    }
+    joining = _without_lone_answers(joining, minimum, shown_items)
+    changed = (
+        is_step(joining, minimum, shown=shown, shown_items=shown_items)
+        and joining.update(published=True) > 0
+    )
     if changed or created:
         release.aggregates = aggregate(round_, published=True)
         release.respondents = release.aggregates["respondents"]
@@ -113,6 +132,24 @@ def refresh_release(*, round_id: int) -> RoundRelease:
     if changed:
         results_changed(facility_id=round_.facility_id)
     return release
+
+
+def _without_lone_answers(joining, minimum: int, shown_items: set[str]):
+    """The joining people, less those who answered a shown statement that fewer than the
+    minimum of them answered (a statement asked of one role, say, with one person of it
+    among them): those wait for more of their kind, so the others need not."""
+    for _ in range(len(shown_items) + 1):
+        lone = set(
+            Answer.objects.filter(respondent__in=joining, item__code__in=shown_items)
+            .values("item__code")
+            .annotate(n=Count("id"))
+            .filter(n__lt=minimum)
+            .values_list("item__code", flat=True)
+        )
+        if not lone:
+            break
+        joining = joining.exclude(answers__item__code__in=lone)
+    return joining
 
 
 def _unpoolable(release: RoundRelease, joining, minimum: int) -> set[str]:

@@ -8,7 +8,7 @@ a double-clicked button or a re-posted page stores the same answers once.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -17,8 +17,6 @@ from django.utils.translation import gettext as _
 from readiness.models import (
     Answer,
     DeterminantScore,
-    Domain,
-    Item,
     Respondent,
     Role,
     Round,
@@ -174,23 +172,12 @@ def save_page(
 
 
 def first_incomplete_page(respondent: Respondent) -> int | None:
-    """The first page (one per domain, from 1) with an unanswered item, or None."""
-    domains = Domain.objects.filter(instrument_id=respondent.round.instrument_id)
-    answered = dict(
-        Answer.objects.filter(respondent=respondent)
-        .values_list("item__determinant__domain_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    totals = dict(
-        Item.objects.filter(determinant__domain__in=domains)
-        .values_list("determinant__domain_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for number, domain_id in enumerate(
-        domains.order_by("position").values_list("pk", flat=True), 1
-    ):
-        if answered.get(domain_id, 0) < totals.get(domain_id, 0):
-            return number
+    """The first of the respondent's pages (pages.questionnaire_pages for their role,
+    from 1) with an unanswered statement, or None."""
+    from readiness.pages import questionnaire_pages
+
+    answered = set(Answer.objects.filter(respondent=respondent).values_list("item_id", flat=True))
+    for page in questionnaire_pages(respondent.round.instrument, respondent.role.code):
+        if any(item.pk not in answered for item in page.items):
+            return page.number
     return None

@@ -39,7 +39,9 @@ def results_html(round_, *, scope: disclosure.Scope, plan: str) -> str:
     key = _cache_key(round_, scope, plan)
     html = cache.get(key)
     if html is None:
-        scores = disclosure.released_scores(round_, compare_with_previous=scope.compare)
+        scores = disclosure.released_scores(
+            round_, compare_with_previous=scope.compare, with_roles=scope.roles
+        )
         peers = benchmarks.benchmarks_for(round_.facility) if scope.benchmarks else None
         if plan:
             by_code = {}

@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from readiness import charts, exports
+from readiness import charts, disclosure, exports, reliability
 from readiness.disclosure import released_summaries
 from readiness.models import (
     AuditEvent,
@@ -17,6 +17,7 @@ from readiness.models import (
     Determinant,
     Facility,
     FacilityType,
+    Instrument,
     Role,
     Round,
     USState,
@@ -226,4 +227,33 @@ def _record_download(request, network, facilities, kind, fmt):
         download=f"network {kind}",
         network=network.name,
         format=fmt,
+    )
+
+
+@login_required
+def quality(request, slug):
+    """How good the questions are, from every published response of the network's sites
+    on one instrument version (the newest they used, or ?version=)."""
+    network = get_network_for_user(request.user, slug)
+    sites = list(network.facilities.all())
+    versions = list(
+        Instrument.objects.filter(rounds__facility__in=sites)
+        .distinct()
+        .order_by("-loaded_at", "-id")
+    )
+    chosen = next((v for v in versions if v.version == request.GET.get("version")), None)
+    instrument = chosen or (versions[0] if versions else None)
+    rows = disclosure.instrument_quality(sites, instrument) if instrument else []
+    return render(
+        request,
+        "networks/quality.html",
+        {
+            "network": network,
+            "instrument": instrument,
+            "versions": versions,
+            "rows": rows,
+            "low_below": reliability.LOW_RELIABILITY_BELOW,
+            "weak_below": reliability.WEAK_ITEM_BELOW,
+            "minimum": max([disclosure.min_group(s) for s in sites], default=3),
+        },
     )

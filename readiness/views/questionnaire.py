@@ -20,7 +20,7 @@ from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
 from readiness.disclosure import min_group
-from readiness.forms import OTHER_CHOICES, SCALE_CHOICES, PageForm, StartForm
+from readiness.forms import PageForm, StartForm, answer_choices
 from readiness.models import Answer, Respondent, Role, Round, new_token
 from readiness.pages import questionnaire_pages
 from readiness.services import quality, responses
@@ -158,7 +158,7 @@ def render_page(request, *, token, respondent, pages, number, form, notice="", s
         "domain": domain,
         "determinants": determinants.items(),
         "form": form,
-        "choices": SCALE_CHOICES + OTHER_CHOICES,
+        "choices": answer_choices(respondent.round.instrument),
         "number": number,
         "page_count": len(pages),
         "is_last": number == len(pages),
@@ -183,16 +183,17 @@ def page(request, token, number):
         return redirect("respondent-done", token)
     if not respondent.round.is_open:
         return _closed(request, respondent.round)
-    pages = questionnaire_pages(respondent.round.instrument)
+    pages = questionnaire_pages(respondent.round.instrument, respondent.role.code)
     if not 1 <= number <= len(pages):
         raise Http404(_("This page does not exist."))
     items = pages[number - 1].items
+    choices = answer_choices(respondent.round.instrument)
 
     if request.method == "GET":
         answers = Answer.objects.filter(respondent=respondent, item__in=items)
         initial = PageForm.initial_for(answers, items)
         initial["shown_at"] = quality.page_shown_value(respondent_id=respondent.pk, page=number)
-        form = PageForm(items=items, initial=initial)
+        form = PageForm(items=items, choices=choices, initial=initial)
         notice = NOTICES.get(request.GET.get("notice", ""), "")
         return render_page(
             request,
@@ -207,7 +208,7 @@ def page(request, token, number):
     direction = request.POST.get("direction", NEXT)
     if direction not in (NEXT, BACK, LATER):
         direction = NEXT
-    form = PageForm(request.POST, items=items, partial=direction != NEXT)
+    form = PageForm(request.POST, items=items, choices=choices, partial=direction != NEXT)
     if not form.is_valid():
         # 200 like Django's own form views: answering a correction with a 4xx would
         # also log an error in the respondent's browser console.
@@ -269,10 +270,14 @@ def csrf_failure_page(request, token, number):
     respondent = responses.find_respondent(token)
     if respondent is None or respondent.is_finished or not respondent.round.is_open:
         return None
-    pages = questionnaire_pages(respondent.round.instrument)
+    pages = questionnaire_pages(respondent.round.instrument, respondent.role.code)
     if not 1 <= number <= len(pages):
         return None
-    form = PageForm(request.POST, items=pages[number - 1].items)
+    form = PageForm(
+        request.POST,
+        items=pages[number - 1].items,
+        choices=answer_choices(respondent.round.instrument),
+    )
     form.is_valid()  # so that missing answers are marked as well
     return render_page(
         request,

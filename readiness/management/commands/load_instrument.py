@@ -7,23 +7,29 @@ from django.core.management.base import BaseCommand, CommandError
 from readiness.management.files import read_json
 from readiness.services.instrument import load_instrument
 
-DEFAULT_FILE = Path(settings.BASE_DIR) / "fixtures" / "instrument.json"
+# Oldest first: new rounds use the version loaded last (Instrument.current).
+DEFAULT_FILES = [
+    Path(settings.BASE_DIR) / "fixtures" / "instrument.json",
+    Path(settings.BASE_DIR) / "fixtures" / "instrument-2027.1.json",
+]
 
 
 class Command(BaseCommand):
     help = (
-        "Load a version of the questionnaire instrument from JSON (default: "
-        "fixtures/instrument.json). Loading the same version again changes nothing."
+        "Load versions of the questionnaire instrument from JSON, in the order given "
+        "(default: fixtures/instrument.json, then fixtures/instrument-2027.1.json). "
+        "Loading the same version again changes nothing."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
+        parser.add_argument("files", nargs="*", default=[str(path) for path in DEFAULT_FILES])
 
-    def handle(self, *args, file, **options):
-        data = read_json(file)
-        try:
-            result = load_instrument(data=data)
-        except ValidationError as error:
-            raise CommandError("; ".join(error.messages)) from None
-        verb = "Loaded" if result.created else "Already loaded"
-        self.stdout.write(f"{verb} instrument version {result.instrument.version}")
+    def handle(self, *args, files, **options):
+        for file in files:
+            data = read_json(file)
+            try:
+                result = load_instrument(data=data)
+            except ValidationError as error:
+                raise CommandError(f"{file}: " + "; ".join(error.messages)) from None
+            verb = "Loaded" if result.created else "Already loaded"
+            self.stdout.write(f"{verb} instrument version {result.instrument.version}")

@@ -240,7 +240,7 @@ class Command(BaseCommand):
     def _seed_facility(self, facility, instrument, rng):
         items = list(
             Item.objects.filter(determinant__domain__instrument=instrument).select_related(
-                "determinant"
+                "determinant__domain__instrument"
             )
         )
         roles = [
@@ -289,7 +289,8 @@ class Command(BaseCommand):
         unsure = role.code in UNSURE_ROLES and code in UNSURE_DETERMINANTS
         if rng.random() < (0.3 if unsure else 0.04):
             return "DK"
-        if role.code == "community_partner" and rng.random() < 0.15:
+        offers_na = item.determinant.domain.instrument.offers_not_applicable
+        if offers_na and role.code == "community_partner" and rng.random() < 0.15:
             return "NA"
         score = rng.gauss(levels[code] + ROLE_EFFECTS.get(role.code, {}).get(code, 0), 20)
         value = min(5, max(1, round(score / 25) + 1))
@@ -305,7 +306,7 @@ class Command(BaseCommand):
         )
         items = list(
             Item.objects.filter(determinant__domain__instrument=instrument).select_related(
-                "determinant"
+                "determinant__domain__instrument"
             )
         )
         roles = list(Role.objects.filter(instrument=instrument))
@@ -330,6 +331,8 @@ class Command(BaseCommand):
         for n in range(1, count + 1):
             role = rng.choices(roles, weights)[0]
             for item in items:
+                if not item.is_asked_of(role.code):
+                    continue
                 writer.writerow(
                     [f"demo-{n}", role.code, item.code, self._answer(item, role, levels, rng)]
                 )
@@ -339,12 +342,13 @@ class Command(BaseCommand):
         """A few people part-way through the open round, as the web form leaves them."""
         first_domain = items[0].determinant.domain_id
         for n in range(rng.randint(1, 4)):
+            role = rng.choice(roles)
             started = start_respondent(
-                round_=round_, role=rng.choice(roles), nonce=f"demo-in-progress-{round_.pk}-{n}"
+                round_=round_, role=role, nonce=f"demo-in-progress-{round_.pk}-{n}"
             )
             answers = {
                 item.pk: ("scale", rng.randint(2, 5))
                 for item in items
-                if item.determinant.domain_id == first_domain
+                if item.determinant.domain_id == first_domain and item.is_asked_of(role.code)
             }
             save_page(respondent=started.respondent, page=1, answers=answers)

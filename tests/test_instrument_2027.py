@@ -1,0 +1,304 @@
+"""Instrument 2027.1 (fixtures/instrument-2027.1.json, docs/instrument.md): statements a
+front-desk worker understands, items routed by role, no "does not apply" way to a higher
+score, honest ERIC labels, the CFIR 2.0 map, and trends that compare only what carried
+over from 2026.1."""
+
+import copy
+import json
+import re
+
+import pytest
+import textstat
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.template.loader import render_to_string
+from django.test import Client
+
+from readiness import disclosure
+from readiness.management.files import read_json
+from readiness.models import Answer, DeterminantScore, Instrument, Item, Respondent, Strategy
+from readiness.scoring import respondent_scores
+from readiness.services.facilities import open_round
+from readiness.services.imports import ImportRejected
+from readiness.services.instrument import export_instrument, load_instrument
+from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows
+from tests.test_quality import elements
+from tests.test_questionnaire import page_url, start
+
+NEW = ROOT / "fixtures" / "instrument-2027.1.json"
+OLD = ROOT / "fixtures" / "instrument.json"
+
+CFIR2_DOMAINS = {"Innovation", "Outer Setting", "Inner Setting", "Individuals"}
+CFIR2_DOMAINS |= {"Implementation Process"}
+# The topic words no plain synonym replaces are measured as a one-syllable word, the
+# review's method (instrument-2026.1.md §4), so that the grade measures everything else.
+TOPIC_WORDS = re.compile(r"\bimmigra(?:tion|nts?)\b", re.IGNORECASE)
+MAX_GRADE = 8.0
+MAX_PER_PAGE = 12
+
+
+def grade(text: str) -> float:
+    return textstat.flesch_kincaid_grade(TOPIC_WORDS.sub("ICE", text))
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return read_json(NEW)
+
+
+def determinants(document):
+    return [det for domain in document["domains"] for det in domain["determinants"]]
+
+
+def items(document):
+    return [item for det in determinants(document) for item in det["items"]]
+
+
+# --- The content -------------------------------------------------------------------------
+
+
+def test_every_text_shown_to_respondents_is_at_most_grade_8(document):
+    texts = [(item["code"], item["text"]) for item in items(document)]
+    texts += [(det["code"], det["explanation"]) for det in determinants(document)]
+    texts += [(domain["code"], domain["intro"]) for domain in document["domains"]]
+    too_hard = {code: grade(text) for code, text in texts if grade(text) > MAX_GRADE}
+    assert not too_hard
+
+
+def test_pages_are_short_and_every_role_has_every_page(document):
+    roles = {role["code"] for role in document["roles"]}
+    for domain in document["domains"]:
+        statements = [item for det in domain["determinants"] for item in det["items"]]
+        assert len(statements) <= MAX_PER_PAGE, domain["code"]
+        for role in roles:
+            asked = [i for i in statements if not i.get("asked_of") or role in i["asked_of"]]
+            assert asked, (domain["code"], role)
+
+
+def test_no_does_not_apply_and_dont_know_counts_as_neutral(document):
+    assert document["answer_options"] == ["scale", "dont_know"]
+    assert document["dont_know_scoring"] == "neutral"
+
+
+def test_one_referent_us_spelling_and_few_reverse_keyed_items(document):
+    for item in items(document):
+        words = re.findall(r"[A-Za-z']+", item["text"])
+        assert not {"I", "we", "We", "our", "Our", "my", "My", "me"} & set(words), item
+    everything = json.dumps(document)
+    for british in ("organisation", "licence", "counselling", "practised", "behaviour"):
+        assert british not in everything.lower(), british
+    reverse = [item for item in items(document) if item["reverse_scored"]]
+    assert len(reverse) <= len(items(document)) // 6
+
+
+def test_every_determinant_and_item_is_mapped_to_cfir_2009_and_cfir_2(document):
+    for domain in document["domains"]:
+        assert domain["cfir2_domain"] in CFIR2_DOMAINS
+        for det in domain["determinants"]:
+            assert det["cfir_construct"] and det["cfir2_construct"], det["code"]
+            assert det["cfir2_construct"].split(":")[0] in CFIR2_DOMAINS, det["code"]
+            for item in det["items"]:
+                assert item["cfir2_construct"].split(":")[0] in CFIR2_DOMAINS, item["code"]
+
+
+def test_strategies_say_how_they_relate_to_eric(document):
+    linked = {det["code"]: 0 for det in determinants(document)}
+    for strategy in document["strategies"]:
+        assert strategy["eric_match"] in ("exact", "adapted", "component"), strategy["code"]
+        assert bool(strategy["eric_strategy"]) == (strategy["eric_match"] != "component")
+        for code in strategy["determinants"]:
+            linked[code] += 1
+    assert min(linked.values()) >= 2, linked
+
+
+def test_changes_from_2026_1_are_declared_and_never_reuse_a_code(document):
+    """A statement that kept its code kept its words; carried-over codes exist."""
+    old = read_json(OLD)
+    old_items = {item["code"]: item for item in items(old)}
+    old_determinants = {det["code"] for det in determinants(old)}
+    for item in items(document):
+        if item["code"] in old_items:
+            assert item["text"] == old_items[item["code"]]["text"], item["code"]
+        if item.get("carries_over_from"):
+            assert item["carries_over_from"] in old_items, item["code"]
+    for det in determinants(document):
+        if det.get("carries_over_from"):
+            assert det["carries_over_from"] in old_determinants, det["code"]
+
+
+# --- Loading, routing and scoring ---------------------------------------------------------
+
+
+@pytest.fixture
+def both(db):
+    call_command("load_instrument", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    return Instrument.objects.get(version="2026.1"), Instrument.objects.get(version="2027.1")
+
+
+def test_load_instrument_loads_2027_1_beside_2026_1_and_new_rounds_use_it(both, facility):
+    old, new = both
+    assert Instrument.current() == new
+    assert open_round(facility=facility, label="Next").instrument == new
+    exported = export_instrument(new)
+    assert exported["answer_options"] == ["scale", "dont_know"]
+    first = exported["domains"][0]["determinants"][0]
+    assert {"cfir_construct", "cfir2_construct", "carries_over_from"} <= set(first)
+    assert {"cfir2_construct", "asked_of", "carries_over_from"} <= set(first["items"][0])
+    assert {"eric_strategy", "eric_match"} <= set(exported["strategies"][0])
+
+
+def routed(document=None) -> dict:
+    """The toy instrument with COMMS-3 asked only of physicians, no "does not apply",
+    and "don't know" counted as neutral."""
+    data = copy.deepcopy(document or read_json(EXAMPLE / "instrument.json"))
+    data["version"] = "toy-routed"
+    data["answer_options"] = ["scale", "dont_know"]
+    data["dont_know_scoring"] = "neutral"
+    for domain in data["domains"]:
+        for det in domain["determinants"]:
+            for item in det["items"]:
+                if item["code"] == "COMMS-3":
+                    item["asked_of"] = ["physician"]
+    return data
+
+
+@pytest.fixture
+def routed_round(db, facility):
+    load_instrument(data=routed())  # the current instrument, which new rounds use
+    return open_round(facility=facility, label="Routed")
+
+
+def test_a_role_is_not_shown_what_it_cannot_judge_and_finishes_without_it(routed_round):
+    client = Client()
+    token, _ = start(client, routed_round, role="security")
+    page = client.get(page_url(token, 1)).content
+    assert not elements(page, "input", name="item-COMMS-3")
+    offered = {radio["value"] for radio in elements(page, "input", name="item-COMMS-1")}
+    assert offered == {"1", "2", "3", "4", "5", "DK"}
+    for number in (1, 2):
+        items_ = Item.objects.filter(
+            determinant__domain__instrument=routed_round.instrument,
+            determinant__domain__position=number - 1,
+        )
+        data = {
+            f"item-{item.code}": "2" if item.reverse_scored else "4"
+            for item in items_
+            if item.code != "COMMS-3"
+        }
+        data["direction"] = "next"
+        assert client.post(page_url(token, number), data).status_code == 302
+    respondent = Respondent.objects.get()
+    assert respondent.is_finished
+    assert not Answer.objects.filter(respondent=respondent, item__code="COMMS-3").exists()
+    comms = DeterminantScore.objects.get(respondent=respondent, determinant__code="COMMS")
+    assert comms.score == 75.0
+
+
+def test_imports_refuse_statements_a_role_is_not_asked_and_does_not_apply(routed_round):
+    with pytest.raises(ImportRejected) as refused:
+        import_rows(
+            routed_round.facility,
+            "Routed",
+            [("r1", "security", "COMMS-3", "4"), ("r1", "security", "COMMS-1", "NA")],
+        )
+    assert refused.value.errors == [
+        "Line 2: item COMMS-3 is not asked of role 'security'.",
+        "Line 3: value 'NA' is not an answer of instrument toy-routed (statements a role "
+        "cannot judge are not asked of it).",
+    ]
+    assert not Respondent.objects.exists()
+
+
+def _score(round_, answers: dict[str, str]) -> float:
+    rows = [("p", "physician", code, value) for code, value in answers.items()]
+    import_rows(round_.facility, round_.label, rows, replace=True)
+    respondent = Respondent.objects.get(round=round_)
+    (score,) = [s for s in respondent_scores([respondent.pk]) if s.determinant.code == "COMMS"]
+    return score.score
+
+
+@pytest.mark.parametrize("without", ["1", "2", "3", "DK"])
+@pytest.mark.parametrize("others", ["1", "3", "5", "DK"])
+def test_lacking_a_protection_never_scores_higher_than_having_it(routed_round, without, others):
+    """COMMS-1 agreed (the facility has it) or answered as a facility without it would
+    (disagree, neutral, don't know), the other COMMS answers equal: never higher without.
+    COMMS-2 is reverse-worded: having it there is disagreeing."""
+    for having in ("4", "5"):
+        for reverse_having, reverse_without in (("2", "4"), ("1", "DK")):
+            rest = {"COMMS-3": others, "COMMS-4": others}
+            with_it = _score(routed_round, {"COMMS-1": having, "COMMS-2": "3"} | rest)
+            lacking = _score(routed_round, {"COMMS-1": without, "COMMS-2": "3"} | rest)
+            assert lacking <= with_it
+            with_it = _score(routed_round, {"COMMS-1": "3", "COMMS-2": reverse_having} | rest)
+            lacking = _score(routed_round, {"COMMS-1": "3", "COMMS-2": reverse_without} | rest)
+            assert lacking <= with_it
+
+
+def test_the_instrument_must_ask_every_role_something_of_each_determinant(db):
+    data = routed()
+    for domain in data["domains"]:
+        for det in domain["determinants"]:
+            if det["code"] == "PARTNERS":
+                for item in det["items"]:
+                    item["asked_of"] = ["nurse"]
+    with pytest.raises(ValidationError) as refused:
+        load_instrument(data=data)
+    assert refused.value.messages == [
+        "determinant PARTNERS: no item is asked of ['physician', 'security']"
+    ]
+    data = routed()
+    data["strategies"][0]["eric_match"] = "component"
+    data["strategies"][0]["eric_strategy"] = "Build a coalition"
+    with pytest.raises(ValidationError):
+        load_instrument(data=data)  # a component names no ERIC strategy
+    assert not Instrument.objects.filter(version="toy-routed").exists()
+
+
+# --- Trends across the version change -------------------------------------------------
+
+
+def test_trends_compare_only_determinants_whose_meaning_carried_over(db, facility):
+    old = load_instrument(data=read_json(OLD)).instrument
+    before = import_rows(facility, "Before", _everyone(old, "4")).round
+    new = load_instrument(data=read_json(NEW)).instrument
+    after = import_rows(facility, "After", _everyone(new, "2")).round
+    assert (before.instrument, after.instrument) == (old, new)
+
+    scores = disclosure.released_scores(after, compare_with_previous=True)
+    assert scores.previous_label == before.label
+    carried = {d.code for d in scores.determinants if d.determinant.carries_over_from}
+    compared = {d.code for d in scores.determinants if d.change is not None}
+    assert compared and compared <= carried
+    assert scores.overall_change is None  # the overall is made of other determinants
+
+
+def _everyone(instrument, value):
+    """Three physicians answering every statement asked of them."""
+    return [
+        row
+        for n in range(3)
+        for row in full_answers(instrument, f"p{n}", "physician", lambda item: value)
+        if Item.objects.get(determinant__domain__instrument=instrument, code=row[2]).is_asked_of(
+            "physician"
+        )
+    ]
+
+
+def test_the_dashboard_says_how_each_strategy_relates_to_eric(db):
+    def label(**fields):
+        html = render_to_string("_eric_match.html", {"strategy": Strategy(**fields)})
+        (text,) = re.findall(r'<span class="[^"]*eric-match">(.*?)</span>', html)
+        return " ".join(text.split())
+
+    assert label(eric_match="exact", eric_strategy="Build a coalition") == (
+        "(ERIC implementation strategy: Build a coalition)"
+    )
+    assert label(eric_match="adapted", eric_strategy="Mandate change") == (
+        "(adapted from the ERIC implementation strategy Mandate change)"
+    )
+    assert label(eric_match="component", eric_strategy="") == (
+        "(part of the protection itself, not an implementation strategy)"
+    )
+    assert label(eric_match="", eric_strategy="Audit and provide feedback") == (
+        "(related ERIC implementation strategy, match not checked: Audit and provide feedback)"
+    )

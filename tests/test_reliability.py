@@ -1,0 +1,116 @@
+"""How good the questions are (readiness/reliability.py, disclosure.instrument_quality,
+the network's quality page)."""
+
+import math
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from readiness import disclosure
+from readiness.models import Facility, Network, NetworkLeader
+from readiness.services.facilities import create_facility
+from readiness.services.instrument import load_instrument
+from tests.conftest import import_rows, make_user
+from tests.pages import table
+
+# pingouin's documented example of cronbach_alpha (dataset "cronbach_wide_missing":
+# 12 people, 11 yes/no items, 5 answers missing): alpha 0.732660835214447 with pairwise
+# covariances, as R's psych::alpha(data, use="pairwise"). Yes/no is kept as 2/1 on the
+# 1-5 scale: alpha does not change when every answer moves by the same amount.
+WIDE_MISSING = """\
+1 1 1 1 1 1 1 1 1 1 1
+1 1 1 1 1 1 1 1 0 1 0
+. 0 1 1 . 1 1 1 1 0 0
+1 1 1 0 1 1 0 1 1 0 0
+1 1 1 1 1 0 0 0 1 0 0
+0 1 . 0 1 1 1 1 0 0 0
+1 1 1 1 0 0 1 0 0 0 0
+1 1 1 1 1 0 0 0 0 0 0
+0 1 0 1 1 0 0 0 0 1 0
+1 0 0 1 0 1 0 0 . 0 0
+1 1 1 0 0 0 0 0 0 0 0
+1 0 0 1 0 0 0 0 0 0 0
+"""
+PUBLISHED_ALPHA = 0.732660835214447
+
+
+def one_determinant_instrument():
+    return load_instrument(
+        data={
+            "version": "alpha-example",
+            "roles": [{"code": "nurse", "name": "Nurse"}],
+            "domains": [
+                {
+                    "code": "D",
+                    "name": "D",
+                    "determinants": [
+                        {
+                            "code": "X",
+                            "name": "Example",
+                            "items": [
+                                {"code": f"Q{n}", "text": f"Statement {n}."} for n in range(1, 12)
+                            ],
+                        }
+                    ],
+                }
+            ],
+        }
+    ).instrument
+
+
+@pytest.fixture
+def network_of_one(db):
+    network = Network.objects.create(name="Net", slug="net")
+    site = create_facility(name="Site", slug="site", type="fqhc", state="CA")
+    Facility.objects.filter(pk=site.pk).update(network=network)
+    leader = make_user("leader")
+    NetworkLeader.objects.create(user=leader, network=network)
+    return network, Facility.objects.get(pk=site.pk), leader
+
+
+def test_alpha_reproduces_the_published_worked_example(network_of_one):
+    network, site, leader = network_of_one
+    instrument = one_determinant_instrument()
+    rows = []
+    for person, line in enumerate(WIDE_MISSING.splitlines()):
+        for n, answer in enumerate(line.split(), 1):
+            if answer != ".":
+                rows.append((f"p{person}", "nurse", f"Q{n}", int(answer) + 1))
+    import_rows(site, "R", rows)
+    (row,) = disclosure.instrument_quality([site], instrument)
+    assert math.isclose(row.reliability.alpha, PUBLISHED_ALPHA, rel_tol=1e-9)
+    assert row.reliability.respondents == 12
+    # the leader's page shows it, with the number of people behind it
+    client = Client()
+    client.force_login(leader)
+    html = client.get(reverse("network-quality", args=[network.slug])).content.decode()
+    assert table(html, "quality-table")["Example"][:2] == ["12", "0.73"]
+
+
+def test_a_statement_that_goes_against_the_others_is_flagged(network_of_one):
+    network, site, leader = network_of_one
+    instrument = one_determinant_instrument()
+    rows = []
+    for person in range(10):
+        level = 1 + person % 5
+        for n in range(1, 12):
+            value = 6 - level if n == 11 else level  # Q11 runs the other way
+            rows.append((f"p{person}", "nurse", f"Q{n}", value))
+    import_rows(site, "R", rows)
+    (row,) = disclosure.instrument_quality([site], instrument)
+    fits = {fit.code: fit for fit in row.reliability.items}
+    assert fits["Q11"].weak and fits["Q11"].item_total < 0
+    assert not any(fits[f"Q{n}"].weak for n in range(1, 11))
+
+
+def test_nothing_is_shown_from_fewer_than_the_largest_minimum_of_the_sites(network_of_one):
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+    rows = [(f"p{p}", "nurse", f"Q{n}", 1 + (p + n) % 5) for p in range(3) for n in range(1, 12)]
+    import_rows(site, "R", rows)
+    (row,) = disclosure.instrument_quality([site], instrument)
+    assert row.reliability.respondents == 3
+    Facility.objects.filter(pk=site.pk).update(min_group=4)
+    (row,) = disclosure.instrument_quality([Facility.objects.get(pk=site.pk)], instrument)
+    assert row.reliability is None and row.hidden == disclosure.Hidden.FEWER_THAN_MINIMUM

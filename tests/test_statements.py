@@ -1,0 +1,119 @@
+"""What staff said, statement by statement (dashboard, results.json), under the same
+small-group rules as the scores (readiness/disclosure.py)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from readiness import disclosure
+from readiness.disclosure import _statements
+from readiness.models import Item
+from tests.conftest import full_answers, import_rows, make_partner
+from tests.pages import text_of
+from tests.test_instrument_2027 import routed
+from tests.test_quality import elements
+
+NONE = {"agree": 0, "neutral": 0, "disagree": 0, "dont_know": 0, "not_applicable": 0}
+
+
+@pytest.mark.parametrize(
+    ("counts", "shown"),
+    [
+        # one "don't know" would be about one person; hiding it alone would leave
+        # 10 - 9 = 1, so "agree" is hidden too
+        ({"agree": 9, "dont_know": 1}, {"neutral": 0, "disagree": 0, "not_applicable": 0}),
+        ({"agree": 3, "disagree": 3}, {"agree": 3, "disagree": 3, "neutral": 0}),
+        # the two smallest groups hold 3 together: they stay hidden, the rest is shown
+        ({"agree": 6, "disagree": 2, "dont_know": 1}, {"agree": 6, "disagree": None}),
+    ],
+)
+def test_answers_of_one_or_two_people_are_hidden(counts, shown):
+    (statement,) = _statements({"X": NONE | counts}, 3).values()
+    assert statement["asked"] == sum(counts.values())
+    assert {group: statement["counts"][group] for group in shown} == shown
+    hidden = sum(n for group, n in counts.items() if statement["counts"][group] is None)
+    assert hidden == 0 or hidden >= 3
+
+
+def test_a_statement_fewer_than_three_answered_is_not_shown():
+    assert _statements({"X": NONE | {"agree": 2}}, 3) == {}
+
+
+def _nurses_and_physicians(instrument, item_code):
+    """14 nurses, 9 of whom do not know the answer to one statement, and 3 physicians."""
+    rows = []
+    for n in range(14):
+        rows += full_answers(
+            instrument,
+            f"n{n}",
+            "nurse",
+            lambda item, n=n: "DK" if item.code == item_code and n < 9 else "4",
+        )
+    for n in range(3):
+        rows += full_answers(instrument, f"p{n}", "physician", lambda item: "2")
+    return rows
+
+
+def test_the_dashboard_says_in_plain_words_what_a_role_does_not_know(facility, instrument, owner):
+    item = Item.objects.get(determinant__domain__instrument=instrument, code="LEGAL-3")
+    round_ = import_rows(facility, "R", _nurses_and_physicians(instrument, item.code)).round
+    client = Client()
+    client.force_login(owner)
+    html = client.get(round_.get_absolute_url()).content.decode()
+    first = text_of(html, "unknown-statements").split(item.text)[0]
+    assert first == "9 of 14 people in the role “Nurse” answered “Don't know” to: "
+    # published all at once: by role, and never for everyone as well
+    data = client.get(reverse("round-results-json", args=[facility.slug, round_.pk])).json()
+    rows = [s for s in data["statements"] if s["item"] == item.code]
+    assert {s["role"] for s in rows} == {"nurse", "physician"}
+    nurses = next(s for s in rows if s["role"] == "nurse")
+    assert nurses["asked"] == 14 and nurses["counts"]["dont_know"] == 9
+    assert nurses["counts"]["agree"] == 5
+    assert elements(
+        html, "table", id="statements-LEGAL", **{"class": "table table-sm mt-2 statements-table"}
+    )
+
+
+def test_a_partner_without_results_by_role_gets_no_statement_by_role(facility, instrument, owner):
+    round_ = import_rows(facility, "R", _nurses_and_physicians(instrument, "LEGAL-3")).round
+    _, member = make_partner(facility, by=owner, slug="narrow", roles=False)
+    client = Client()
+    client.force_login(member)
+    data = client.get(reverse("round-results-json", args=[facility.slug, round_.pk])).json()
+    assert data["statements"] == []
+    html = client.get(round_.get_absolute_url()).content.decode()
+    assert not elements(html, "table", id="statements-LEGAL")
+
+
+def test_a_statement_asked_of_one_role_never_moves_by_one_person(db, facility):
+    """COMMS-3 is asked of physicians only. After 3 physicians are published, 1 more
+    physician and 2 nurses finish: publishing them would move COMMS-3 by that one
+    physician's answer. The nurses join when a third nurse finishes; the physician
+    waits for two more physicians."""
+    from readiness.services.instrument import load_instrument
+
+    instrument = load_instrument(data=routed()).instrument
+
+    def people(prefix, role, count, value):
+        rows = []
+        for n in range(count):
+            rows += [
+                row
+                for row in full_answers(instrument, f"{prefix}{n}", role, lambda item: value)
+                if Item.objects.get(pk=_item_pk(instrument, row[2])).is_asked_of(role)
+            ]
+        return rows
+
+    round_ = import_rows(facility, "R", people("p", "physician", 3, "4")).round
+    assert disclosure.release_for(round_).respondents == 3
+    import_rows(facility, "R", people("q", "physician", 1, "1") + people("n", "nurse", 2, "5"))
+    assert disclosure.release_for(round_).respondents == 3
+    import_rows(facility, "R", people("m", "nurse", 1, "5"))
+    release = disclosure.release_for(round_)
+    assert release.respondents == 6
+    assert release.aggregates["items"]["COMMS-3"]["agree"] == 3  # the 3 physicians only
+    assert disclosure.release_status(round_).waiting == 1
+
+
+def _item_pk(instrument, code):
+    return Item.objects.get(determinant__domain__instrument=instrument, code=code).pk
