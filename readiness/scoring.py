@@ -180,6 +180,14 @@ class DeterminantResult:
     statements: list[StatementResult] = field(default_factory=list)
 
     @property
+    def statement_groups(self) -> list[tuple[Item, list[StatementResult]]]:
+        """The statements with their groups' results, in questionnaire order."""
+        groups: dict[int, tuple[Item, list[StatementResult]]] = {}
+        for statement in self.statements:
+            groups.setdefault(statement.item.pk, (statement.item, []))[1].append(statement)
+        return list(groups.values())
+
+    @property
     def ci_low(self) -> float | None:
         if self.standard_error is None:
             return None

@@ -149,4 +149,7 @@ def test_network_comparison_page(live_server, rounds, open_page):
     page.goto(live_server.url + network.get_absolute_url())
     page.locator("[data-figure='comparison-figure'] svg.main-svg").first.wait_for()
     assert axe_violations(page) == []
+    page.get_by_role("link", name="How good the questions are: reliability of each area").click()
+    page.locator("#quality-table").wait_for()
+    assert axe_violations(page) == []
     log.assert_clean()
