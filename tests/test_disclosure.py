@@ -586,16 +586,24 @@ WHOLE_NUMBER_SCORES = {
 def _secret_numbers(rounds, *, digits=1) -> set:
     """Figures of the operator's full results of these rounds (scoring.score_round: every
     finished respondent, role cells from 3) that no released figure of them rounds to,
-    to ``digits`` decimals."""
+    to ``digits`` decimals. Whole numbers are only the pages' scores (the facility's
+    overall, domains and determinants), so that the many other released figures do not
+    cover every whole number between 0 and 100."""
     values, allowed = [], {DEVELOPING_FROM, STRENGTH_FROM}  # the thresholds charts draw
     for round_ in rounds:
         full = score_round(round_)
         values += [full.overall] + [d.score for d in full.domains]
         values += [d.score for d in full.determinants]
-        for role in full.roles:
-            if not role.suppressed:
-                values += list(role.cells.values())
-        allowed |= _released_numbers(disclosure.released_scores(round_))
+        released = disclosure.released_scores(round_)
+        if digits:
+            for role in full.roles:
+                if not role.suppressed:
+                    values += list(role.cells.values())
+            allowed |= _released_numbers(released)
+        else:
+            scores = [released.overall] + [d.score for d in released.domains]
+            scores += [d.score for d in released.determinants]
+            allowed |= {round(v) for v in scores if v is not None}
     return {round(v, digits) for v in values if v is not None and v >= 1} - allowed
 
 
