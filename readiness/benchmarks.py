@@ -46,6 +46,7 @@ from readiness.models import (
     Round,
     Share,
 )
+from readiness.scoring import RoundSummary, comparable
 
 # Kept for older imports: the fewest peers for any benchmark (a median).
 MIN_PEERS = MEDIAN_FROM
@@ -135,6 +136,7 @@ def contributions() -> list[dict]:
             {
                 "facility": facility_id,
                 "type": facility_type,
+                "version": summary.instrument_version,
                 "scores": {code: score for code, score in sorted(summary.determinants.items())},
             }
         )
@@ -202,14 +204,26 @@ def peer_scores(facility: Facility, *, day: date | None = None) -> list[dict]:
 
 
 def benchmarks_for(
-    facility: Facility, *, day: date | None = None
+    facility: Facility, *, day: date | None = None, instrument=None
 ) -> dict[str, dict[str, Benchmark | None]]:
     """{"type": {determinant code: Benchmark or None}, "all": {...}}: the facility's
-    peers of its own type, and all of them. A code no peer has is absent."""
+    peers of its own type, and all of them. A code no peer has is absent.
+
+    ``instrument``: the version of the round being compared. A peer whose round used
+    another version counts only for the determinants that carried over between the two
+    (scoring.comparable), so that two meanings of one code are never mixed."""
     values: dict[str, dict[str, list[float]]] = {"type": {}, "all": {}}
     for entry in peer_scores(facility, day=day):
         same_type = entry["type"] == facility.type
-        for code, score in entry["scores"].items():
+        scores = entry["scores"]
+        if (
+            instrument is not None
+            and entry.get("version", instrument.version) != instrument.version
+        ):
+            scores = comparable(
+                RoundSummary(instrument_version=entry["version"], determinants=scores), instrument
+            ).determinants
+        for code, score in scores.items():
             values["all"].setdefault(code, []).append(score)
             if same_type:
                 values["type"].setdefault(code, []).append(score)

@@ -97,6 +97,7 @@ def restrict(
     role_codes: list[str],
     by_role: bool = True,
     hidden_roles=(),
+    routed_items=frozenset(),
 ) -> dict:
     """The part of a round's aggregates (scoring.aggregate) that may be shown.
 
@@ -104,7 +105,9 @@ def restrict(
     and a reason in ``role_hidden``; hidden cells are left out. ``by_role`` False (results
     published in steps): no role's results at all, only how many people each role has,
     hidden by the same rule as roles are. ``hidden_roles``: roles an earlier version of these
-    results hid (RoundRelease.merged_roles), which stay hidden.
+    results hid (RoundRelease.merged_roles), which stay hidden. ``routed_items``: codes
+    of statements asked of some roles only, never shown for everyone: how many were
+    asked them, beside the roles' counts, would tell how many people a hidden role has.
     """
     n = aggregates["respondents"]
     determinants = aggregates["determinants"]
@@ -135,7 +138,7 @@ def restrict(
             },
             "determinants": shown_determinants,
             "cells": {},
-            "items": _statements(aggregates.get("items", {}), minimum),
+            "items": _statements(aggregates.get("items", {}), minimum, skip=routed_items),
             "item_cells": {},
         }
     cells: dict[str, dict] = {code: {} for code in role_codes if code not in role_hidden}
@@ -172,18 +175,22 @@ def restrict(
         "role_hidden": {code: str(reason) for code, reason in role_hidden.items()},
         "determinants": shown_determinants,
         "cells": cells,
-        "items": {} if cells else _statements(aggregates.get("items", {}), minimum),
+        "items": {}
+        if cells
+        else _statements(aggregates.get("items", {}), minimum, skip=routed_items),
         "item_cells": item_cells,
     }
 
 
-def _statements(counts_by_item: dict, minimum: int) -> dict:
+def _statements(counts_by_item: dict, minimum: int, *, skip=frozenset()) -> dict:
     """{item code: {"asked": n, "counts": {answer group: n or None}}} for the items at
     least the minimum answered. Within an item, the answer groups of 1 or 2 people are
     hidden, and more until the hidden groups hold nobody or at least the minimum, as
     for roles (``groups_to_hide``): "1 disagreed" would be about one person."""
     shown = {}
     for code, counts in counts_by_item.items():
+        if code in skip:
+            continue
         asked = sum(counts.values())
         if asked < minimum:
             continue
@@ -225,7 +232,8 @@ def released_scores(
 
     release = release_for(round_)
     minimum = min_group(round_.facility)
-    roles = [role.code for role in instrument_structure(round_.instrument).roles]
+    structure = instrument_structure(round_.instrument)
+    roles = [role.code for role in structure.roles]
     history = []
     if compare_with_previous:
         history = in_time_order(released_summaries(earlier_rounds(round_).values("pk")))
@@ -238,6 +246,7 @@ def released_scores(
             role_codes=roles,
             by_role=by_role,
             hidden_roles=release.merged_roles,
+            routed_items={item.code for item in structure.items if item.asked_of},
         ),
         history=history,
         minimum=minimum,
@@ -391,7 +400,9 @@ def round_results(round_: Round, *, scope: Scope) -> dict:
     if scope.benchmarks:
         peers = {
             group: {code: asdict(b) if b else None for code, b in by_code.items()}
-            for group, by_code in benchmarks_for(round_.facility).items()
+            for group, by_code in benchmarks_for(
+                round_.facility, instrument=round_.instrument
+            ).items()
         }
     return results_json(scores, scope=scope, status=release_status(round_), benchmarks=peers)
 
@@ -558,21 +569,28 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
             points.setdefault(code, {})[respondent_id] = (5 - value if reverse else value - 1) * 25
         elif kind == Answer.Kind.DONT_KNOW and instrument.dont_know_is_neutral:
             points.setdefault(code, {})[respondent_id] = 50.0
-    by_determinant: dict[int, list[str]] = {}
+    by_determinant: dict[int, list] = {}
     for item in instrument_structure(instrument).items:
-        by_determinant.setdefault(item.determinant_id, []).append(item.code)
+        by_determinant.setdefault(item.determinant_id, []).append(item)
     rows = []
     for determinant in instrument_structure(instrument).determinants:
-        codes = by_determinant.get(determinant.pk, [])
+        statements = by_determinant.get(determinant.pk, [])
+        codes = [item.code for item in statements]
         table = pd.DataFrame({code: points.get(code, {}) for code in codes}, columns=codes)
-        result = reliability(table.astype(float))
+        common = [item.code for item in statements if not item.asked_of]
+        result = reliability(table.astype(float), common=common)
         if result.respondents < minimum:
             rows.append(DeterminantQuality(determinant, None, Hidden.FEWER_THAN_MINIMUM))
             continue
+        # How many answered a statement asked of some roles only is not shown: those
+        # counts, one against another, would give how many people some roles have.
         items = [
-            fit
-            if fit.respondents >= minimum
-            else ItemFit(code=fit.code, item_total=None, respondents=fit.respondents)
+            ItemFit(
+                code=fit.code,
+                item_total=fit.item_total if fit.respondents >= minimum else None,
+                respondents=fit.respondents if fit.code in common else None,
+                enough=fit.respondents >= minimum,
+            )
             for fit in result.items
         ]
         rows.append(

@@ -134,11 +134,15 @@ def _value(kind, value) -> str:
 
 def _answered(people: list[Shown]) -> Iterator[tuple[Shown, list[tuple[str, str]]]]:
     """Each respondent with their answers (item code, value) in questionnaire order, one
-    query per RESPONDENTS_PER_QUERY respondents."""
+    query per RESPONDENTS_PER_QUERY respondents.
+
+    Statements asked of some roles only are left out of the rows of "small roles": which
+    of them a person answered would tell their role."""
     for start in range(0, len(people), RESPONDENTS_PER_QUERY):
         batch = people[start : start + RESPONDENTS_PER_QUERY]
+        merged = {person.pk for person in batch if person.role == disclosure.SMALL_ROLES}
         answers: dict[int, list[tuple[str, str]]] = {}
-        for respondent_id, item, kind, value in (
+        for respondent_id, item, kind, value, asked_of in (
             Answer.objects.filter(respondent_id__in=[person.pk for person in batch])
             .order_by(
                 "respondent_id",
@@ -146,8 +150,10 @@ def _answered(people: list[Shown]) -> Iterator[tuple[Shown, list[tuple[str, str]
                 "item__determinant__position",
                 "item__position",
             )
-            .values_list("respondent_id", "item__code", "kind", "value")
+            .values_list("respondent_id", "item__code", "kind", "value", "item__asked_of")
         ):
+            if asked_of and respondent_id in merged:
+                continue
             answers.setdefault(respondent_id, []).append((item, _value(kind, value)))
         for person in batch:
             yield person, answers.get(person.pk, [])

@@ -146,7 +146,8 @@ class Item(models.Model):
     reverse_scored = models.BooleanField(default=False)
     weight = models.PositiveSmallIntegerField(default=1)
     source = models.CharField(max_length=200, blank=True)
-    cfir2_construct = models.CharField(max_length=200, blank=True)
+    cfir_construct = models.CharField(max_length=200, blank=True)  # CFIR 2009
+    cfir2_construct = models.CharField(max_length=200, blank=True)  # CFIR 2.0
     # Role codes of the respondents who are asked this statement; empty: everyone. A
     # guard is not asked how fast legal review is.
     asked_of = models.JSONField(default=list, blank=True)

@@ -89,6 +89,15 @@ def instrument_structure(instrument: Instrument) -> Structure:
     return structure
 
 
+def instrument_by_version(version: str) -> Instrument:
+    """A loaded version, read once per process (versions never change their meaning)."""
+    key = ("version", version)
+    instrument = _cache.get(key)
+    if instrument is None:
+        instrument = _cache[key] = Instrument.objects.get(version=version)
+    return instrument
+
+
 def forget_pages() -> None:
     """For tests, whose databases reuse ids."""
     _cache.clear()

@@ -21,7 +21,8 @@ WEAK_ITEM_BELOW = 0.30
 class ItemFit:
     code: str
     item_total: float | None  # corrected: the item against the mean of the others
-    respondents: int  # who answered it and at least one other statement
+    respondents: int | None  # who answered it and others (None: not shown)
+    enough: bool = True  # at least the minimum group behind it
 
     @property
     def weak(self) -> bool:
@@ -39,23 +40,32 @@ class Reliability:
         return self.alpha is not None and self.alpha < LOW_RELIABILITY_BELOW
 
 
-def reliability(points: pd.DataFrame) -> Reliability:
+def reliability(points: pd.DataFrame, *, common: list[str]) -> Reliability:
     """``points``: one row per respondent, one column per statement (item code), the
     respondent's points for it (reverse-worded statements already turned round), NaN
-    where they gave none."""
-    points = points.dropna(axis=1, how="all")
-    usable = points[points.notna().sum(axis=1) >= 2]
-    if usable.shape[1] < 2 or len(usable) < 2:
-        return Reliability(alpha=None, respondents=len(usable), items=[])
-    alpha, _interval = pingouin.cronbach_alpha(data=usable)
+    where they gave none. ``common``: the statements asked of every role.
+
+    Alpha is computed over the common statements only: statements asked of different
+    roles have few or no people in common, and one of them would make every covariance
+    with it unreliable or undefined. Each statement's fit is its correlation with the
+    mean of the other common statements, among the people who answered it.
+    """
+    shared = points[[code for code in common if code in points]]
+    usable = shared[shared.notna().sum(axis=1) >= 2]
+    alpha = None
+    if usable.shape[1] >= 2 and len(usable) >= 2:
+        value, _interval = pingouin.cronbach_alpha(data=usable)
+        alpha = None if pd.isna(value) else float(value)
     items = []
-    for code in usable.columns:
-        others = usable.drop(columns=[code]).mean(axis=1)
-        pair = pd.concat([usable[code], others], axis=1).dropna()
+    for code in points.columns:
+        others = shared.drop(columns=[code], errors="ignore").mean(axis=1)
+        pair = pd.concat([points[code], others], axis=1).dropna()
         r = pair.iloc[:, 0].corr(pair.iloc[:, 1]) if len(pair) >= 2 else None
         items.append(
-            ItemFit(code=code, item_total=None if pd.isna(r) else float(r), respondents=len(pair))
+            ItemFit(
+                code=code,
+                item_total=None if r is None or pd.isna(r) else float(r),
+                respondents=len(pair),
+            )
         )
-    return Reliability(
-        alpha=None if pd.isna(alpha) else float(alpha), respondents=len(usable), items=items
-    )
+    return Reliability(alpha=alpha, respondents=len(usable), items=items)

@@ -632,28 +632,35 @@ def _structure(round_: Round):
     return instrument_structure(round_.instrument)
 
 
-def comparable(summary: RoundSummary, round_: Round, structure) -> RoundSummary:
-    """An earlier round's summary in the terms of this round's instrument version.
+def comparable(summary: RoundSummary, instrument) -> RoundSummary:
+    """A round's summary in the terms of another instrument version.
 
-    Rounds of the same version compare as they are. A round of an earlier version keeps
-    only the determinants whose meaning carried over (``carries_over_from``), under this
-    version's codes; its domains and overall score, made of other determinants, are not
-    comparable and are left out.
+    Rounds of the same version compare as they are. A round of another version keeps
+    only the determinants whose meaning carried over between the two
+    (``carries_over_from`` of the newer one), under ``instrument``'s codes; its domains
+    and overall score, made of other determinants, are not comparable and are left out.
+    Used by trends, peer comparisons and the network's comparison of its sites.
     """
-    if summary.instrument_version == round_.instrument.version:
+    from readiness.pages import instrument_by_version, instrument_structure
+
+    if summary.instrument_version == instrument.version:
         return summary
-    new_code = {d.carries_over_from: d.code for d in structure.determinants if d.carries_over_from}
+    source = instrument_by_version(summary.instrument_version)
+    if (source.loaded_at, source.pk) < (instrument.loaded_at, instrument.pk):
+        newer = instrument_structure(instrument)
+        code_in = {d.carries_over_from: d.code for d in newer.determinants if d.carries_over_from}
+    else:
+        newer = instrument_structure(source)
+        code_in = {d.code: d.carries_over_from for d in newer.determinants if d.carries_over_from}
     return replace(
         summary,
         determinants={
-            new_code[code]: value
-            for code, value in summary.determinants.items()
-            if code in new_code
+            code_in[code]: value for code, value in summary.determinants.items() if code in code_in
         },
         standard_errors={
-            new_code[code]: value
+            code_in[code]: value
             for code, value in summary.standard_errors.items()
-            if code in new_code
+            if code in code_in
         },
         domains={},
     )
@@ -678,7 +685,7 @@ def assemble(
     view keeps that rule too).
     """
     structure = _structure(round_)
-    history = [comparable(summary, round_, structure) for summary in history or []]
+    history = [comparable(summary, round_.instrument) for summary in history or []]
     previous_summary = history[-1] if history else None
 
     results: dict[int, DeterminantResult] = {}

@@ -43,7 +43,7 @@ ADDED_EXPORT_FIELDS = {
     "instrument": {"answer_options", "dont_know_scoring"},
     "domain": {"cfir2_domain"},
     "determinant": {"cfir_construct", "cfir2_construct", "carries_over_from"},
-    "item": {"cfir2_construct", "asked_of", "carries_over_from"},
+    "item": {"cfir_construct", "cfir2_construct", "asked_of", "carries_over_from"},
     "strategy": {"eric_strategy", "eric_match"},
 }
 

@@ -585,3 +585,34 @@ def test_every_download_is_in_the_facilitys_audit_log(network, leader, instrumen
         ],
         key=_by_content,
     )
+
+
+def test_small_roles_rows_never_tell_the_role_by_the_statements_answered(facility, owner):
+    """In 2027.1 statements are asked by role: a "small roles" row with an answer to a
+    statement only legal staff are asked would name the role. Such rows hold only the
+    statements every role is asked."""
+    from readiness.management.files import read_json
+    from readiness.services.instrument import load_instrument
+    from tests.conftest import ROOT, full_answers
+
+    instrument = load_instrument(data=read_json(ROOT / "fixtures" / "instrument-2027.1.json"))
+    instrument = instrument.instrument
+    asked = {
+        item.code: item for item in Item.objects.filter(determinant__domain__instrument=instrument)
+    }
+    rows = []
+    for role, count in {"nurse": 5, "legal": 1, "security": 2}.items():
+        for n in range(count):
+            rows += [
+                row
+                for row in full_answers(instrument, f"{role}{n}", role, lambda item: "4")
+                if asked[row[2]].is_asked_of(role)
+            ]
+    import_rows(facility, "Spring", rows)
+    answers = by_respondent(owner_csv(login(owner)))
+    small = [rows for rows in answers.values() if rows[0]["role"] == SMALL_ROLES]
+    assert len(small) == 3
+    everyone = sorted(code for code, item in asked.items() if not item.asked_of)
+    assert all(sorted(row["item"] for row in rows) == everyone for rows in small)
+    nurses = [rows for rows in answers.values() if rows[0]["role"] == "nurse"]
+    assert len(nurses[0]) > len(everyone)  # named roles keep their own statements

@@ -98,6 +98,7 @@ def test_every_determinant_and_item_is_mapped_to_cfir_2009_and_cfir_2(document):
             assert det["cfir_construct"] and det["cfir2_construct"], det["code"]
             assert det["cfir2_construct"].split(":")[0] in CFIR2_DOMAINS, det["code"]
             for item in det["items"]:
+                assert item["cfir_construct"], item["code"]
                 assert item["cfir2_construct"].split(":")[0] in CFIR2_DOMAINS, item["code"]
 
 
@@ -302,3 +303,71 @@ def test_the_dashboard_says_how_each_strategy_relates_to_eric(db):
     assert label(eric_match="", eric_strategy="Audit and provide feedback") == (
         "(related ERIC implementation strategy, match not checked: Audit and provide feedback)"
     )
+
+
+def test_peer_comparisons_never_mix_two_meanings_of_one_code(both, facility):
+    """Five peers answered 2026.1: they count for LEGAL, which carried over, and not for
+    WORKFORCE, whose meaning changed in 2027.1."""
+    from django.utils import timezone
+
+    from readiness import benchmarks
+    from readiness.models import BenchmarkSnapshot
+
+    old, new = both
+    peers = [
+        {
+            "facility": 10_000 + n,
+            "type": "fqhc",
+            "version": "2026.1",
+            "scores": {"LEGAL": 40.0 + n, "WORKFORCE": 90.0},
+        }
+        for n in range(5)
+    ]
+    BenchmarkSnapshot.objects.create(day=timezone.localdate(), peers=peers)
+    compared = benchmarks.benchmarks_for(facility, instrument=new)["all"]
+    assert compared["LEGAL"].peers == 5
+    assert "WORKFORCE" not in compared
+    assert benchmarks.benchmarks_for(facility, instrument=old)["all"]["WORKFORCE"].peers == 5
+
+
+def test_the_network_compares_sites_on_two_versions_only_where_meaning_carried_over(db):
+    from readiness.models import Facility, Network, NetworkLeader
+    from readiness.services.facilities import create_facility
+    from tests.conftest import make_user
+    from tests.pages import table
+
+    network = Network.objects.create(name="Net", slug="net")
+    old = load_instrument(data=read_json(OLD)).instrument
+    before = create_facility(name="Old site", slug="old-site", type="fqhc", state="CA")
+    import_rows(before, "Spring", _everyone(old, "4"))
+    load_instrument(data=read_json(NEW))
+    after = create_facility(name="New site", slug="new-site", type="fqhc", state="CA")
+    import_rows(after, "Fall", _everyone(Instrument.current(), "4"))
+    Facility.objects.filter(pk__in=[before.pk, after.pk]).update(network=network)
+    leader = make_user("leader")
+    NetworkLeader.objects.create(user=leader, network=network)
+    client = Client()
+    client.force_login(leader)
+    rows = table(client.get("/networks/net/").content.decode(), "sites-table")
+    assert rows, "the comparison table has an id"
+    old_row = next(cells for name, cells in rows.items() if name.startswith("Old site"))
+    assert "questionnaire 2026.1" in old_row[0]
+    assert old_row[1] == "–"  # no overall score across versions
+
+
+def test_half_the_statements_means_half_of_those_the_role_was_asked(db, facility):
+    """COMMS-3 and COMMS-4 are asked of physicians only: a guard asked COMMS-1 and
+    COMMS-2 who rated one of them has rated half of what they were asked (not of all
+    four statements), and gets a score."""
+    data = routed()
+    for domain in data["domains"]:
+        for det in domain["determinants"]:
+            for item in det["items"]:
+                if item["code"] == "COMMS-4":
+                    item["asked_of"] = ["physician"]
+    data["version"] = "toy-routed-2"
+    load_instrument(data=data)
+    round_ = import_rows(facility, "R", [("g", "security", "COMMS-1", "4")]).round
+    respondent = Respondent.objects.get(round=round_)
+    (comms,) = [s for s in respondent_scores([respondent.pk]) if s.determinant.code == "COMMS"]
+    assert comms.score == 75.0

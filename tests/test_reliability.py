@@ -114,3 +114,31 @@ def test_nothing_is_shown_from_fewer_than_the_largest_minimum_of_the_sites(netwo
     Facility.objects.filter(pk=site.pk).update(min_group=4)
     (row,) = disclosure.instrument_quality([Facility.objects.get(pk=site.pk)], instrument)
     assert row.reliability is None and row.hidden == disclosure.Hidden.FEWER_THAN_MINIMUM
+
+
+def test_a_statement_asked_of_one_role_does_not_break_the_areas_reliability(network_of_one):
+    """COMMS-3 is asked of physicians only; one physician answered. Alpha comes from the
+    statements every role is asked; COMMS-3's fit is hidden (fewer than 3 behind it),
+    and how many answered it is never shown, since such counts give role sizes away."""
+    from tests.test_instrument_2027 import routed
+
+    _, site, _ = network_of_one
+    instrument = load_instrument(data=routed()).instrument
+    rows = [("doc", "physician", code, "4") for code in ("COMMS-1", "COMMS-2", "COMMS-3")]
+    for person in range(5):
+        rows += [
+            (f"n{person}", "nurse", "COMMS-1", 1 + person % 5),
+            (f"n{person}", "nurse", "COMMS-2", 5 - person % 5),
+            (f"n{person}", "nurse", "COMMS-4", 1 + (person + 1) % 5),
+        ]
+    import_rows(site, "R", rows)
+    comms = next(
+        row
+        for row in disclosure.instrument_quality([site], instrument)
+        if row.determinant.code == "COMMS"
+    )
+    assert comms.reliability.alpha is not None
+    fits = {fit.code: fit for fit in comms.reliability.items}
+    assert fits["COMMS-3"].item_total is None and not fits["COMMS-3"].enough
+    assert fits["COMMS-3"].respondents is None
+    assert fits["COMMS-1"].respondents == 6

@@ -15,7 +15,8 @@ from locust.exception import StopUser
 
 LINK = os.environ.get("LOAD_ROUND_LINK", "")
 EXPECTED = int(os.environ.get("LOAD_USERS", "100"))
-ANSWERS = ["1", "2", "3", "4", "5", "DK", "NA"]
+# Pages to walk at most: as many as the questionnaire has (5 in 2026.1, 6 in 2027.1).
+MAX_PAGES = 12
 finished = {"count": 0}
 
 
@@ -45,11 +46,17 @@ class Respondent(HttpUser):
                 response.failure(f"choose role answered {response.status_code}")
                 raise StopUser()
             url = response.headers["Location"]
-        for number in range(1, 6):
+        for number in range(1, MAX_PAGES + 1):
+            if url.rstrip("/").endswith("/done"):
+                break
             page = self.client.get(url, name="questionnaire page")
             names = sorted(set(re.findall(r'name="(item-[^"]+)"', page.text)))
             self.wait()  # reading the page
-            data = {name: random.choice(ANSWERS) for name in names}
+            # the answers the page offers ("Does not apply" only in 2026.1)
+            data = {
+                name: random.choice(re.findall(rf'name="{name}" value="([^"]+)"', page.text))
+                for name in names
+            }
             data.update(direction="next", csrfmiddlewaretoken=csrf)
             with self.client.post(
                 url, data, name="save page", allow_redirects=False, catch_response=True

@@ -25,6 +25,9 @@ DONT_KNOW_SCORING = {"left_out", "neutral"}
 class LoadResult:
     instrument: Instrument
     created: bool
+    # An already loaded version whose explanations, sources or ERIC matches the file
+    # corrected (``correct_texts``).
+    corrected: bool = False
 
 
 def content_hash(data: dict) -> str:
@@ -156,13 +159,16 @@ def load_instrument(*, data: dict) -> LoadResult:
     digest = content_hash(data)
     existing = Instrument.objects.filter(version=data["version"]).first()
     if existing is not None:
-        if existing.content_hash != digest:
+        if existing.content_hash == digest:
+            return LoadResult(existing, created=False)
+        if meaning(data) != meaning(export_instrument(existing)):
             raise ValidationError(
                 f"Version {data['version']} is already loaded with different content. "
                 "Give the changed instrument a new version so that earlier answers keep "
                 "their meaning."
             )
-        return LoadResult(existing, created=False)
+        correct_texts(existing, data, digest=digest)
+        return LoadResult(existing, created=False, corrected=True)
 
     instrument = Instrument.objects.create(
         version=data["version"],
@@ -215,6 +221,7 @@ def load_instrument(*, data: dict) -> LoadResult:
                     reverse_scored=item.get("reverse_scored", False),
                     weight=item.get("weight", 1),
                     source=item.get("source", ""),
+                    cfir_construct=item.get("cfir_construct", ""),
                     cfir2_construct=item.get("cfir2_construct", ""),
                     asked_of=item.get("asked_of", []),
                     carries_over_from=item.get("carries_over_from") or "",
@@ -235,6 +242,98 @@ def load_instrument(*, data: dict) -> LoadResult:
         )
         strategy.determinants.set(determinants_by_code[c] for c in strategy_data["determinants"])
     return LoadResult(instrument, created=True)
+
+
+def meaning(data: dict) -> dict:
+    """What answers and scores depend on, from an instrument document or an export:
+    codes, the statements' words and scoring, who is asked, the answers offered, and
+    which determinants each strategy serves. Explanations, sources and ERIC matches are
+    not part of it: correcting them changes no answer's meaning."""
+    return {
+        "version": data["version"],
+        "answer_options": data.get("answer_options", DEFAULT_ANSWER_OPTIONS),
+        "dont_know_scoring": data.get("dont_know_scoring", "left_out"),
+        "roles": [role["code"] for role in data["roles"]],
+        "domains": [
+            [
+                domain["code"],
+                [
+                    [
+                        det["code"],
+                        [
+                            [
+                                item["code"],
+                                item["text"],
+                                item.get("reverse_scored", False),
+                                item.get("weight", 1),
+                                item.get("asked_of", []),
+                            ]
+                            for item in det["items"]
+                        ],
+                    ]
+                    for det in domain["determinants"]
+                ],
+            ]
+            for domain in data["domains"]
+        ],
+        "strategies": [
+            [strategy["code"], sorted(strategy["determinants"])]
+            for strategy in data.get("strategies", [])
+        ],
+    }
+
+
+def correct_texts(instrument: Instrument, data: dict, *, digest: str) -> None:
+    """Write a loaded version's corrected explanations, sources and ERIC matches (the
+    meaning is the same: ``meaning``). Results pages show them from then on."""
+    determinants = {d.code: d for d in Determinant.objects.filter(domain__instrument=instrument)}
+    items = {i.code: i for i in Item.objects.filter(determinant__domain__instrument=instrument)}
+    domains = {d.code: d for d in Domain.objects.filter(instrument=instrument)}
+    for domain_data in data["domains"]:
+        domain = domains[domain_data["code"]]
+        domain.name = domain_data["name"]
+        domain.intro = domain_data.get("intro", "")
+        domain.cfir2_domain = domain_data.get("cfir2_domain", "")
+        for det_data in domain_data["determinants"]:
+            det = determinants[det_data["code"]]
+            for field in ("name", "explanation", "why_it_matters", "source"):
+                setattr(det, field, det_data.get(field, ""))
+            det.cfir_construct = det_data.get("cfir_construct", "")
+            det.cfir2_construct = det_data.get("cfir2_construct", "")
+            for item_data in det_data["items"]:
+                item = items[item_data["code"]]
+                item.source = item_data.get("source", "")
+                item.cfir_construct = item_data.get("cfir_construct", "")
+                item.cfir2_construct = item_data.get("cfir2_construct", "")
+    Domain.objects.bulk_update(domains.values(), ["name", "intro", "cfir2_domain"])
+    Determinant.objects.bulk_update(
+        determinants.values(),
+        ["name", "explanation", "why_it_matters", "source", "cfir_construct", "cfir2_construct"],
+    )
+    Item.objects.bulk_update(items.values(), ["source", "cfir_construct", "cfir2_construct"])
+    strategies = {s.code: s for s in Strategy.objects.filter(instrument=instrument)}
+    for strategy_data in data.get("strategies", []):
+        strategy = strategies[strategy_data["code"]]
+        for field in ("name", "rationale", "source", "eric_strategy", "eric_match"):
+            setattr(strategy, field, strategy_data.get(field, ""))
+    Strategy.objects.bulk_update(
+        strategies.values(), ["name", "rationale", "source", "eric_strategy", "eric_match"]
+    )
+    Instrument.objects.filter(pk=instrument.pk).update(
+        title=data.get("title", data["version"]),
+        citation=data.get("citation", ""),
+        content_hash=digest,
+    )
+    from django.db.models import F
+
+    from readiness.models import Facility
+    from readiness.pages import forget_pages
+
+    forget_pages()  # this process's copy; others read the new hash in their cache key
+    # Dashboards built with the old texts are rebuilt.
+    Facility.objects.filter(rounds__instrument=instrument).distinct().update(
+        results_version=F("results_version") + 1
+    )
 
 
 def export_instrument(instrument: Instrument) -> dict:
@@ -268,6 +367,7 @@ def export_instrument(instrument: Instrument) -> dict:
                                 "text": item.text,
                                 "reverse_scored": item.reverse_scored,
                                 "weight": item.weight,
+                                "cfir_construct": item.cfir_construct,
                                 "cfir2_construct": item.cfir2_construct,
                                 "asked_of": item.asked_of,
                                 "carries_over_from": item.carries_over_from or None,

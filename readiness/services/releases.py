@@ -77,6 +77,7 @@ def refresh_release(*, round_id: int) -> RoundRelease:
     after the other, and a step is never counted twice.
     """
     from readiness.disclosure import merged_roles, min_group
+    from readiness.pages import instrument_structure
 
     # Only the round's row: on PostgreSQL, rows joined by select_related would be locked
     # too, and every finish on the same instrument would queue behind one row.
@@ -101,10 +102,13 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         for code, row in release.aggregates.get("determinants", {}).items()
         if release.respondents and row["scored"] >= site_minimum
     }
+    # Statements shown for everyone: those asked of every role (a statement asked of
+    # some roles only is shown by role, in results published at once, never in steps).
+    routed = {item.code for item in instrument_structure(round_.instrument).items if item.asked_of}
     shown_items = {
         code
         for code, counts in release.aggregates.get("items", {}).items()
-        if release.respondents and sum(counts.values()) >= site_minimum
+        if release.respondents and sum(counts.values()) >= site_minimum and code not in routed
     }
     joining = _without_lone_answers(joining, minimum, shown_items)
     changed = (

@@ -42,7 +42,11 @@ def results_html(round_, *, scope: disclosure.Scope, plan: str) -> str:
         scores = disclosure.released_scores(
             round_, compare_with_previous=scope.compare, with_roles=scope.roles
         )
-        peers = benchmarks.benchmarks_for(round_.facility) if scope.benchmarks else None
+        peers = (
+            benchmarks.benchmarks_for(round_.facility, instrument=round_.instrument)
+            if scope.benchmarks
+            else None
+        )
         if plan:
             by_code = {}
             for item in ActionItem.objects.filter(facility_id=round_.facility_id):

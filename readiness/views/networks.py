@@ -23,7 +23,7 @@ from readiness.models import (
     USState,
 )
 from readiness.permissions import get_network_for_user
-from readiness.scoring import band_for
+from readiness.scoring import band_for, comparable
 from readiness.services.audit import record_for_facilities
 
 
@@ -60,6 +60,7 @@ class Site:
     overall: float | None = None
     # roles with at least the minimum group in the shown round (disclosure.py)
     roles_heard: frozenset[str] = frozenset()
+    other_version: bool = False  # answered on an older questionnaire version
 
     row: list = field(default_factory=list)  # (score, band in words) per determinant column
 
@@ -86,8 +87,12 @@ def _comparison(network, data):
         site = sites[round_.facility_id]
         if site.round is None and round_.pk in summaries:
             site.round, round_.facility = round_, site.facility
-            site.scores = summaries[round_.pk].determinants
-            site.overall = summaries[round_.pk].overall
+            # in the newest round's questionnaire version: another version's round keeps
+            # only the determinants that carried over, and no overall score
+            summary = comparable(summaries[round_.pk], rounds[0].instrument)
+            site.scores = summary.determinants
+            site.overall = summary.overall
+            site.other_version = round_.instrument_id != rounds[0].instrument_id
     for site in sites.values():
         if site.round is not None:
             site.roles_heard = summaries[site.round.pk].roles_with_minimum
