@@ -365,6 +365,12 @@ class RoundScores:
         return [e.role for e in self.coverage if e.role.key_voice and e.fewer_than_minimum]
 
     @property
+    def trend_columns(self) -> list[tuple[str, str]]:
+        """(round label, questionnaire version) of each round in the trend, oldest first."""
+        columns = [(summary.label, summary.instrument_version) for summary in self.history]
+        return columns + [(self.round.label, self.round.instrument.version)]
+
+    @property
     def has_statements(self) -> bool:
         return any(d.statements for d in self.determinants)
 

@@ -6,6 +6,7 @@ over from 2026.1."""
 import copy
 import json
 import re
+from html.parser import HTMLParser
 
 import pytest
 import textstat
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.template.loader import render_to_string
 from django.test import Client
+from django.urls import reverse
 
 from readiness import disclosure
 from readiness.management.files import read_json
@@ -371,3 +373,75 @@ def test_half_the_statements_means_half_of_those_the_role_was_asked(db, facility
     respondent = Respondent.objects.get(round=round_)
     (comms,) = [s for s in respondent_scores([respondent.pk]) if s.determinant.code == "COMMS"]
     assert comms.score == 75.0
+
+
+def test_a_loaded_version_takes_corrected_texts_but_never_a_new_meaning(db):
+    """Explanations, sources and ERIC matches of 2026.1 can be corrected where it is
+    already loaded (rounds keep their answers' meaning); a changed statement cannot."""
+    data = routed()
+    instrument = load_instrument(data=data).instrument
+    corrected = copy.deepcopy(data)
+    det = corrected["domains"][0]["determinants"][0]
+    det["why_it_matters"] = "What the study found, said more carefully."
+    corrected["strategies"][0]["eric_match"] = "component"
+    corrected["strategies"][0]["eric_strategy"] = ""
+    result = load_instrument(data=corrected)
+    assert (result.created, result.corrected) == (False, True)
+    from readiness.models import Determinant
+
+    stored = Determinant.objects.get(domain__instrument=instrument, code=det["code"])
+    assert stored.why_it_matters == "What the study found, said more carefully."
+    assert instrument.strategies.get(code=corrected["strategies"][0]["code"]).eric_match == (
+        "component"
+    )
+    assert load_instrument(data=corrected).corrected is False  # the same again: nothing
+    reworded = copy.deepcopy(corrected)
+    reworded["domains"][0]["determinants"][0]["items"][0]["text"] = "Something else."
+    with pytest.raises(ValidationError, match="already loaded with different content"):
+        load_instrument(data=reworded)
+
+
+class _Blocks(HTMLParser):
+    """The text of each paragraph, list item and heading inside <main>."""
+
+    BLOCKS = {"p", "li", "h1", "h2", "legend", "label"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.depth, self.blocks, self.open = 0, [], []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "main":
+            self.depth += 1
+        elif self.depth and tag in self.BLOCKS:
+            self.open.append([])
+
+    def handle_endtag(self, tag):
+        if tag == "main":
+            self.depth -= 1
+        elif self.depth and tag in self.BLOCKS and self.open:
+            self.blocks.append(" ".join("".join(self.open.pop()).split()))
+
+    def handle_data(self, data):
+        for block in self.open:
+            block.append(data)
+
+
+def texts_of(html: str) -> list[str]:
+    """Sentences (not labels such as role names and headings, which have no grade)."""
+    parser = _Blocks()
+    parser.feed(html)
+    return [text for text in parser.blocks if text.endswith((".", "?", "!"))]
+
+
+def test_what_respondents_read_around_the_statements_is_at_most_grade_8(both, facility):
+    round_ = open_round(facility=facility, label="Spring")
+    client = Client()
+    start_page = client.get(reverse("respondent-start", args=[round_.link_token])).content
+    token, _ = start(client, round_, role="front_desk")
+    first_page = client.get(page_url(token, 1)).content.decode()
+    texts = texts_of(start_page.decode().replace(facility.name, "the clinic"))
+    texts += texts_of(first_page)
+    assert len(texts) > 5
+    too_hard = {text: grade(text) for text in texts if grade(text) > MAX_GRADE}
+    assert not too_hard
