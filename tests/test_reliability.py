@@ -142,3 +142,24 @@ def test_a_statement_asked_of_one_role_does_not_break_the_areas_reliability(netw
     assert fits["COMMS-3"].item_total is None and not fits["COMMS-3"].enough
     assert fits["COMMS-3"].respondents is None
     assert fits["COMMS-1"].respondents == 6
+
+
+def test_researchers_get_the_same_figures_from_the_command_line(network_of_one):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _, site, _ = network_of_one
+    one_determinant_instrument()
+    rows = []
+    for person, line in enumerate(WIDE_MISSING.splitlines()):
+        for n, answer in enumerate(line.split(), 1):
+            if answer != ".":
+                rows.append((f"p{person}", "nurse", f"Q{n}", int(answer) + 1))
+    import_rows(site, "R", rows)
+    out = StringIO()
+    call_command("instrument_quality", "--network", "net", stdout=out)
+    (determinant,) = json.loads(out.getvalue())["determinants"]
+    assert determinant["alpha"] == round(PUBLISHED_ALPHA, 4)
+    assert determinant["respondents"] == 12 and determinant["suppressed"] is None
