@@ -126,7 +126,8 @@ class Determinant(models.Model):
     carries_over_from = models.SlugField(max_length=40, blank=True)
     explanation = models.TextField(help_text="One plain sentence shown to respondents.")
     why_it_matters = models.TextField(help_text="The study's finding, paraphrased.")
-    source = models.CharField(max_length=200, help_text="Where in the study the finding is.")
+    # Where in the study (or the other named source) the finding is.
+    source = models.TextField()
     position = models.PositiveSmallIntegerField()
 
     class Meta:
@@ -145,7 +146,7 @@ class Item(models.Model):
     text = models.TextField()
     reverse_scored = models.BooleanField(default=False)
     weight = models.PositiveSmallIntegerField(default=1)
-    source = models.CharField(max_length=200, blank=True)
+    source = models.TextField(blank=True)
     cfir_construct = models.CharField(max_length=200, blank=True)  # CFIR 2009
     cfir2_construct = models.CharField(max_length=200, blank=True)  # CFIR 2.0
     # Role codes of the respondents who are asked this statement; empty: everyone. A
@@ -186,7 +187,7 @@ class Strategy(models.Model):
         max_length=10, choices=EricMatch.choices, blank=True, default=EricMatch.UNSTATED
     )
     rationale = models.TextField()
-    source = models.CharField(max_length=200, blank=True)
+    source = models.TextField(blank=True)
     determinants = models.ManyToManyField(Determinant, related_name="strategies")
     position = models.PositiveSmallIntegerField()
 

@@ -445,3 +445,12 @@ def test_what_respondents_read_around_the_statements_is_at_most_grade_8(both, fa
     assert len(texts) > 5
     too_hard = {text: grade(text) for text in texts if grade(text) > MAX_GRADE}
     assert not too_hard
+
+
+def test_a_text_too_long_for_its_field_is_refused_with_a_clear_message(db):
+    data = routed()
+    data["roles"][0]["name"] = "N" * 101
+    with pytest.raises(ValidationError) as refused:
+        load_instrument(data=data)
+    assert refused.value.messages == [f"role name: {'N' * 40!r}... is longer than 100 characters"]
+    assert not Instrument.objects.exists()

@@ -44,6 +44,46 @@ def _require(mapping: Any, key: str, where: str, kind: type = str):
     return value
 
 
+# Texts stored in fields of limited length: (model, field, where in the document).
+LIMITED_TEXTS = [
+    (Instrument, "title", lambda d: [d.get("title", "")]),
+    (Role, "name", lambda d: [r.get("name", "") for r in d["roles"]]),
+    (Domain, "name", lambda d: [x.get("name", "") for x in d["domains"]]),
+    (Domain, "cfir2_domain", lambda d: [x.get("cfir2_domain", "") for x in d["domains"]]),
+    *[
+        (Determinant, name, lambda d, name=name: [det.get(name) or "" for det in _dets(d)])
+        for name in ("code", "name", "cfir_construct", "cfir2_construct", "carries_over_from")
+    ],
+    *[
+        (
+            Item,
+            name,
+            lambda d, name=name: [i.get(name) or "" for det in _dets(d) for i in det["items"]],
+        )
+        for name in ("code", "cfir_construct", "cfir2_construct", "carries_over_from")
+    ],
+    *[
+        (Strategy, name, lambda d, name=name: [s.get(name) or "" for s in d.get("strategies", [])])
+        for name in ("code", "name", "eric_strategy")
+    ],
+]
+
+
+def _dets(data: dict) -> list:
+    return [det for domain in data["domains"] for det in domain["determinants"]]
+
+
+def _check_lengths(data: dict) -> None:
+    for model, field, values in LIMITED_TEXTS:
+        limit = model._meta.get_field(field).max_length
+        for value in values(data):
+            if isinstance(value, str) and len(value) > limit:
+                raise ValidationError(
+                    f"{model._meta.verbose_name} {field}: {value[:40]!r}... is longer than "
+                    f"{limit} characters"
+                )
+
+
 def _validate(data: Any) -> None:
     """Check the whole document before anything is written; raise on the first problem."""
     if not isinstance(data, dict):
@@ -129,6 +169,7 @@ def _validate(data: Any) -> None:
         unknown = [c for c in linked if c not in seen["determinant"]]
         if not linked or unknown:
             raise ValidationError(f"strategy {code}: unknown or missing determinants {unknown}")
+    _check_lengths(data)
 
 
 def _validate_asked_of(det_code: str, items: list, role_codes: set) -> None:
