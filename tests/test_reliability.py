@@ -163,3 +163,23 @@ def test_researchers_get_the_same_figures_from_the_command_line(network_of_one):
     (determinant,) = json.loads(out.getvalue())["determinants"]
     assert determinant["alpha"] == round(PUBLISHED_ALPHA, 4)
     assert determinant["respondents"] == 12 and determinant["suppressed"] is None
+
+
+@pytest.mark.parametrize("people", [3, 30])
+def test_the_quality_page_costs_the_same_queries_whatever_the_number_of_answers(
+    network_of_one, people, django_assert_num_queries
+):
+    """Session, user, network, its sites, the versions they used, the answers (one
+    query); the instrument's structure is read once per process (warmed first)."""
+    network, site, leader = network_of_one
+    instrument = one_determinant_instrument()
+    rows = [
+        (f"p{p}", "nurse", f"Q{n}", 1 + (p + n) % 5) for p in range(people) for n in range(1, 12)
+    ]
+    import_rows(site, "R", rows)
+    disclosure.instrument_quality([site], instrument)  # warms the structure
+    client = Client()
+    client.force_login(leader)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("network-quality", args=[network.slug]))
+    assert table(response.content.decode(), "quality-table")["Example"][0] == str(people)
