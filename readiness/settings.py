@@ -161,7 +161,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "facility-list"
+# Each person's start page (views/home.py): their network, their portfolio or their list.
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-us"

@@ -1,7 +1,19 @@
 from django.shortcuts import redirect, render
 
+from readiness.permissions import facilities_for, networks_for, partners_for
+
 
 def home(request):
-    if request.user.is_authenticated:
-        return redirect("facility-list")
-    return render(request, "home.html")
+    """Where each person starts: someone who only leads one network lands on it, someone
+    who only belongs to one partner organization on its portfolio; anyone else (members
+    of facilities, or people with several roles) on the list that shows each of them."""
+    if not request.user.is_authenticated:
+        return render(request, "home.html")
+    if not facilities_for(request.user).exists():
+        networks = list(networks_for(request.user)[:2])
+        partners = list(partners_for(request.user)[:2])
+        if len(networks) == 1 and not partners:
+            return redirect(networks[0])
+        if len(partners) == 1 and not networks:
+            return redirect(partners[0])
+    return redirect("facility-list")

@@ -1,0 +1,73 @@
+"""Where each person lands after signing in (views/home.py)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from readiness.models import Membership, Network, NetworkLeader, Partner, PartnerMembership
+from tests.conftest import make_user
+from tests.pages import text_of
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def network(db):
+    return Network.objects.create(name="Net", slug="net")
+
+
+@pytest.fixture
+def partner(db):
+    return Partner.objects.create(name="Advocates", slug="advocates")
+
+
+def test_a_network_leader_lands_on_the_network(network):
+    leader = make_user("leader")
+    NetworkLeader.objects.create(user=leader, network=network)
+    response = signed_in(leader).get(reverse("home"))
+    assert response["Location"] == reverse("network-comparison", args=["net"])
+
+
+def test_a_partner_lands_on_the_portfolio(partner):
+    member = make_user("member")
+    PartnerMembership.objects.create(user=member, partner=partner)
+    response = signed_in(member).get(reverse("home"))
+    assert response["Location"] == reverse("partner-portfolio", args=["advocates"])
+
+
+def test_signing_in_goes_to_the_start_page_of_the_persons_role(partner, client):
+    member = make_user("member")
+    PartnerMembership.objects.create(user=member, partner=partner)
+    response = client.post(
+        reverse("login"), {"username": "member", "password": "pw-member"}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("partner-portfolio", args=["advocates"])
+
+
+def test_someone_with_several_roles_sees_each_on_the_list(network, partner, facility):
+    person = make_user("both")
+    NetworkLeader.objects.create(user=person, network=network)
+    PartnerMembership.objects.create(user=person, partner=partner)
+    client = signed_in(person)
+    assert client.get(reverse("home"))["Location"] == reverse("facility-list")
+    html = client.get(reverse("facility-list")).content.decode()
+    assert f'href="{network.get_absolute_url()}"' in html
+    assert f'href="{partner.get_absolute_url()}"' in html
+    # a facility member who leads a network too starts on the list of facilities
+    Membership.objects.create(user=person, facility=facility, level="viewer")
+    assert client.get(reverse("home"))["Location"] == reverse("facility-list")
+
+
+def test_members_of_a_facility_start_on_their_facilities(facility, owner):
+    assert signed_in(owner).get(reverse("home"))["Location"] == reverse("facility-list")
+
+
+def test_someone_with_no_role_yet_is_asked_to_add_a_facility(db):
+    html = signed_in(make_user("new")).get(reverse("facility-list")).content.decode()
+    assert text_of(html, "no-facility") == (
+        "You do not belong to any facility yet. Add yours to run an assessment."
+    )
