@@ -167,6 +167,14 @@ class FacilityForm(forms.ModelForm):
 
 
 class RoundForm(forms.ModelForm):
+    alongside_open = forms.BooleanField(
+        required=False,
+        label=_("Run it alongside the round that is still open"),
+        help_text=_(
+            "For example, one round for each campus. Otherwise, close the open round first."
+        ),
+    )
+
     class Meta:
         model = Round
         fields = ["label", "intervention", "publish_at_close"]
@@ -187,6 +195,8 @@ class RoundForm(forms.ModelForm):
     def __init__(self, *args, facility, **kwargs):
         super().__init__(*args, **kwargs)
         self.facility = facility
+        if not facility.rounds.filter(status=Round.Status.OPEN).exists():
+            del self.fields["alongside_open"]  # only asked while a round is open
 
     def clean_label(self):
         label = self.cleaned_data["label"].strip()

@@ -291,8 +291,10 @@ class TestAudit:
         client.post(reverse("login"), {"username": "owner", "password": "pw-owner"})
         client.post(reverse("round-open", args=[facility.slug]), {"label": "R"})
         round_ = Round.objects.get(label="R")
-        client.post(reverse("round-close", args=[facility.slug, round_.pk]))
-        client.post(reverse("round-link-replace", args=[facility.slug, round_.pk]))
+        client.post(reverse("round-close", args=[facility.slug, round_.pk]), {"confirm": "yes"})
+        client.post(
+            reverse("round-link-replace", args=[facility.slug, round_.pk]), {"confirm": "yes"}
+        )
         client.get(reverse("facility-export-csv", args=[facility.slug]))
         assert actions() == [
             "signed_in",

@@ -624,7 +624,8 @@ def test_fake_peers_cannot_single_out_a_real_lone_peer(owner, instrument):
                 response = client.post(page_url(token, number), extreme_page(round_, number, low))
                 assert response.status_code == 302
             assert response["Location"].endswith(reverse("respondent-done", args=[token]))
-        assert client.post(reverse("round-close", args=[slug, round_.pk])).status_code == 302
+        close = reverse("round-close", args=[slug, round_.pk])
+        assert client.post(close, {"confirm": "yes"}).status_code == 302
         response = client.post(reverse("benchmark-consent", args=[slug]), {"contributes": "on"})
         assert response.status_code == 302
         fakes.append(Facility.objects.get(slug=slug))

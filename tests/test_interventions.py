@@ -108,5 +108,5 @@ def test_a_round_can_name_the_intervention_it_prepares_for(facility, owner, inst
     assert round_.intervention == catalogue[0]
     html = client.get(round_.get_absolute_url()).content.decode()
     assert "This round prepares for:" in html and catalogue[0].name in html
-    plain = open_round(facility=facility, label="Plain")
+    plain = open_round(facility=facility, label="Plain", alongside_open=True)
     assert "prepares for" not in client.get(plain.get_absolute_url()).content.decode()

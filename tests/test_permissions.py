@@ -114,9 +114,11 @@ EXPECTED = {
 }
 
 POST_DATA = {
+    "round-close": {"confirm": "yes"},
+    "round-link-replace": {"confirm": "yes"},
     "network-answer-access": {"allowed": "on"},
     "plan-status": {"status": "done"},
-    "round-open": {"label": "New round"},
+    "round-open": {"label": "New round", "alongside_open": "on"},
     "member-invite": {"email": "new@example.org", "level": "viewer"},
     "member-level": {"level": "viewer"},
     "facility-min-group": {"min_group": 3},

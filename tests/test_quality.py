@@ -453,7 +453,7 @@ class TestStartsPerAddress:
         self, open_round_, facility, settings
     ):
         settings.RESPONDENT_STARTS_PER_ADDRESS = "3/h"
-        other_round = open_round(facility=facility, label="Autumn 2026")
+        other_round = open_round(facility=facility, label="Autumn 2026", alongside_open=True)
         role_id = open_round_.instrument.roles.get(code="nurse").pk
 
         def post(round_, address, n):

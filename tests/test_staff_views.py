@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from readiness.models import Facility, Membership, Round
 from tests.conftest import import_rows
+from tests.pages import text_of
 
 
 def login(client, user):
@@ -130,7 +131,7 @@ class TestFacilityPages:
 
     def test_closing_and_reopening_a_round(self, open_round_, owner, client):
         args = [open_round_.facility.slug, open_round_.pk]
-        login(client, owner).post(reverse("round-close", args=args))
+        login(client, owner).post(reverse("round-close", args=args), {"confirm": "yes"})
         open_round_.refresh_from_db()
         assert not open_round_.is_open and open_round_.closed_on is not None
         client.post(reverse("round-reopen", args=args))
@@ -159,3 +160,56 @@ class TestFacilityPages:
             client.get(reverse("round-open", args=[open_round_.facility.slug])).status_code == 405
         )
         assert Round.objects.get(pk=open_round_.pk).is_open
+
+
+class TestRoundsAsPeopleUseThem:
+    @pytest.mark.parametrize(
+        ("name", "heading"),
+        [
+            ("round-close", "Close this round?"),
+            ("round-link-replace", "Replace this round's link?"),
+        ],
+    )
+    def test_closing_or_replacing_the_link_asks_first(
+        self, open_round_, owner, client, name, heading
+    ):
+        args = [open_round_.facility.slug, open_round_.pk]
+        link = open_round_.link_token
+        response = login(client, owner).post(reverse(name, args=args))
+        assert response.status_code == 200
+        assert text_of(response.content.decode(), "confirm-round").startswith(open_round_.label)
+        assert response.context["confirm"]["title"] == heading
+        open_round_.refresh_from_db()
+        assert open_round_.is_open and open_round_.link_token == link  # nothing happened yet
+        assert client.post(reverse(name, args=args), {"confirm": "yes"}).status_code == 302
+        open_round_.refresh_from_db()
+        assert (
+            (not open_round_.is_open) if name == "round-close" else open_round_.link_token != link
+        )
+
+    def test_rounds_are_listed_newest_first(self, facility, owner, instrument, client):
+        from datetime import date
+
+        from readiness.services.facilities import open_round
+
+        for label, day in (("Old", date(2025, 3, 1)), ("New", date(2026, 3, 1))):
+            round_ = open_round(facility=facility, label=label)
+            Round.objects.filter(pk=round_.pk).update(opened_on=day, status="closed")
+        rounds = login(client, owner).get(facility.get_absolute_url()).context["rounds"]
+        assert [r.label for r in rounds] == ["New", "Old"]
+
+    def test_one_round_is_open_at_a_time_unless_the_owners_choose_two(
+        self, open_round_, owner, client
+    ):
+        url = reverse("round-open", args=[open_round_.facility.slug])
+        response = login(client, owner).post(url, {"label": "Second campus"})
+        assert response.status_code == 200
+        assert response.context["round_form"].non_field_errors() == [
+            f"\u201c{open_round_.label}\u201d is still open. Close it first, or choose to run "
+            "the new round alongside it."
+        ]
+        assert not Round.objects.filter(label="Second campus").exists()
+        assert (
+            client.post(url, {"label": "Second campus", "alongside_open": "on"}).status_code == 302
+        )
+        assert Round.objects.get(label="Second campus").is_open

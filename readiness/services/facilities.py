@@ -40,10 +40,23 @@ def open_round(
     by=None,
     intervention=None,
     publish_at_close: bool = False,
+    alongside_open: bool = False,
 ) -> Round:
+    """A new round on the newest questionnaire. One round is open at a time unless the
+    owners choose to run this one alongside (two campuses, say): two links in use at
+    once are easy to mix up."""
     instrument = Instrument.current()
     if instrument is None:
         raise ValidationError(_("No questionnaire is loaded yet. Ask your administrator."))
+    still_open = facility.rounds.filter(status=Round.Status.OPEN).first()
+    if still_open is not None and not alongside_open:
+        raise ValidationError(
+            _(
+                "“%(label)s” is still open. Close it first, or choose to run the new "
+                "round alongside it."
+            )
+            % {"label": still_open.label}
+        )
     round_ = Round(
         facility=facility,
         instrument=instrument,

@@ -47,6 +47,7 @@ def _detail_context(access, round_form):
     finished = Q(respondents__status=Respondent.Status.FINISHED)
     rounds = (
         access.rounds()
+        .order_by("-opened_on", "-pk")  # newest first
         .select_related("facility")
         .annotate(
             finished_count=Count("respondents", filter=finished),
@@ -82,6 +83,7 @@ def round_open(request, slug):
                 label=form.cleaned_data["label"],
                 intervention=form.cleaned_data["intervention"],
                 publish_at_close=form.cleaned_data["publish_at_close"],
+                alongside_open=form.cleaned_data.get("alongside_open", False),
                 by=request.user,
             )
         except ValidationError as error:
@@ -96,10 +98,18 @@ def round_open(request, slug):
     return render(request, "facilities/detail.html", _detail_context(access, form))
 
 
-def _round_action(request, slug, round_id, action, message):
+def _round_action(request, slug, round_id, action, message, *, confirm=None):
+    """Run a round action; with ``confirm`` (what the action does, for the person to
+    read), only after they confirmed it on a page that says so."""
     access = facility_access(request.user, slug)
     round_ = round_for(access, round_id)
     require(access.can_manage_rounds)
+    if confirm and request.POST.get("confirm") != "yes":
+        return render(
+            request,
+            "facilities/round_confirm.html",
+            {"facility": access.facility, "round": round_, "confirm": confirm},
+        )
     action(round_=round_, by=request.user)
     messages.success(request, message)
     return redirect(access.facility)
@@ -114,6 +124,14 @@ def round_close(request, slug, round_id):
         round_id,
         facility_services.close_round,
         _("The round is closed. Its links no longer take answers."),
+        confirm={
+            "title": _("Close this round?"),
+            "text": _(
+                "Its link will stop taking answers at once, and people who started will not "
+                "be able to finish. You can reopen it later."
+            ),
+            "button": _("Close the round"),
+        },
     )
 
 
@@ -137,4 +155,13 @@ def round_link_replace(request, slug, round_id):
             "The round has a new link; the old one no longer works. People who already "
             "started can still finish with their personal links."
         ),
+        confirm={
+            "title": _("Replace this round's link?"),
+            "text": _(
+                "The link you sent will stop working at once: anyone who has not started "
+                "yet will need the new link. People who already started can still finish "
+                "with their personal links."
+            ),
+            "button": _("Replace the link"),
+        },
     )
