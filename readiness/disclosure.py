@@ -98,6 +98,7 @@ def restrict(
     by_role: bool = True,
     hidden_roles=(),
     routed_items=frozenset(),
+    item_determinants=None,
 ) -> dict:
     """The part of a round's aggregates (scoring.aggregate) that may be shown.
 
@@ -108,7 +109,9 @@ def restrict(
     results hid (RoundRelease.merged_roles), which stay hidden. ``routed_items``: codes
     of statements asked of some roles only, never shown for everyone: how many were
     asked them, beside the roles' counts, would tell how many people a hidden role has.
+    ``item_determinants``: {item code: determinant code}.
     """
+    item_determinants = item_determinants or {}
     n = aggregates["respondents"]
     determinants = aggregates["determinants"]
     if n < minimum:
@@ -138,7 +141,9 @@ def restrict(
             },
             "determinants": shown_determinants,
             "cells": {},
-            "items": _statements(aggregates.get("items", {}), minimum, skip=routed_items),
+            # Like results by role, answers per statement only for results published
+            # all at once: a step's change in one answer group could be one person.
+            "items": {},
             "item_cells": {},
         }
     cells: dict[str, dict] = {code: {} for code in role_codes if code not in role_hidden}
@@ -169,24 +174,35 @@ def restrict(
     item_cells = {
         role: _statements(aggregates.get("item_cells", {}).get(role, {}), minimum) for role in cells
     }
+    items = {} if cells else _statements(aggregates.get("items", {}), minimum, skip=routed_items)
+    # A determinant's don't-know rate, beside statements whose counts are hidden, would
+    # give their hidden don't-know answers by subtraction: it is hidden too.
+    hiding = {
+        item_determinants.get(code)
+        for group in [items, *item_cells.values()]
+        for code, statement in group.items()
+        if None in statement["counts"].values()
+    }
+    for code in hiding & set(shown_determinants):
+        if "hidden" not in shown_determinants[code]:
+            shown_determinants[code] = {**shown_determinants[code], "dont_know": None}
     return {
         "respondents": n,
         "roles": {code: None if code in role_hidden else counts[code] for code in role_codes},
         "role_hidden": {code: str(reason) for code, reason in role_hidden.items()},
         "determinants": shown_determinants,
         "cells": cells,
-        "items": {}
-        if cells
-        else _statements(aggregates.get("items", {}), minimum, skip=routed_items),
+        "items": items,
         "item_cells": item_cells,
     }
 
 
 def _statements(counts_by_item: dict, minimum: int, *, skip=frozenset()) -> dict:
     """{item code: {"asked": n, "counts": {answer group: n or None}}} for the items at
-    least the minimum answered. Within an item, the answer groups of 1 or 2 people are
-    hidden, and more until the hidden groups hold nobody or at least the minimum, as
-    for roles (``groups_to_hide``): "1 disagreed" would be about one person."""
+    least the minimum answered. A statement's answer groups are shown all together or
+    not at all: when any group holds 1 or 2 people (fewer than the minimum), every group
+    is hidden, the empty ones too ("hidden" beside a "0" would say that someone, and so
+    that few, gave that answer)."""
     shown = {}
     for code, counts in counts_by_item.items():
         if code in skip:
@@ -194,10 +210,10 @@ def _statements(counts_by_item: dict, minimum: int, *, skip=frozenset()) -> dict
         asked = sum(counts.values())
         if asked < minimum:
             continue
-        hidden = groups_to_hide({group: n for group, n in counts.items() if n}, minimum)
+        small = any(0 < n < minimum for n in counts.values())
         shown[code] = {
             "asked": asked,
-            "counts": {group: None if group in hidden else n for group, n in counts.items()},
+            "counts": {group: None if small else n for group, n in counts.items()},
         }
     return shown
 
@@ -234,6 +250,7 @@ def released_scores(
     minimum = min_group(round_.facility)
     structure = instrument_structure(round_.instrument)
     roles = [role.code for role in structure.roles]
+    determinant_codes = {det.pk: det.code for det in structure.determinants}
     history = []
     if compare_with_previous:
         history = in_time_order(released_summaries(earlier_rounds(round_).values("pk")))
@@ -247,6 +264,9 @@ def released_scores(
             by_role=by_role,
             hidden_roles=release.merged_roles,
             routed_items={item.code for item in structure.items if item.asked_of},
+            item_determinants={
+                item.code: determinant_codes[item.determinant_id] for item in structure.items
+            },
         ),
         history=history,
         minimum=minimum,
@@ -549,8 +569,11 @@ class DeterminantQuality:
 def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
     """Reliability of each determinant of ``instrument`` from the published respondents
     of these facilities' rounds: at least the largest minimum group among them behind
-    every figure, and only published people, so that figures move in steps as results
-    do. One query for the answers, whatever their number."""
+    every figure. Only rounds whose results were published all at once count, and in
+    each of them a statement only when at least the minimum answered it: the figures
+    change only when a whole round's group joins, never by one person's answers (a
+    manager among three people joining a round published in steps, say). One query for
+    the answers, whatever their number."""
     import pandas as pd
 
     from readiness.models import Answer
@@ -559,16 +582,31 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
 
     facilities = list(facilities)
     minimum = max([min_group(facility) for facility in facilities], default=min_group_site())
-    points: dict[str, dict[int, float]] = {}
-    for respondent_id, code, kind, value, reverse in Answer.objects.filter(
+    by_round: dict[tuple[int, str], dict[int, float]] = {}
+    for round_id, respondent_id, code, kind, value, reverse in Answer.objects.filter(
         respondent__round__facility__in=facilities,
         respondent__round__instrument=instrument,
+        respondent__round__release__number__lte=1,
         respondent__published=True,
-    ).values_list("respondent_id", "item__code", "kind", "value", "item__reverse_scored"):
+    ).values_list(
+        "respondent__round_id",
+        "respondent_id",
+        "item__code",
+        "kind",
+        "value",
+        "item__reverse_scored",
+    ):
         if kind == Answer.Kind.SCALE:
-            points.setdefault(code, {})[respondent_id] = (5 - value if reverse else value - 1) * 25
+            point = (5 - value if reverse else value - 1) * 25
         elif kind == Answer.Kind.DONT_KNOW and instrument.dont_know_is_neutral:
-            points.setdefault(code, {})[respondent_id] = 50.0
+            point = 50.0
+        else:
+            continue
+        by_round.setdefault((round_id, code), {})[respondent_id] = point
+    points: dict[str, dict[int, float]] = {}
+    for (_round_id, code), answers in by_round.items():
+        if len(answers) >= minimum:  # a statement few people of a round rated: left out
+            points.setdefault(code, {}).update(answers)
     by_determinant: dict[int, list] = {}
     for item in instrument_structure(instrument).items:
         by_determinant.setdefault(item.determinant_id, []).append(item)

@@ -10,6 +10,7 @@ in the published results unless asked for everyone, small roles merged
 import csv
 import json
 import secrets
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -97,6 +98,23 @@ def shown_respondents(facilities, *, include_unfinished: bool = False) -> list[S
         if person[1] in rounds
     ]
     secrets.SystemRandom().shuffle(people)
+    # With everyone included, "small roles" must hold nobody or enough of the people in
+    # this download too, not only of the published ones: one guard who finished after
+    # the last update would otherwise be a "small roles" group of one.
+    merged_here: dict[int, set[str]] = {}
+    if include_unfinished:
+        in_download: dict[int, Counter] = {}
+        for _pk, round_id, role, _status in people:
+            in_download.setdefault(round_id, Counter())[role] += 1
+        for round_id, counts in in_download.items():
+            round_ = rounds[round_id]
+            merged_here[round_id] = set(
+                disclosure.merged_roles(
+                    dict(counts),
+                    disclosure.min_group(round_.facility),
+                    already=_release(round_).merged_roles,
+                )
+            )
     position = {round_id: n for n, round_id in enumerate(rounds)}
     people.sort(key=lambda person: position[person[1]])  # stable: random within a round
     taken: set[str] = set()
@@ -111,7 +129,9 @@ def shown_respondents(facilities, *, include_unfinished: bool = False) -> list[S
                 opened_on=round_.opened_on,
                 closed_on=round_.closed_on,
                 id=_fresh_id(taken),
-                role=disclosure.answer_level_role(
+                role=disclosure.SMALL_ROLES
+                if role in merged_here.get(round_id, ())
+                else disclosure.answer_level_role(
                     role, _release(round_), disclosure.min_group(round_.facility)
                 ),
                 status=status,

@@ -703,7 +703,9 @@ def assemble(
         result = DeterminantResult(
             determinant=det,
             score=row["mean"] if shown else None,
-            dont_know_rate=(row["dont_know"] / answers) if answers else None,
+            dont_know_rate=(
+                (row["dont_know"] / answers) if answers and row["dont_know"] is not None else None
+            ),
             agreement_rwg=row.get("rwg") if shown else None,
             scored_respondents=row["scored"] if shown else 0,
             standard_error=(

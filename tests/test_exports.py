@@ -616,3 +616,25 @@ def test_small_roles_rows_never_tell_the_role_by_the_statements_answered(facilit
     assert all(sorted(row["item"] for row in rows) == everyone for rows in small)
     nurses = [rows for rows in answers.values() if rows[0]["role"] == "nurse"]
     assert len(nurses[0]) > len(everyone)  # named roles keep their own statements
+
+
+def test_a_download_with_everyone_never_names_a_small_roles_group_of_one(
+    facility, owner, instrument
+):
+    """The reviewer's attack: 3 nurses published, one security guard finished after the
+    last update; "small roles" in the download with everyone held the guard alone. The
+    nurses are merged too, so the group holds 4."""
+    from readiness.services.responses import save_page, start_respondent
+
+    round_ = people(facility, "Spring", {"nurse": 3}, instrument)
+    Round.objects.filter(pk=round_.pk).update(status=Round.Status.OPEN)
+    round_.refresh_from_db()
+    guard = Role.objects.get(instrument=instrument, code="security")
+    answers = {
+        i.pk: ("scale", 3) for i in Item.objects.filter(determinant__domain__instrument=instrument)
+    }
+    joiner = start_respondent(round_=round_, role=guard, nonce="g" * 30).respondent
+    save_page(respondent=joiner, page=5, answers=answers, finish=True)
+    assert sorted(role_of(owner_csv(login(owner))).values()) == ["nurse"] * 3
+    everyone = role_of(owner_csv(login(owner), unfinished="1"))
+    assert sorted(everyone.values()) == [SMALL_ROLES] * 4

@@ -183,3 +183,25 @@ def test_the_quality_page_costs_the_same_queries_whatever_the_number_of_answers(
     with django_assert_num_queries(6):
         response = client.get(reverse("network-quality", args=[network.slug]))
     assert table(response.content.decode(), "quality-table")["Example"][0] == str(people)
+
+
+def test_rounds_published_in_steps_are_left_out(network_of_one):
+    """A round's second step, with one manager among the people joining, would move a
+    statement asked of managers by that manager alone: only rounds published all at
+    once count, so the figures move when a whole round's group joins."""
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+
+    def people(prefix, count):
+        return [
+            (f"{prefix}{p}", "nurse", f"Q{n}", 1 + (p + n) % 5)
+            for p in range(count)
+            for n in range(1, 12)
+        ]
+
+    import_rows(site, "R", people("a", 3))
+    (row,) = disclosure.instrument_quality([site], instrument)
+    assert row.reliability.respondents == 3
+    import_rows(site, "R", people("b", 3))  # a second step
+    (row,) = disclosure.instrument_quality([site], instrument)
+    assert row.reliability is None

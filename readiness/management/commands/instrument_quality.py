@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Q
 
 from readiness import disclosure
 from readiness.models import Facility, Instrument
@@ -24,7 +25,11 @@ class Command(BaseCommand):
         )
         if instrument is None:
             raise CommandError("No such instrument is loaded; run load_instrument first.")
-        facilities = Facility.objects.all()
+        # Real facilities only, as for peer comparisons: a facility anyone can create
+        # could add made-up people to push a small real group over the minimum.
+        facilities = Facility.objects.filter(
+            Q(verified_on__isnull=False) | Q(network__isnull=False)
+        )
         if network:
             facilities = facilities.filter(network__slug=network)
             if not facilities.exists():
