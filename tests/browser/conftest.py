@@ -114,11 +114,13 @@ def _axe_source() -> str:
 
 
 def sign_in(page, base_url, username, password):
+    """Sign in and wait for the person's start page (views/home.py: their facilities,
+    their network or their partner's portfolio)."""
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/facilities/")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url and url.rstrip("/") != base_url)
 
 
 def answer_page(page, value: str):

@@ -24,8 +24,8 @@ def rounds(facility, instrument):
         rows += full_answers(instrument, f"p{n}", role, lambda item, n=n: 1 + (n + item.pk) % 5)
     rows += full_answers(instrument, "x", "legal", lambda item: "DK")
     scored = import_rows(facility, "Spring 2025", rows).round
-    current = open_round(facility=facility, label="Spring 2026")
-    closed = open_round(facility=facility, label="Closed one")
+    current = open_round(facility=facility, label="Spring 2026", alongside_open=True)
+    closed = open_round(facility=facility, label="Closed one", alongside_open=True)
     close_round(round_=closed)
     return scored, current, closed
 
