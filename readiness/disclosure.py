@@ -23,6 +23,7 @@ which no page calls.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -125,7 +126,9 @@ def restrict(
             "item_cells": {},
         }
     shown_determinants = {
-        code: row if row["scored"] >= minimum else {"hidden": Hidden.FEWER_THAN_MINIMUM}
+        code: _with_safe_dont_know(row, code, aggregates, minimum, item_determinants, routed_items)
+        if row["scored"] >= minimum
+        else {"hidden": Hidden.FEWER_THAN_MINIMUM}
         for code, row in determinants.items()
     }
     counts = {code: aggregates["roles"].get(code, 0) for code in role_codes}
@@ -194,6 +197,34 @@ def restrict(
         "cells": cells,
         "items": items,
         "item_cells": item_cells,
+    }
+
+
+def _with_safe_dont_know(row, code, aggregates, minimum, item_determinants, routed_items):
+    """A determinant's row with its don't-know rate taken over the statements every role
+    is asked, and hidden (None) when one of them was answered by 1 or 2 people: a
+    statement asked of managers only, with one manager, would otherwise put that
+    manager's "don't know" in the rate."""
+    # "7 of 8 people have a score" would say that one person answered too few: the
+    # number is shown only when nobody, or at least the minimum, has none.
+    unscored = aggregates["respondents"] - row["scored"]
+    if 0 < unscored < minimum:
+        row = {**row, "scored_hidden": True}
+    items = aggregates.get("items")
+    if items is None:  # (aggregates from before answers per statement were kept)
+        return row
+    common = [
+        counts
+        for item, counts in items.items()
+        if item_determinants.get(item) == code and item not in routed_items
+    ]
+    answered = [sum(counts.values()) for counts in common]
+    if any(0 < n < minimum for n in answered):
+        return {**row, "dont_know": None}
+    return {
+        **row,
+        "dont_know": sum(counts["dont_know"] for counts in common),
+        "answers": sum(answered),
     }
 
 
@@ -467,7 +498,9 @@ def results_json(scores: RoundScores, *, scope: Scope, status: ReleaseStatus, be
                 "domain": domain.code,
                 "score": r(d.score, 2),
                 "band": d.band,
-                "respondents": d.scored_respondents if not d.hidden else None,
+                "respondents": d.scored_respondents
+                if not (d.hidden or d.scored_count_hidden)
+                else None,
                 "dont_know_rate": r(d.dont_know_rate, 4),
                 "agreement_rwg": r(d.agreement_rwg, 4),
                 "ci_low": r(d.ci_low, 2),
@@ -603,10 +636,9 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
         else:
             continue
         by_round.setdefault((round_id, code), {})[respondent_id] = point
-    points: dict[str, dict[int, float]] = {}
-    for (_round_id, code), answers in by_round.items():
-        if len(answers) >= minimum:  # a statement few people of a round rated: left out
-            points.setdefault(code, {}).update(answers)
+    # a statement few people of a round rated is left out of that round
+    kept = {key: answers for key, answers in by_round.items() if len(answers) >= minimum}
+    round_ids = {round_id for round_id, _code in kept}
     by_determinant: dict[int, list] = {}
     for item in instrument_structure(instrument).items:
         by_determinant.setdefault(item.determinant_id, []).append(item)
@@ -614,8 +646,20 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
     for determinant in instrument_structure(instrument).determinants:
         statements = by_determinant.get(determinant.pk, [])
         codes = [item.code for item in statements]
-        table = pd.DataFrame({code: points.get(code, {}) for code in codes}, columns=codes)
         common = [item.code for item in statements if not item.asked_of]
+        points: dict[str, dict[int, float]] = {}
+        for round_id in round_ids:
+            # A round counts for the determinant only if at least the minimum of its
+            # people rated two or more of the common statements (alpha's people): one
+            # person rating two, while others rated one each, would move alpha alone.
+            rated = Counter(
+                respondent for code in common for respondent in kept.get((round_id, code), {})
+            )
+            if 0 < sum(1 for n in rated.values() if n >= 2) < minimum:
+                continue
+            for code in codes:
+                points.setdefault(code, {}).update(kept.get((round_id, code), {}))
+        table = pd.DataFrame({code: points.get(code, {}) for code in codes}, columns=codes)
         result = reliability(table.astype(float), common=common)
         if result.respondents < minimum:
             rows.append(DeterminantQuality(determinant, None, Hidden.FEWER_THAN_MINIMUM))

@@ -10,7 +10,6 @@ in the published results unless asked for everyone, small roles merged
 import csv
 import json
 import secrets
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -94,32 +93,17 @@ def shown_respondents(facilities, *, include_unfinished: bool = False) -> list[S
     # (respondents of a round opened between the two queries are left out)
     people = [
         person
-        for person in people.values_list("pk", "round_id", "role__code", "status")
+        for person in people.values_list("pk", "round_id", "role__code", "status", "published")
         if person[1] in rounds
     ]
     secrets.SystemRandom().shuffle(people)
-    # With everyone included, "small roles" must hold nobody or enough of the people in
-    # this download too, not only of the published ones: one guard who finished after
-    # the last update would otherwise be a "small roles" group of one.
-    merged_here: dict[int, set[str]] = {}
     if include_unfinished:
-        in_download: dict[int, Counter] = {}
-        for _pk, round_id, role, _status in people:
-            in_download.setdefault(round_id, Counter())[role] += 1
-        for round_id, counts in in_download.items():
-            round_ = rounds[round_id]
-            merged_here[round_id] = set(
-                disclosure.merged_roles(
-                    dict(counts),
-                    disclosure.min_group(round_.facility),
-                    already=_release(round_).merged_roles,
-                )
-            )
+        people = _without_lone_small_roles(people, rounds)
     position = {round_id: n for n, round_id in enumerate(rounds)}
     people.sort(key=lambda person: position[person[1]])  # stable: random within a round
     taken: set[str] = set()
     shown = []
-    for pk, round_id, role, status in people:
+    for pk, round_id, role, status, _published in people:
         round_ = rounds[round_id]
         shown.append(
             Shown(
@@ -129,15 +113,33 @@ def shown_respondents(facilities, *, include_unfinished: bool = False) -> list[S
                 opened_on=round_.opened_on,
                 closed_on=round_.closed_on,
                 id=_fresh_id(taken),
-                role=disclosure.SMALL_ROLES
-                if role in merged_here.get(round_id, ())
-                else disclosure.answer_level_role(
+                role=disclosure.answer_level_role(
                     role, _release(round_), disclosure.min_group(round_.facility)
                 ),
                 status=status,
             )
         )
     return shown
+
+
+def _without_lone_small_roles(people: list, rounds: dict) -> list:
+    """With everyone included, the people not yet published whose rows would make "small
+    roles" a group of fewer than the minimum are left out: one guard who finished after
+    the last update would be a group of one. (Merging a named role instead would undo
+    what another download names.) They appear once they are published."""
+    small: dict[int, list] = {}
+    for person in people:
+        round_ = rounds[person[1]]
+        role = disclosure.answer_level_role(
+            person[2], _release(round_), disclosure.min_group(round_.facility)
+        )
+        if role == disclosure.SMALL_ROLES:
+            small.setdefault(person[1], []).append(person)
+    left_out = set()
+    for round_id, group in small.items():
+        if len(group) < disclosure.min_group(rounds[round_id].facility):
+            left_out |= {person[0] for person in group if not person[4]}
+    return [person for person in people if person[0] not in left_out]
 
 
 def _release(round_: Round):

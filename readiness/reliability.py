@@ -50,7 +50,8 @@ def reliability(points: pd.DataFrame, *, common: list[str]) -> Reliability:
     with it unreliable or undefined. Each statement's fit is its correlation with the
     mean of the other common statements, among the people who answered it.
     """
-    shared = points[[code for code in common if code in points]]
+    # statements nobody rated (asked of nobody here, or left out) carry no covariance
+    shared = points[[code for code in common if code in points]].dropna(axis=1, how="all")
     usable = shared[shared.notna().sum(axis=1) >= 2]
     alpha = None
     if usable.shape[1] >= 2 and len(usable) >= 2:

@@ -176,6 +176,8 @@ class DeterminantResult:
     plan_items: list = field(default_factory=list)
     # Why it is not shown (disclosure.Hidden), when the disclosure rules hide it.
     hidden: str | None = None
+    # How many have a score is not shown (1 or 2 of the people have none).
+    scored_count_hidden: bool = False
     # What people answered to each of its statements, for everyone or by role.
     statements: list[StatementResult] = field(default_factory=list)
 
@@ -708,6 +710,7 @@ def assemble(
             ),
             agreement_rwg=row.get("rwg") if shown else None,
             scored_respondents=row["scored"] if shown else 0,
+            scored_count_hidden=bool(row.get("scored_hidden")) if shown else False,
             standard_error=(
                 standard_error(row["scored"], row["mean"], row["squares"]) if shown else None
             ),

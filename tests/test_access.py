@@ -316,12 +316,14 @@ class TestExportAndDeletion:
         import_rows(
             facility,
             "=HYPERLINK(1)",
-            [("+p1", "nurse", "LEGAL-1", 4), ("+p1", "nurse", "LEGAL-2", "DK")],
+            [
+                ("+p1", "nurse", "LEGAL-1", 4),
+                ("+p1", "nurse", "LEGAL-2", "DK"),
+                ("p2", "legal", "LEGAL-1", 3),
+                ("p3", "security", "LEGAL-1", 5),
+            ],
         )
-        # one person is not published: only a download of everyone has their answers
-        response = login(owner).get(
-            reverse("facility-export-csv", args=[facility.slug]), {"unfinished": "1"}
-        )
+        response = login(owner).get(reverse("facility-export-csv", args=[facility.slug]))
         assert response.streaming
         text = b"".join(response.streaming_content).decode()
         rows = list(csv.reader(io.StringIO(text)))
@@ -335,12 +337,17 @@ class TestExportAndDeletion:
             "item",
             "value",
         ]
-        assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(1)"] * 2
-        # a fresh random id, never the imported one (tests/test_exports.py)
-        assert len({r[1] for r in rows[1:]}) == 1 and rows[1][1] != "'+p1"
-        # a role of one person is merged into "small roles"
+        assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(1)"] * 4
+        # fresh random ids, never the imported ones (tests/test_exports.py)
+        assert len({r[1] for r in rows[1:]}) == 3 and "'+p1" not in {r[1] for r in rows[1:]}
+        # three roles of one person each are merged into "small roles"
         assert {r[2] for r in rows[1:]} == {"small roles"}
-        assert [(r[6], r[7]) for r in rows[1:]] == [("LEGAL-1", "4"), ("LEGAL-2", "DK")]
+        assert sorted((r[6], r[7]) for r in rows[1:]) == [
+            ("LEGAL-1", "3"),
+            ("LEGAL-1", "4"),
+            ("LEGAL-1", "5"),
+            ("LEGAL-2", "DK"),
+        ]
         assert "attachment" in response["Content-Disposition"]
 
     def test_json_export_is_everything_the_facility_stored(self, facility, owner, instrument):
@@ -348,17 +355,23 @@ class TestExportAndDeletion:
         url = reverse("facility-export-json", args=[facility.slug])
         published = json.loads(b"".join(login(owner).get(url).streaming_content))
         assert published["respondents"] == []  # two people: nothing is published
-        response = login(owner).get(url, {"unfinished": "1"})
-        data = json.loads(b"".join(response.streaming_content))
+        # with everyone asked for, two people in "small roles" would be a group of two
+        everyone = json.loads(
+            b"".join(login(owner).get(url, {"unfinished": "1"}).streaming_content)
+        )
+        assert everyone["respondents"] == []
+        import_rows(facility, "R", [("p3", "security", "EVAL-1", "2")])
+        data = json.loads(b"".join(login(owner).get(url).streaming_content))
         assert data["facility"]["slug"] == "mercy"
         assert [r["label"] for r in data["rounds"]] == ["R"]
         # random ids and order, small roles merged (tests/test_exports.py)
-        respondents = sorted(data["respondents"], key=lambda r: r["answers"][0]["item"])
+        respondents = sorted(data["respondents"], key=lambda r: r["answers"][0]["value"])
         assert [(r["role"], r["answers"]) for r in respondents] == [
-            ("small roles", [{"item": "EVAL-1", "value": "NA"}]),
+            ("small roles", [{"item": "EVAL-1", "value": "2"}]),
             ("small roles", [{"item": "LEGAL-1", "value": "4"}]),
+            ("small roles", [{"item": "EVAL-1", "value": "NA"}]),
         ]
-        assert not {r["respondent"] for r in data["respondents"]} & {"p1", "p2"}
+        assert not {r["respondent"] for r in data["respondents"]} & {"p1", "p2", "p3"}
 
     def test_deleting_a_round_needs_its_name_typed(self, facility, owner, instrument):
         round_ = scored_round(facility, instrument, "Spring")

@@ -205,3 +205,23 @@ def test_rounds_published_in_steps_are_left_out(network_of_one):
     import_rows(site, "R", people("b", 3))  # a second step
     (row,) = disclosure.instrument_quality([site], instrument)
     assert row.reliability is None
+
+
+def test_one_person_rating_two_statements_is_not_alphas_whole_group(network_of_one):
+    """The reviewer's attack: a second round, imported at once, where Q1 is rated by x,
+    b and c and Q2 by x, d and e: each statement has three raters, but only x rated two,
+    and alpha rests on the people who rated two. That round is left out: "People" stays
+    5 and alpha does not move by x's answers."""
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+    first = [(f"p{p}", "nurse", f"Q{n}", 1 + (p * n) % 5) for p in range(5) for n in (1, 2)]
+    import_rows(site, "First", first)
+    (before,) = disclosure.instrument_quality([site], instrument)
+    second = [("x", "nurse", "Q1", 5), ("x", "nurse", "Q2", 1)]
+    second += [(p, "nurse", "Q1", 2) for p in ("b", "c")]
+    second += [(p, "nurse", "Q2", 3) for p in ("d", "e")]
+    import_rows(site, "Second", second)
+    (after,) = disclosure.instrument_quality([site], instrument)
+    assert before.reliability.respondents == after.reliability.respondents == 5
+    assert before.reliability.alpha is not None
+    assert after.reliability.alpha == before.reliability.alpha

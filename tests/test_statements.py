@@ -144,3 +144,55 @@ def test_statements_are_shown_by_role_and_only_for_results_published_at_once(db,
 
 def _item_pk(instrument, code):
     return Item.objects.get(determinant__domain__instrument=instrument, code=code).pk
+
+
+@pytest.mark.parametrize("answer", ["DK", "4"])
+def test_the_dont_know_rate_never_holds_a_statement_asked_of_one_person(
+    db, facility, owner, answer
+):
+    """The reviewer's attack: INFRA-7 is asked of managers and executives only; with one
+    manager among the people, INFRA's don't-know rate was 1/13 if that manager said
+    "Don't know" to it and 0 if not. The rate is taken over the statements every role
+    is asked."""
+    from readiness.management.files import read_json
+    from readiness.services.instrument import load_instrument
+    from tests.conftest import ROOT
+
+    instrument = load_instrument(
+        data=read_json(ROOT / "fixtures" / "instrument-2027.1.json")
+    ).instrument
+    asked = {i.code: i for i in Item.objects.filter(determinant__domain__instrument=instrument)}
+    rows = []
+    for name, role in (("n1", "nurse"), ("n2", "nurse"), ("n3", "nurse"), ("m", "manager")):
+        rows += [
+            (name, role, code, answer if (name, code) == ("m", "INFRA-7") else "4")
+            for code, item in asked.items()
+            if item.is_asked_of(role)
+        ]
+    round_ = import_rows(facility, "R", rows).round
+    client = Client()
+    client.force_login(owner)
+    data = client.get(reverse("round-results-json", args=[facility.slug, round_.pk])).json()
+    infra = next(d for d in data["determinants"] if d["code"] == "INFRA")
+    assert infra["dont_know_rate"] == 0
+
+
+def test_how_many_have_a_score_is_hidden_when_one_or_two_have_none(facility, instrument, owner):
+    """The reviewer's attack: LEGAL showed 7 people with a score of 8, so exactly one
+    person answered "don't know" to most of its statements."""
+    rows = []
+    for n in range(8):
+        rows += full_answers(
+            instrument,
+            f"n{n}",
+            "nurse",
+            lambda item, n=n: "DK" if n == 0 and item.determinant.code == "LEGAL" else "4",
+        )
+    round_ = import_rows(facility, "R", rows).round
+    client = Client()
+    client.force_login(owner)
+    data = client.get(reverse("round-results-json", args=[facility.slug, round_.pk])).json()
+    legal = next(d for d in data["determinants"] if d["code"] == "LEGAL")
+    assert legal["score"] is not None and legal["respondents"] is None
+    comms = next(d for d in data["determinants"] if d["code"] == "COMMS")
+    assert comms["respondents"] == 8
