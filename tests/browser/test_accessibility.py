@@ -77,6 +77,22 @@ def test_staff_pages(live_server, rounds, owner, open_page, viewport):
     log.assert_clean()
 
 
+def contrast(first: str, second: str) -> float:
+    """WCAG contrast ratio of two CSS rgb()/rgba() colours."""
+
+    def luminance(css: str) -> float:
+        red, green, blue = (int(v) for v in re.findall(r"\d+", css)[:3])
+
+        def channel(value):
+            value /= 255
+            return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+        return 0.2126 * channel(red) + 0.7152 * channel(green) + 0.0722 * channel(blue)
+
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_respondent_pages(live_server, rounds, open_page, viewport):
     _, current, closed = rounds
@@ -89,6 +105,15 @@ def test_respondent_pages(live_server, rounds, open_page, viewport):
     page.get_by_role("button", name="Start").click()
     page.wait_for_url(re.compile(r"/page/1/"))
     assert axe_violations(page) == []
+    # answer circles people can see and hit: 24 px at least, border 3:1 against the page
+    circle = page.locator(".scale .form-check-input").first
+    box = circle.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    border, background = circle.evaluate(
+        """element => [getComputedStyle(element).borderTopColor,
+                       getComputedStyle(document.body).backgroundColor]"""
+    )
+    assert contrast(border, background) >= 3
     page.get_by_role("button", name="Save and continue").click()  # nothing answered
     assert page.locator("#error-summary").is_visible()
     assert axe_violations(page) == []
