@@ -614,7 +614,7 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
     from readiness.reliability import ItemFit, Reliability, reliability
 
     facilities = list(facilities)
-    minimum = max([min_group(facility) for facility in facilities], default=min_group_site())
+    minimum = largest_minimum(facilities)
     by_round: dict[tuple[int, str], dict[int, float]] = {}
     for round_id, respondent_id, code, kind, value, reverse in Answer.objects.filter(
         respondent__round__facility__in=facilities,
@@ -681,5 +681,9 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
     return rows
 
 
-def min_group_site() -> int:
-    return settings.DISCLOSURE_MIN_GROUP
+def largest_minimum(facilities) -> int:
+    """The smallest group a figure pooled over these facilities may rest on: the largest
+    of their minimums (the site's when there are none)."""
+    return max(
+        [min_group(facility) for facility in facilities], default=settings.DISCLOSURE_MIN_GROUP
+    )

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from readiness.models import Membership, Network, NetworkLeader, Partner, PartnerMembership
+from readiness.models import Membership, NetworkLeader, Partner, PartnerMembership
 from tests.conftest import make_user
 from tests.pages import text_of
 
@@ -16,20 +16,13 @@ def signed_in(user) -> Client:
 
 
 @pytest.fixture
-def network(db):
-    return Network.objects.create(name="Net", slug="net")
-
-
-@pytest.fixture
 def partner(db):
     return Partner.objects.create(name="Advocates", slug="advocates")
 
 
-def test_a_network_leader_lands_on_the_network(network):
-    leader = make_user("leader")
-    NetworkLeader.objects.create(user=leader, network=network)
+def test_a_network_leader_lands_on_the_network(network, leader):
     response = signed_in(leader).get(reverse("home"))
-    assert response["Location"] == reverse("network-comparison", args=["net"])
+    assert response["Location"] == network.get_absolute_url()
 
 
 def test_a_partner_lands_on_the_portfolio(partner):

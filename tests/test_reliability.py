@@ -35,6 +35,16 @@ WIDE_MISSING = """\
 PUBLISHED_ALPHA = 0.732660835214447
 
 
+def import_published_example(site):
+    """WIDE_MISSING as 12 people's answers, yes/no as 2/1, missing answers left out."""
+    rows = []
+    for person, line in enumerate(WIDE_MISSING.splitlines()):
+        for n, answer in enumerate(line.split(), 1):
+            if answer != ".":
+                rows.append((f"p{person}", "nurse", f"Q{n}", int(answer) + 1))
+    import_rows(site, "R", rows)
+
+
 def one_determinant_instrument():
     return load_instrument(
         data={
@@ -72,12 +82,7 @@ def network_of_one(db):
 def test_alpha_reproduces_the_published_worked_example(network_of_one):
     network, site, leader = network_of_one
     instrument = one_determinant_instrument()
-    rows = []
-    for person, line in enumerate(WIDE_MISSING.splitlines()):
-        for n, answer in enumerate(line.split(), 1):
-            if answer != ".":
-                rows.append((f"p{person}", "nurse", f"Q{n}", int(answer) + 1))
-    import_rows(site, "R", rows)
+    import_published_example(site)
     (row,) = disclosure.instrument_quality([site], instrument)
     assert math.isclose(row.reliability.alpha, PUBLISHED_ALPHA, rel_tol=1e-9)
     assert row.reliability.respondents == 12
@@ -152,12 +157,7 @@ def test_researchers_get_the_same_figures_from_the_command_line(network_of_one):
 
     _, site, _ = network_of_one
     one_determinant_instrument()
-    rows = []
-    for person, line in enumerate(WIDE_MISSING.splitlines()):
-        for n, answer in enumerate(line.split(), 1):
-            if answer != ".":
-                rows.append((f"p{person}", "nurse", f"Q{n}", int(answer) + 1))
-    import_rows(site, "R", rows)
+    import_published_example(site)
     out = StringIO()
     call_command("instrument_quality", "--network", "net", stdout=out)
     (determinant,) = json.loads(out.getvalue())["determinants"]
@@ -225,3 +225,14 @@ def test_one_person_rating_two_statements_is_not_alphas_whole_group(network_of_o
     assert before.reliability.respondents == after.reliability.respondents == 5
     assert before.reliability.alpha is not None
     assert after.reliability.alpha == before.reliability.alpha
+
+
+def test_the_command_says_what_is_wrong_with_its_arguments(network_of_one):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    one_determinant_instrument()
+    with pytest.raises(CommandError, match="No such instrument"):
+        call_command("instrument_quality", "--instrument-version", "1999.1")
+    with pytest.raises(CommandError, match="No network with the short name 'nowhere'"):
+        call_command("instrument_quality", "--network", "nowhere")

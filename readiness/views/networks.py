@@ -259,6 +259,6 @@ def quality(request, slug):
             "rows": rows,
             "low_below": reliability.LOW_RELIABILITY_BELOW,
             "weak_below": reliability.WEAK_ITEM_BELOW,
-            "minimum": max([disclosure.min_group(s) for s in sites], default=3),
+            "minimum": disclosure.largest_minimum(sites),
         },
     )
