@@ -19,7 +19,15 @@ from django.urls import reverse
 
 from readiness import disclosure
 from readiness.management.files import read_json
-from readiness.models import Answer, DeterminantScore, Instrument, Item, Respondent, Strategy
+from readiness.models import (
+    Answer,
+    DeterminantScore,
+    Facility,
+    Instrument,
+    Item,
+    Respondent,
+    Strategy,
+)
 from readiness.scoring import respondent_scores
 from readiness.services.facilities import open_round
 from readiness.services.imports import ImportRejected
@@ -331,6 +339,13 @@ def test_peer_comparisons_never_mix_two_meanings_of_one_code(both, facility):
     assert compared["LEGAL"].peers == 5
     assert "WORKFORCE" not in compared
     assert benchmarks.benchmarks_for(facility, instrument=old)["all"]["WORKFORCE"].peers == 5
+    # the other way round: peers on 2027.1 compared with a 2026.1 round
+    for entry in peers:
+        entry["version"] = "2027.1"
+    BenchmarkSnapshot.objects.filter(day=timezone.localdate()).update(peers=peers)
+    benchmarks.forget()
+    compared = benchmarks.benchmarks_for(facility, instrument=old)["all"]
+    assert compared["LEGAL"].peers == 5 and "WORKFORCE" not in compared
 
 
 def test_the_network_compares_sites_on_two_versions_only_where_meaning_carried_over(db):
@@ -381,6 +396,9 @@ def test_a_loaded_version_takes_corrected_texts_but_never_a_new_meaning(db):
     already loaded (rounds keep their answers' meaning); a changed statement cannot."""
     data = routed()
     instrument = load_instrument(data=data).instrument
+    facility = Facility.objects.create(name="F", slug="f", type="fqhc", state="CA")
+    open_round(facility=facility, label="R")
+    version_before = Facility.objects.get(pk=facility.pk).results_version
     corrected = copy.deepcopy(data)
     det = corrected["domains"][0]["determinants"][0]
     det["why_it_matters"] = "What the study found, said more carefully."
@@ -388,6 +406,8 @@ def test_a_loaded_version_takes_corrected_texts_but_never_a_new_meaning(db):
     corrected["strategies"][0]["eric_strategy"] = ""
     result = load_instrument(data=corrected)
     assert (result.created, result.corrected) == (False, True)
+    # its facilities' dashboards are rebuilt with the corrected texts
+    assert Facility.objects.get(pk=facility.pk).results_version == version_before + 1
     from readiness.models import Determinant
 
     stored = Determinant.objects.get(domain__instrument=instrument, code=det["code"])
