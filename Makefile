@@ -4,7 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install run test lint clean bench load
+.PHONY: install system run test lint clean bench load
+
+# What comes from Debian, once: Pango for WeasyPrint (PDF reports), Chromium for the
+# browser tests.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 chromium chromium-driver
+system:
+	sudo apt-get install -y $(SYSTEM_PACKAGES)
 
 # Runtime Python packages, and the front-end packages pinned by package-lock.json.
 $(VENV)/.installed: pyproject.toml

@@ -6,20 +6,45 @@ validate every figure with plotly.graph_objects.Figure, so a schema mistake fail
 The page hands the dict to static/readiness/js/charts.js through json_script.
 """
 
+import textwrap
+
 from django.utils.translation import gettext as _
 
 from readiness.models import Band
-from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, Z_95, RoundScores
+from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, RoundScores, shown
 
-# Colour-blind-safe and at least 3:1 against white; a band is always also written out.
+# Paul Tol's "high contrast" scheme: told apart with every common colour-vision
+# deficiency and in greyscale print. Bars get a dark outline, so even the light yellow
+# keeps 3:1 against the page; a band is always also written out.
 BAND_COLOURS = {
-    Band.STRENGTH: "#1a7f37",
-    Band.DEVELOPING: "#b35900",
-    Band.GAP: "#c4314b",
-    Band.INSUFFICIENT: "#6e7781",
+    Band.STRENGTH: "#004488",
+    Band.DEVELOPING: "#DDAA33",
+    Band.GAP: "#BB5566",
+    Band.INSUFFICIENT: "#BBBBBB",
 }
-HEAT_COLOURS = [[0, "#c4314b"], [0.5, "#f3d28b"], [0.75, "#9fd3a8"], [1, "#1a7f37"]]
+OUTLINE = "#24292f"
+# A diverging red-blue scale (ColorBrewer RdBu, safe for colour-blind readers): gaps
+# red, the neutral middle light, strengths blue; plotly writes each cell's number in
+# black or white, whichever reads better on it.
+HEAT_COLOURS = [
+    [0, "#b2182b"],
+    [0.25, "#ef8a62"],
+    [0.5, "#f7f7f7"],
+    [0.75, "#67a9cf"],
+    [1, "#2166ac"],
+]
+# Okabe and Ito's palette for lines, with a marker shape of its own for each.
+LINE_COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#56B4E9", "#E69F00", "#000000"]
+LINE_SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star", "cross"]
 FONT = {"family": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif", "size": 13}
+# Names longer than this are wrapped, so that they fit above a bar on a 390 px screen.
+LABEL_WIDTH = 34
+# Below this chart width (px) charts.js draws a figure's "narrow" variant, if it has one.
+NARROW_BELOW = 576
+
+
+def _wrapped(text: str, width: int = LABEL_WIDTH) -> str:
+    return "<br>".join(textwrap.wrap(str(text), width)) or str(text)
 
 
 def _threshold(x: float, label: str) -> tuple[dict, dict]:
@@ -46,17 +71,49 @@ def _threshold(x: float, label: str) -> tuple[dict, dict]:
     return line, note
 
 
+def _row_names(names: list[str], positions: list[float]) -> list[dict]:
+    """Each row's name written above it, left-aligned at 0: readable at any width,
+    where names on the axis would squeeze the plot to a sliver on a phone."""
+    return [
+        {
+            "x": 0,
+            "y": y + 0.5,
+            "xref": "x",
+            "yref": "y",
+            "text": name,
+            "showarrow": False,
+            "xanchor": "left",
+            "yanchor": "top",
+            "align": "left",
+            "font": {"size": 12},
+        }
+        for name, y in zip(names, positions, strict=True)
+    ]
+
+
+def _rows_axis(count: int) -> dict:
+    return {
+        "range": [-0.6, count - 0.4],
+        "showticklabels": False,
+        "showgrid": False,
+        "zeroline": False,
+        "fixedrange": True,
+    }
+
+
 def determinant_chart(scores: RoundScores) -> dict:
-    """Horizontal bars, one per determinant, against the 50 and 75 thresholds."""
+    """Horizontal bars, one per determinant, against the 50 and 75 thresholds, each
+    with its 95% interval and its name, score and band written above it."""
     determinants = list(reversed(scores.determinants))  # plotly draws bottom-up
-    names = [d.determinant.name for d in determinants]
-    values = [None if d.score is None else round(d.score, 1) for d in determinants]
+    positions = list(range(len(determinants)))
     labels = [
-        f"{d.score:.1f} · {d.band_label}"
+        _("%(name)s: %(score)s, %(band)s")
+        % {"name": d.determinant.name, "score": shown(d.score), "band": d.band_label}
         if d.score is not None
-        else _("hidden: fewer than %(n)s people") % {"n": scores.minimum}
+        else _("%(name)s: hidden, fewer than %(n)s people")
+        % {"name": d.determinant.name, "n": scores.minimum}
         if d.hidden
-        else _("insufficient data")
+        else _("%(name)s: insufficient data") % {"name": d.determinant.name}
         for d in determinants
     ]
     shapes, annotations = zip(
@@ -64,30 +121,21 @@ def determinant_chart(scores: RoundScores) -> dict:
         _threshold(STRENGTH_FROM, _("75 strength")),
         strict=True,
     )
-    # Labels sit in a column right of the 0-100 scale, clear of the interval bars.
-    labels_column = [
-        {
-            "x": 101,
-            "y": name,
-            "xref": "x",
-            "yref": "y",
-            "text": label,
-            "showarrow": False,
-            "xanchor": "left",
-            "font": {"size": 12},
-        }
-        for name, label in zip(names, labels, strict=True)
-    ]
     return {
         "data": [
             {
                 "type": "bar",
                 "orientation": "h",
-                "x": values,
-                "y": names,
+                "x": [shown(d.score) for d in determinants],
+                # the bar in the lower part of its row, its name (one or two lines) above
+                "y": [y - 0.24 for y in positions],
+                "width": 0.3,
                 "text": labels,
                 "textposition": "none",
-                "marker": {"color": [BAND_COLOURS[d.band] for d in determinants]},
+                "marker": {
+                    "color": [BAND_COLOURS[d.band] for d in determinants],
+                    "line": {"color": OUTLINE, "width": 1},
+                },
                 # the 95% interval of each score (docs/scoring.md)
                 "error_x": {
                     "type": "data",
@@ -100,55 +148,89 @@ def determinant_chart(scores: RoundScores) -> dict:
                         0 if d.ci_low is None else round(d.score - d.ci_low, 1)
                         for d in determinants
                     ],
-                    "thickness": 1,
-                    "color": "#24292f",
+                    "thickness": 1.5,
+                    "width": 4,
+                    "color": OUTLINE,
                 },
-                "hovertemplate": "%{y}: %{text}<extra></extra>",
+                "hovertemplate": "%{text}<extra></extra>",
             }
         ],
         "layout": {
             "font": FONT,
             "xaxis": {
-                "range": [0, 135],
+                "range": [0, 100],
                 "title": {"text": _("Score (0-100)")},
                 "tickvals": [0, 25, 50, 75, 100],
+                "fixedrange": True,
             },
-            "yaxis": {"automargin": True},
+            "yaxis": _rows_axis(len(determinants)),
             "shapes": list(shapes),
-            "annotations": list(annotations) + labels_column,
-            "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
-            "height": 60 + 38 * len(determinants),
+            "annotations": list(annotations)
+            + _row_names([_wrapped(label) for label in labels], positions),
+            "margin": {"l": 10, "r": 16, "t": 30, "b": 40},
+            "height": 90 + 64 * len(determinants),
             "showlegend": False,
+            "bargap": 0,
         },
     }
 
 
-def _score_heatmap(z, *, x, y, empty_label, tick_angle=0) -> dict:
-    """A 0-100 heat map with each cell's score written in it; None cells say empty_label."""
+def _heatmap(z, *, x, y, empty_label, tick_angle=0) -> dict:
     return {
         "data": [
             {
                 "type": "heatmap",
-                "z": [[None if v is None else round(v, 1) for v in line] for line in z],
+                "z": [[shown(v) for v in line] for line in z],
                 "x": x,
                 "y": y,
-                "text": [[empty_label if v is None else f"{v:.0f}" for v in line] for line in z],
+                "text": [[empty_label if v is None else str(shown(v)) for v in line] for line in z],
                 "texttemplate": "%{text}",
                 "zmin": 0,
                 "zmax": 100,
                 "colorscale": HEAT_COLOURS,
-                "colorbar": {"title": {"text": _("Score")}},
+                "xgap": 1,
+                "ygap": 1,
+                "colorbar": {"title": {"text": _("Score")}, "thickness": 12},
                 "hovertemplate": "%{y}<br>%{x}: %{text}<extra></extra>",
             }
         ],
         "layout": {
             "font": FONT,
-            "xaxis": {"automargin": True, "tickangle": tick_angle},
-            "yaxis": {"automargin": True, "autorange": "reversed"},
+            "xaxis": {
+                "automargin": True,
+                "tickangle": tick_angle,
+                "side": "top",
+                "fixedrange": True,
+            },
+            "yaxis": {"automargin": True, "autorange": "reversed", "fixedrange": True},
             "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
             "height": 160 + 40 * len(y),
         },
     }
+
+
+def _score_heatmap(z, *, x, y, empty_label, tick_angle=0) -> dict:
+    """A 0-100 heat map with each cell's score written in it; None cells say empty_label.
+
+    Its narrow variant turns it on its side, the columns (often many determinants)
+    becoming rows with wrapped names, so that the numbers do not run together; with
+    more than a phone's few columns it keeps a readable width and scrolls sideways in
+    its labelled region."""
+    figure = _heatmap(z, x=x, y=y, empty_label=empty_label, tick_angle=tick_angle)
+    turned = [[row[i] for row in z] for i in range(len(x))]
+    narrow = _heatmap(
+        turned,
+        x=[str(name) for name in y],
+        y=[_wrapped(name, 22) for name in x],
+        empty_label=empty_label,
+        tick_angle=-90,  # column names upright side by side cannot run into each other
+    )
+    narrow["data"][0]["showscale"] = False
+    lines = max((_wrapped(name, 22).count("<br>") + 1 for name in x), default=1)
+    narrow["layout"]["height"] = 120 + max(44, 16 * lines + 16) * len(x)
+    narrow["min_width"] = 150 + 56 * len(y)  # px, read by charts.js
+    figure["narrow"] = narrow
+    return figure
 
 
 def role_heatmap(scores: RoundScores) -> dict | None:
@@ -177,48 +259,43 @@ def portfolio_heatmap(rows, domain_codes: list[str], domain_names: dict[str, str
 
 
 def trend_chart(scores: RoundScores) -> dict | None:
-    """Each determinant's score over the facility's rounds, with its 95% interval.
+    """Each domain's score over the facility's rounds: a few lines that can be told
+    apart, where one line per determinant was a tangle (the table under the chart has
+    every determinant).
 
-    Rounds answered on different questionnaire versions are compared by determinant code;
-    a dashed line marks where the version changed.
+    Domain scores average different determinants in different questionnaire versions,
+    so a round of another version has no point on these lines; a dotted line marks
+    where the version changed.
     """
     if not scores.history:
         return None
-    rounds = [
-        (s.label, s.instrument_version, s.determinants, s.standard_errors) for s in scores.history
-    ]
+    rounds = [(s.label, s.instrument_version, s.domains) for s in scores.history]
     rounds.append(
         (
             scores.round.label,
             scores.round.instrument.version,
-            {d.code: d.score for d in scores.determinants if d.score is not None},
-            {d.code: d.standard_error for d in scores.determinants if d.score is not None},
+            {d.code: d.score for d in scores.domains if d.score is not None},
         )
     )
+    current = scores.round.instrument.version
     labels = [label for label, *_ in rounds]
     traces = []
-    for determinant in scores.determinants:
-        code = determinant.code
+    for i, domain in enumerate(scores.domains):
+        colour = LINE_COLOURS[i % len(LINE_COLOURS)]
         traces.append(
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": determinant.determinant.name,
+                "name": domain.name,
                 "x": labels,
                 "y": [
-                    None if code not in values else round(values[code], 1)
-                    for _, _, values, _ in rounds
+                    shown(values.get(domain.code)) if version == current else None
+                    for _, version, values in rounds
                 ],
-                "error_y": {
-                    "type": "data",
-                    "array": [
-                        round(Z_95 * errors[code], 1) if errors.get(code) else 0
-                        for _, _, _, errors in rounds
-                    ],
-                    "thickness": 1,
-                    "width": 3,
-                },
-                "hovertemplate": "%{x}: %{y}<extra>" + determinant.determinant.name + "</extra>",
+                "line": {"color": colour, "width": 2.5},
+                "marker": {"color": colour, "size": 9, "symbol": LINE_SYMBOLS[i % 7]},
+                "connectgaps": False,
+                "hovertemplate": "%{x}: %{y}<extra>" + domain.name + "</extra>",
             }
         )
     shapes, annotations = [], []
@@ -257,13 +334,20 @@ def trend_chart(scores: RoundScores) -> dict | None:
                 "title": {"text": _("Score (0-100)")},
                 "dtick": 25,
                 "automargin": True,
+                "fixedrange": True,
             },
-            "xaxis": {"type": "category", "automargin": True},
+            # half a round of room at each end, so round names clear the score axis
+            "xaxis": {
+                "type": "category",
+                "range": [-0.5, len(rounds) - 0.5],
+                "automargin": True,
+                "fixedrange": True,
+            },
             "shapes": shapes,
             "annotations": annotations,
-            "margin": {"l": 10, "r": 10, "t": 30, "b": 40},
-            "height": 420,
-            "legend": {"orientation": "h", "y": -0.2},
+            "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+            "height": 380 + 22 * len(traces),
+            "legend": {"orientation": "h", "y": -0.12, "yanchor": "top"},
         },
     }
 
@@ -278,39 +362,61 @@ def _benchmark_text(b) -> str:
 
 
 def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
-    """The facility's score as a dot against peers' median (a tick), for facilities of
-    its type and for all; a bar from first to third quartile only where the benchmark
-    has them (benchmarks.QUARTILES_FROM facilities or more)."""
+    """Dot and range: on each determinant's row, the facility's score as a black dot;
+    for facilities of its type and for all, the median as a marker of the group's colour
+    and, only where the benchmark has them (benchmarks.QUARTILES_FROM facilities or
+    more), the middle half as a thick line. Each is a trace of its own, so the legend
+    shows exactly what is drawn; the row's name is written above its three lines."""
     determinants = list(reversed(scores.determinants))
-    names = [d.determinant.name for d in determinants]
+    positions = list(range(len(determinants)))
     traces = []
-    for group, label, colour in (
-        ("type", _("Facilities of your type"), "#8250df"),
-        ("all", _("All participating facilities"), "#0969da"),
+    for group, label, colour, symbol, offset in (
+        ("type", _("facilities of your type"), "#0072B2", "diamond", -0.04),
+        ("all", _("all participating facilities"), "#D55E00", "square", -0.30),
     ):
-        shown = [benchmarks[group].get(d.code) for d in determinants]
-        if not any(shown):
+        shown_benchmarks = [benchmarks[group].get(d.code) for d in determinants]
+        if not any(shown_benchmarks):
             continue
+        ranged = [
+            (b, y) for b, y in zip(shown_benchmarks, positions, strict=True) if b and b.has_range
+        ]
+        if ranged:
+            xs, ys = [], []
+            for b, y in ranged:
+                xs += [b.low, b.high, None]
+                ys += [y + offset, y + offset, None]
+            traces.append(
+                {
+                    "type": "scatter",
+                    "mode": "lines",
+                    "name": _("Middle half, %(group)s") % {"group": label},
+                    "legendgroup": group,
+                    "x": xs,
+                    "y": ys,
+                    "line": {"color": colour, "width": 6},
+                    "opacity": 0.45,
+                    "hoverinfo": "skip",
+                }
+            )
         traces.append(
             {
                 "type": "scatter",
                 "mode": "markers",
-                "name": label,
-                "y": names,
-                "x": [b.median if b else None for b in shown],
-                "error_x": {
-                    "type": "data",
-                    "symmetric": False,
-                    # no bar at all where only the median may be shown
-                    "array": [b.high - b.median if b and b.has_range else None for b in shown],
-                    "arrayminus": [b.median - b.low if b and b.has_range else None for b in shown],
-                    "thickness": 6,
-                    "width": 0,
+                "name": _("Median, %(group)s") % {"group": label},
+                "legendgroup": group,
+                "y": [y + offset for y in positions],
+                "x": [b.median if b else None for b in shown_benchmarks],
+                "marker": {
+                    "symbol": symbol,
+                    "size": 11,
                     "color": colour,
+                    "line": {"color": OUTLINE, "width": 1},
                 },
-                "marker": {"symbol": "line-ns-open", "size": 14, "color": colour},
-                "text": [_benchmark_text(b) for b in shown],
-                "hovertemplate": "%{y}: %{text}<extra>" + str(label) + "</extra>",
+                "text": [
+                    f"{d.determinant.name}: {_benchmark_text(b)}"
+                    for d, b in zip(determinants, shown_benchmarks, strict=True)
+                ],
+                "hovertemplate": "%{text}<extra></extra>",
             }
         )
     if not traces:
@@ -320,23 +426,29 @@ def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
             "type": "scatter",
             "mode": "markers",
             "name": _("Your facility"),
-            "y": names,
-            "x": [None if d.score is None else round(d.score) for d in determinants],
-            "marker": {"symbol": "circle", "size": 11, "color": "#24292f"},
-            "hovertemplate": "%{y}: %{x}<extra></extra>",
+            "y": [y - 0.17 for y in positions],
+            "x": [shown(d.score) for d in determinants],
+            "marker": {"symbol": "circle", "size": 12, "color": OUTLINE},
+            "text": [d.determinant.name for d in determinants],
+            "hovertemplate": "%{text}: %{x}<extra></extra>",
         }
     )
     return {
         "data": traces,
         "layout": {
             "font": FONT,
-            "xaxis": {"range": [0, 100], "title": {"text": _("Score (0-100)")}, "dtick": 25},
-            "yaxis": {"automargin": True},
+            "xaxis": {
+                "range": [0, 100],
+                "title": {"text": _("Score (0-100)")},
+                "dtick": 25,
+                "fixedrange": True,
+            },
+            "yaxis": _rows_axis(len(determinants)),
+            "annotations": _row_names(
+                [_wrapped(d.determinant.name) for d in determinants], positions
+            ),
             "margin": {"l": 10, "r": 10, "t": 10, "b": 40},
-            "height": 120 + 48 * len(determinants),
-            "legend": {"orientation": "h", "y": -0.15},
-            # the groups side by side on each determinant's row, not on top of each other
-            "scattermode": "group",
-            "scattergap": 0.4,
+            "height": 150 + 70 * len(determinants),
+            "legend": {"orientation": "h", "y": -0.06, "yanchor": "top"},
         },
     }

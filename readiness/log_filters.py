@@ -7,11 +7,13 @@ request logs (Django's, runserver's) would otherwise write them down with each r
 import logging
 import re
 
-TOKEN_PATHS = re.compile(r"/(a|r|invitations)/[A-Za-z0-9_-]{20,}")
+# Personal links, invitations and round links carry long tokens; a round's short link
+# (/s/k7m4-p9qx-dw3n) carries a shorter code, typed in any case, with or without dashes.
+TOKEN_PATHS = re.compile(r"/(a|r|invitations)/[A-Za-z0-9_-]{20,}|/(s)/[A-Za-z0-9-]{10,}")
 
 
 def redact(text: str) -> str:
-    return TOKEN_PATHS.sub(lambda m: f"/{m.group(1)}/[redacted]", text)
+    return TOKEN_PATHS.sub(lambda m: f"/{m.group(1) or m.group(2)}/[redacted]", text)
 
 
 class RedactTokens(logging.Filter):

@@ -32,6 +32,27 @@ def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
 
 
+# A round's short link (/s/k7m4-p9qx-dw3n), for flyers, QR codes and typing from a
+# phone: lowercase letters and digits without the ones easily taken for another (no 0
+# or o, no 1, l or i), 31 symbols. 12 of them, drawn by `secrets`, are 31**12 = 7.9e17
+# codes, 59.45 bits: at 120 unknown codes an hour per address (views/questionnaire.py),
+# a million addresses guessing day and night would hit one of ten thousand open rounds
+# about once in 75 years. The long link (256 bits) keeps working beside it.
+SHORT_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+SHORT_CODE_LENGTH = 12
+SHORT_CODE_GROUP = 4  # shown as k7m4-p9qx-dw3n
+
+
+def new_short_code() -> str:
+    return "".join(secrets.choice(SHORT_CODE_ALPHABET) for _ in range(SHORT_CODE_LENGTH))
+
+
+def group_short_code(code: str) -> str:
+    """k7m4p9qxdw3n -> k7m4-p9qx-dw3n, easier to read out and to type."""
+    step = SHORT_CODE_GROUP
+    return "-".join(code[i : i + step] for i in range(0, len(code), step))
+
+
 def hash_token(token: str) -> str:
     """Resume tokens are stored hashed: a copy of the database cannot resume anyone."""
     return hashlib.sha256(token.encode()).hexdigest()
@@ -400,6 +421,9 @@ class Round(models.Model):
     # The one link shared with all staff. Stored as is because administrators see it
     # again whenever they open the round; it only lets someone start a new response.
     link_token = models.CharField(max_length=64, unique=True, default=new_token)
+    # The same link, short (SHORT_CODE_ALPHABET): replaced with link_token, so that an old
+    # flyer stops working exactly like the old long link.
+    short_code = models.CharField(max_length=SHORT_CODE_LENGTH, unique=True, default=new_short_code)
     opened_on = models.DateField(default=timezone.localdate)
     closed_on = models.DateField(null=True, blank=True)
     # The intervention the facility is preparing for with this round, if any.
@@ -431,6 +455,14 @@ class Round(models.Model):
 
     def respondent_link(self) -> str:
         return reverse("respondent-start", args=[self.link_token])
+
+    def short_link(self) -> str:
+        """/s/k7m4-p9qx-dw3n: leads to respondent_link()."""
+        return reverse("respondent-short", args=[self.short_code])
+
+    @property
+    def grouped_short_code(self) -> str:
+        return group_short_code(self.short_code)
 
 
 class Respondent(models.Model):

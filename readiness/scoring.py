@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from decimal import ROUND_HALF_UP, Decimal
 from statistics import fmean
 
 from django.db.models import Avg, Case, Count, F, Q, Sum, Value, When
@@ -41,6 +42,7 @@ from readiness.models import (
 
 STRENGTH_FROM = 75.0
 DEVELOPING_FROM = 50.0
+BAND_THRESHOLDS = (DEVELOPING_FROM, STRENGTH_FROM)
 # Smallest group whose results are shown on their own; smaller groups are only pooled.
 # The operator's unsuppressed figures use it; pages use disclosure.min_group().
 MIN_GROUP = 3
@@ -52,11 +54,29 @@ HIGH_DONT_KNOW_FROM = 0.25
 UNIFORM_NULL_VARIANCE = 2.0
 # Two-sided 95% normal quantile, for intervals around determinant scores.
 Z_95 = 1.959964
+# "Where to act first" names this many determinants, each with its most recommended
+# strategies: a short list gets acted on, a list of ten does not (docs/scoring.md §6).
+FOCUS_SIZE = 3
+STRATEGIES_PER_FOCUS = 3
+
+
+def shown(score: float | None) -> int | None:
+    """A score as every page, chart and download shows it: a whole number, halves up.
+
+    Python's round() sends halves to the even number (74.5 -> 74) while Django's
+    floatformat sends them up, so pages use this one rounding, through the ``score``
+    template filter, and bands are given on it: a score shown as 75 is always a strength.
+    """
+    if score is None:
+        return None
+    return int(Decimal(repr(score)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def band_for(score: float | None) -> str:
+    """The band of a score as shown (see ``shown``)."""
     if score is None:
         return Band.INSUFFICIENT
+    score = shown(score)
     if score >= STRENGTH_FROM:
         return Band.STRENGTH
     if score >= DEVELOPING_FROM:
@@ -308,6 +328,7 @@ class Recommendation:
 
     @property
     def priority(self) -> float:
+        """How far the weak determinants it addresses fall below 75, added up."""
         return sum(STRENGTH_FROM - d.score for d in self.determinants)
 
 
@@ -373,6 +394,14 @@ class RoundScores:
         return columns + [(self.round.label, self.round.instrument.version)]
 
     @property
+    def trend_rows(self) -> list[tuple[str, list[float | None]]]:
+        """(determinant name, its score in each round of the trend, oldest first)."""
+        return [
+            (d.determinant.name, [s.determinants.get(d.code) for s in self.history] + [d.score])
+            for d in self.determinants
+        ]
+
+    @property
     def has_statements(self) -> bool:
         return any(d.statements for d in self.determinants)
 
@@ -387,6 +416,38 @@ class RoundScores:
     def gaps(self) -> list[DeterminantResult]:
         """Determinants in the gap or developing band, weakest first."""
         return sorted((d for d in self.determinants if d.needs_work), key=lambda d: d.score)
+
+    @property
+    def focus(self) -> list[DeterminantResult]:
+        """Where to act first: the FOCUS_SIZE weakest determinants that need work."""
+        return self.gaps[:FOCUS_SIZE]
+
+    @property
+    def later_gaps(self) -> list[DeterminantResult]:
+        """The determinants that need work after the focus ones."""
+        return self.gaps[FOCUS_SIZE:]
+
+    @property
+    def focus_recommendations(self) -> list[Recommendation]:
+        """The strategies most recommended for the focus determinants, each listed once
+        with every weak determinant it addresses, in the order of the focus list."""
+        recommended = {rec.strategy.pk: rec for rec in self.recommendations}
+        chosen: dict[int, Recommendation] = {}
+        for determinant in self.focus:
+            for strategy in determinant.strategies[:STRATEGIES_PER_FOCUS]:
+                chosen.setdefault(strategy.pk, recommended[strategy.pk])
+        return list(chosen.values())
+
+    @property
+    def focus_uncertain(self) -> list[DeterminantResult]:
+        """Focus determinants whose band is not settled: their 95% interval reaches
+        across a band threshold, or there is no interval (one person has a score)."""
+        return [
+            d
+            for d in self.focus
+            if d.ci_low is None
+            or any(d.ci_low < threshold <= d.ci_high for threshold in BAND_THRESHOLDS)
+        ]
 
     def to_json(self) -> dict:
         def r(value, digits):

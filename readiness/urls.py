@@ -1,10 +1,13 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
+from readiness import converters
 from readiness.converters import TokenConverter
 from readiness.views import (
     dashboard,
+    downloads,
     facilities,
+    help,
     home,
     interventions,
     members,
@@ -17,12 +20,14 @@ from readiness.views import (
 )
 
 register_converter(TokenConverter, "token")
+register_converter(converters.ShortCodeConverter, "short")
 
 FACILITY = "facilities/<slug:slug>/"
 ROUND = FACILITY + "rounds/<int:round_id>/"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("help/scores/", help.how_scores_work, name="how-scores-work"),
     path(
         "accounts/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -38,9 +43,12 @@ urlpatterns = [
     path(FACILITY + "rounds/open/", facilities.round_open, name="round-open"),
     path(ROUND, dashboard.round_dashboard, name="round-dashboard"),
     path(ROUND + "results.json", dashboard.round_results_json, name="round-results-json"),
+    path(ROUND + "report.pdf", dashboard.round_report_pdf, name="round-report-pdf"),
     path(ROUND + "close/", facilities.round_close, name="round-close"),
     path(ROUND + "reopen/", facilities.round_reopen, name="round-reopen"),
     path(ROUND + "new-link/", facilities.round_link_replace, name="round-link-replace"),
+    path(ROUND + "hand-out/", facilities.round_hand_out, name="round-hand-out"),
+    path(ROUND + "flyer/", facilities.round_flyer, name="round-flyer"),
     path(ROUND + "delete/", owner.round_delete, name="round-delete"),
     path(ROUND + "flagged/", quality.exclude_flagged, name="round-exclude-flagged"),
     path(FACILITY + "members/", members.members, name="facility-members"),
@@ -74,10 +82,15 @@ urlpatterns = [
     path(FACILITY + "export.csv", owner.export, {"fmt": "csv"}, name="facility-export-csv"),
     path(FACILITY + "export.json", owner.export, {"fmt": "json"}, name="facility-export-json"),
     path(FACILITY + "export.xlsx", owner.export, {"fmt": "xlsx"}, name="facility-export-xlsx"),
+    path(FACILITY + "scores.csv", downloads.scores, {"fmt": "csv"}, name="facility-scores-csv"),
+    path(FACILITY + "scores.xlsx", downloads.scores, {"fmt": "xlsx"}, name="facility-scores-xlsx"),
     path(FACILITY + "delete/", owner.facility_delete, name="facility-delete"),
     # Networks of facilities
     path("networks/<slug:slug>/", networks.comparison, name="network-comparison"),
     path("networks/<slug:slug>/quality/", networks.quality, name="network-quality"),
+    path(
+        "networks/<slug:slug>/report.pdf", networks.comparison_report_pdf, name="network-report-pdf"
+    ),
     path(
         "networks/<slug:slug>/comparison.csv",
         networks.comparison_download,
@@ -106,6 +119,9 @@ urlpatterns = [
     path("partners/<slug:slug>/", partners.portfolio, name="partner-portfolio"),
     # Anonymous respondents: the shared round link, then a personal link per respondent
     path("r/<token:link_token>/", questionnaire.start, name="respondent-start"),
+    # The same, short, for flyers and QR codes (/s/k7m4-p9qx-dw3n, any case, dashes or not)
+    path("s/<short:code>", questionnaire.short_link, name="respondent-short"),
+    path("s/<short:code>/", questionnaire.short_link),  # typed with a slash
     path("a/<token:token>/", questionnaire.resume, name="respondent-resume"),
     path("a/<token:token>/page/<int:number>/", questionnaire.page, name="respondent-page"),
     path("a/<token:token>/done/", questionnaire.done, name="respondent-done"),

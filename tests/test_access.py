@@ -26,6 +26,7 @@ from readiness.models import (
 )
 from readiness.services.access import share_with_partner
 from tests.conftest import full_answers, import_rows, make_user
+from tests.pages import text_of
 
 
 def login(user) -> Client:
@@ -143,9 +144,15 @@ class TestSharing:
             by=owner,
         )
         html = client.get(url).content.decode()
-        assert "Overall readiness" in html
-        assert "Recommended strategies" not in html
-        assert "Results by role" not in html and "Who answered" not in html
+        assert text_of(html, "overall-score")
+        for hidden in (
+            "strategies-heading",
+            "focus-strategies",
+            "roles-heading",
+            "coverage-heading",
+        ):
+            assert text_of(html, hidden) == "", hidden
+        assert text_of(html, "focus-list")  # where to act first, without strategies
         detail = client.get(facility.get_absolute_url()).content.decode()
         assert round_.link_token not in detail  # partners never get the respondents' link
 
@@ -161,7 +168,9 @@ class TestSharing:
             by=owner,
         )
         html = login(member).get(round_.get_absolute_url()).content.decode()
-        assert "Recommended strategies" in html and "Results by role" in html
+        assert text_of(html, "strategies-heading") == "All recommended strategies"
+        assert text_of(html, "focus-strategies")
+        assert text_of(html, "roles-heading") == "Results by role"
 
     def test_only_chosen_rounds_are_visible_and_no_comparison_leaks(
         self, facility, owner, instrument, advocates

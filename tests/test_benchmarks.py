@@ -14,7 +14,6 @@ from io import StringIO
 from statistics import median
 from unittest import mock
 
-import plotly.graph_objects as go
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -47,6 +46,7 @@ from readiness.models import (
 )
 from readiness.services.facilities import create_facility
 from tests.conftest import full_answers, import_rows, make_user
+from tests.pages import assert_valid_figure
 from tests.test_questionnaire import page_items, page_url, start, start_url
 
 DAY = date(2026, 3, 2)
@@ -552,11 +552,18 @@ def test_the_dashboard_shows_how_many_peers_each_figure_rests_on(facility, owner
     assert attrs == {"data-median": "25", "data-peers": "7"}
     assert table[name]["own"] == "75"
     figure = benchmark_figure(html)
-    go.Figure(figure)  # a valid plotly figure
-    for trace in figure["data"][:-1]:  # the groups; the last trace is the facility
-        assert set(trace["error_x"]["array"]) == {None}  # only the median is drawn
-        assert set(trace["error_x"]["arrayminus"]) == {None}
-        assert trace["x"][trace["y"].index(name)] == 25
+    assert_valid_figure(figure)
+    # only the medians are drawn, no middle half below 10 facilities; the legend names
+    # exactly the traces drawn
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    assert list(traces) == [
+        "Median, facilities of your type",
+        "Median, all participating facilities",
+        "Your facility",
+    ]
+    row = traces["Your facility"]["text"].index(name)
+    assert traces["Median, facilities of your type"]["x"][row] == 25
+    assert traces["Your facility"]["x"][row] == 75
 
     for n in range(7, 10):
         peer(instrument, f"p{n}", values[n])
@@ -566,14 +573,15 @@ def test_the_dashboard_shows_how_many_peers_each_figure_rests_on(facility, owner
     assert text == "median 50 of 10 facilities; middle half 25–75"
     assert attrs == {"data-median": "50", "data-peers": "10", "data-low": "25", "data-high": "75"}
     figure = benchmark_figure(html)
-    go.Figure(figure)
-    trace = figure["data"][0]
-    i = trace["y"].index(name)
-    assert (trace["x"][i], trace["error_x"]["array"][i], trace["error_x"]["arrayminus"][i]) == (
-        50,
-        25,
-        25,
-    )
+    assert_valid_figure(figure)
+    traces = {trace["name"]: trace for trace in figure["data"]}
+    row = traces["Your facility"]["text"].index(name)
+    assert traces["Median, all participating facilities"]["x"][row] == 50
+    # the middle half is a line from the first to the third quartile on that row
+    middle = traces["Middle half, all participating facilities"]
+    segments = list(zip(middle["x"][0::3], middle["x"][1::3], middle["y"][0::3], strict=True))
+    median_y = traces["Median, all participating facilities"]["y"][row]
+    assert (25, 75, median_y) in segments
 
 
 # --- The attack of security review H1, through the web views ----------------------------
@@ -660,7 +668,7 @@ def test_fake_peers_cannot_single_out_a_real_lone_peer(owner, instrument):
         assert row["all"] == ({"data-median": "75", "data-peers": "6"}, "median 75 of 6 facilities")
     figure = benchmark_figure(html)
     assert [trace["name"] for trace in figure["data"]] == [
-        "All participating facilities",
+        "Median, all participating facilities",
         "Your facility",
     ]
     # No figure the attacker sees is the lone clinic's score.

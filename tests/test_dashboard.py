@@ -1,6 +1,5 @@
 """The round dashboard: content, privacy rules, charts and a flat query count."""
 
-import plotly.graph_objects as go
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -8,9 +7,9 @@ from django.urls import reverse
 
 from readiness import benchmarks, charts, disclosure
 from readiness.models import Item, Round
-from readiness.scoring import score_round
+from readiness.scoring import score_round, shown
 from tests.conftest import full_answers, import_rows
-from tests.pages import table, text_of
+from tests.pages import assert_valid_figure, list_items, table, text_of
 
 ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
 
@@ -40,11 +39,15 @@ def test_the_dashboard_shows_scores_gaps_strategies_and_roles(facility, instrume
     html = response.content.decode()
     scores = response.context["scores"]
     assert scores.respondents == 18
-    assert "Where to act first" in html
-    for determinant in scores.gaps:
-        assert determinant.determinant.why_it_matters.replace("'", "&#x27;") in html
+    focus = list_items(html, "focus-list")
+    assert len(focus) == 3
+    for card, determinant in zip(focus, scores.gaps[:3], strict=True):
+        assert determinant.determinant.name in card
+        assert determinant.determinant.why_it_matters in card
+    later = list_items(html, "later-gaps")
+    assert [line.split(" — ")[0] for line in later] == [d.determinant.name for d in scores.gaps[3:]]
     top = scores.recommendations[0]
-    assert top.strategy.name in html
+    assert top.strategy.name in text_of(html, "all-strategies")
     # a band is written out, never shown by colour alone
     assert ">Gap</span>" in html
     # each chart has its data for the page script and a table for screen readers
@@ -91,6 +94,11 @@ def test_change_since_the_previous_round_is_shown(facility, instrument, owner, c
     assert scores.previous_label == first.label == "2025"
     assert scores.overall_change == pytest.approx(25)
     assert all(d.change == pytest.approx(25) for d in scores.determinants)
+    # the trend draws each domain in both rounds: 50 (all "neither"), then 75 ("agree")
+    trend = charts.trend_chart(scores)
+    assert {trace["name"]: trace["y"] for trace in trend["data"]} == {
+        d.name: [50, 75] for d in scores.domains
+    }
 
 
 def test_a_round_under_the_minimum_says_how_many_more_are_needed(
@@ -106,12 +114,24 @@ def test_a_round_under_the_minimum_says_how_many_more_are_needed(
 
 
 def test_figures_are_valid_plotly(facility, instrument):
-    round_ = add_respondents(facility, instrument, "R", 12)
+    round_ = add_respondents(facility, instrument, "R", 18)  # three in each role
     scores = score_round(round_)
-    for figure in (charts.determinant_chart(scores), charts.role_heatmap(scores)):
-        go.Figure(figure)  # raises on anything outside the plotly schema
+    heatmap = charts.role_heatmap(scores)
+    # on a phone, determinants become the rows (names wrapped), roles the columns
+    narrow = heatmap["narrow"]["data"][0]
+    assert narrow["y"][0].replace("<br>", " ") == scores.determinants[0].determinant.name
+    assert len(narrow["x"]) == len(heatmap["data"][0]["y"]) == 6
+    for figure in (charts.determinant_chart(scores), heatmap):
+        assert_valid_figure(figure)  # raises on anything outside the plotly schema
     bars = charts.determinant_chart(scores)["data"][0]
     assert len(bars["x"]) == 10
+    # every bar's name, score and band are written on the chart, not only on hover
+    names = [note["text"] for note in charts.determinant_chart(scores)["layout"]["annotations"]]
+    for d in scores.determinants:
+        assert any(
+            text.replace("<br>", " ").startswith(f"{d.determinant.name}: {shown(d.score)}, ")
+            for text in names
+        )
     assert {50, 75} == {
         shape["x0"] for shape in charts.determinant_chart(scores)["layout"]["shapes"]
     }
@@ -171,7 +191,9 @@ def test_results_are_computed_once_and_rebuilt_when_they_are_published(
         html = client.get(url).content.decode()
 
     def people_with_a_score(html):
-        return table(html, "determinant-table")["Legal footing and law enforcement"][5]
+        rows = table(html, "determinant-table")
+        column = rows["Determinant"].index("People with a score")
+        return rows["Legal footing and law enforcement"][column]
 
     assert people_with_a_score(html) == "6"
     add_respondents(facility, instrument, "R", 3, start=6)  # a new release bumps the version
@@ -217,13 +239,16 @@ def test_trends_follow_determinants_across_instrument_versions(facility, instrum
     assert second.instrument == newer
     scores = score_round(second, compare_with_previous=True)
     figure = charts.trend_chart(scores)
-    go.Figure(figure)
-    assert len(figure["data"]) == 10
+    assert_valid_figure(figure)
+    # one line per domain, not per determinant; the older version's round has no point
+    # on them, since its domains average other determinants
+    assert [trace["name"] for trace in figure["data"]] == [d.name for d in scores.domains]
     assert figure["data"][0]["x"] == ["2025", "2026"]
+    assert [trace["y"][0] for trace in figure["data"]] == [None] * len(scores.domains)
     assert [s["x0"] for s in figure["layout"]["shapes"]] == [0.5]  # the version change
     html = dashboard(client, owner, second).content.decode()
     assert "Over time" in html and 'id="trend-figure"' in html
-    go.Figure(charts.determinant_chart(scores))  # with its interval bars
+    assert_valid_figure(charts.determinant_chart(scores))  # with its interval bars
 
 
 def test_results_json_query_count_does_not_grow_with_respondents(

@@ -24,6 +24,7 @@ from readiness import disclosure
 from readiness.disclosure import Hidden, groups_to_hide, restrict
 from readiness.models import Facility, Item, Network, NetworkLeader, Round
 from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, score_round
+from readiness.scoring import shown as shown_score
 from readiness.services.facilities import close_round
 from readiness.services.imports import ImportRejected
 from tests.conftest import full_answers, import_rows, make_partner, make_user
@@ -534,6 +535,10 @@ RESULTS_VIEWS = {
     "facility-export-json",
     "facility-export-xlsx",
     "facility-plan",
+    "facility-scores-csv",
+    "facility-scores-xlsx",
+    "round-report-pdf",
+    "network-report-pdf",
 }
 
 
@@ -578,6 +583,12 @@ def test_every_number_on_a_dashboard_is_one_disclosure_released(world, instrumen
 # Where pages print scores as whole numbers: a score cell of the comparison table, and
 # the before, after and change of each area a plan step targets.
 WHOLE_NUMBER_SCORES = {
+    # the overall, domain cards, and the focus cards' scores
+    "round-dashboard": (
+        r'(?:id="overall-score">|<p class="fs-3 mb-1">|<span class="fw-normal">— )(\d+)'
+    ),
+    "facility-scores-csv": r",(\d+),[^,]*,(?:strength|developing|gap),",
+    "round-report-pdf": r"(\d+) / 100",
     "network-comparison": r"<td>(\d+)(?:<br>|</td>)",
     "facility-plan": r"(?<![\d.])[+-]?(\d+)(?= →| \(|\))",
 }
@@ -603,8 +614,9 @@ def _secret_numbers(rounds, *, digits=1) -> set:
         else:
             scores = [released.overall] + [d.score for d in released.domains]
             scores += [d.score for d in released.determinants]
-            allowed |= {round(v) for v in scores if v is not None}
-    return {round(v, digits) for v in values if v is not None and v >= 1} - allowed
+            allowed |= {shown_score(v) for v in scores if v is not None}
+    rounded = (lambda v: round(v, digits)) if digits else shown_score  # as pages round
+    return {rounded(v) for v in values if v is not None and v >= 1} - allowed
 
 
 def _released_numbers(scores) -> set:
@@ -723,6 +735,13 @@ WALK = {
     "facility-export-json": ("owner", lambda w: reverse("facility-export-json", args=["mercy"])),
     "facility-export-xlsx": ("owner", lambda w: reverse("facility-export-xlsx", args=["mercy"])),
     "facility-plan": ("viewer", lambda w: reverse("facility-plan", args=["mercy"])),
+    "facility-scores-csv": ("viewer", lambda w: reverse("facility-scores-csv", args=["mercy"])),
+    "facility-scores-xlsx": ("partner", lambda w: reverse("facility-scores-xlsx", args=["mercy"])),
+    "round-report-pdf": (
+        "partner",
+        lambda w: reverse("round-report-pdf", args=["mercy", w["rounds"][1].pk]),
+    ),
+    "network-report-pdf": ("leader", lambda w: reverse("network-report-pdf", args=["network"])),
 }
 
 
@@ -757,6 +776,11 @@ def test_every_results_view_goes_through_disclosure(walked, name):
             spy.stop()
     assert response.status_code == 200, name
     assert any(m.called for m in mocks), f"{name} showed results without disclosure.py"
+    if name.endswith("pdf"):  # the report's text, as a reader gets it
+        from pypdf import PdfReader
+
+        body = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+        body = body.encode()
     if not name.endswith("xlsx"):
         # no figure that only the operator's full results hold (the latecomers counted,
         # the nurses' cells) appears anywhere in the response, to one decimal
@@ -786,11 +810,11 @@ def test_every_results_view_goes_through_disclosure(walked, name):
     if name == "network-comparison-csv":
         latest = walked["rounds"][1]
         summary = disclosure.released_summaries([latest.pk])[latest.pk]
-        allowed = {round(v, 1) for v in summary.determinants.values()}
-        allowed.add(round(summary.overall, 1))
+        allowed = {shown_score(v) for v in summary.determinants.values()}
+        allowed.add(shown_score(summary.overall))
         header, row = list(csv.reader(io.StringIO(body.decode())))
         assert row[3] == latest.label
-        assert {float(cell) for cell in row[5:] if cell} <= allowed
+        assert {int(cell) for cell in row[7:] if cell} <= allowed
 
 
 def test_toggling_the_quality_exclusion_never_isolates_a_latecomer(world, instrument):

@@ -350,17 +350,17 @@ def test_peer_comparisons_never_mix_two_meanings_of_one_code(both, facility):
 
 def test_the_network_compares_sites_on_two_versions_only_where_meaning_carried_over(db):
     from readiness.models import Facility, Network, NetworkLeader
-    from readiness.services.facilities import create_facility
+    from readiness.services.facilities import close_round, create_facility
     from tests.conftest import make_user
     from tests.pages import table
 
     network = Network.objects.create(name="Net", slug="net")
     old = load_instrument(data=read_json(OLD)).instrument
     before = create_facility(name="Old site", slug="old-site", type="fqhc", state="CA")
-    import_rows(before, "Spring", _everyone(old, "4"))
+    close_round(round_=import_rows(before, "Spring", _everyone(old, "4")).round)
     load_instrument(data=read_json(NEW))
     after = create_facility(name="New site", slug="new-site", type="fqhc", state="CA")
-    import_rows(after, "Fall", _everyone(Instrument.current(), "4"))
+    close_round(round_=import_rows(after, "Fall", _everyone(Instrument.current(), "4")).round)
     Facility.objects.filter(pk__in=[before.pk, after.pk]).update(network=network)
     leader = make_user("leader")
     NetworkLeader.objects.create(user=leader, network=network)

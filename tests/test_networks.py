@@ -2,16 +2,23 @@
 
 import csv
 import io
+import secrets
+from datetime import timedelta
 
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
-from readiness.models import Facility, Round
+from readiness import disclosure
+from readiness.models import Determinant, Facility, Round
+from readiness.services.access import share_with_partner
 from readiness.services.facilities import create_facility
 from tests.conftest import full_answers, import_rows
+from tests.pages import table, text_of
+from tests.test_questionnaire import answer_everything, start
 
 
 def login(user) -> Client:
@@ -20,32 +27,36 @@ def login(user) -> Client:
     return client
 
 
-def site(
-    network,
-    instrument,
-    slug,
-    *,
-    type="fqhc",
-    state="CA",
-    value=3,
-    roles=("nurse",),
-    opened_on="2026-04-01",
-    label="Spring",
+def add_round(
+    facility, instrument, label, *, value=3, roles=("nurse",), opened_on="2026-04-01", closed=True
 ):
-    facility = create_facility(name=f"Site {slug}", slug=slug, type=type, state=state)
-    facility.network = network
-    facility.save()
+    """A round of 3 people per role, imported; ``value`` is one answer for every
+    statement, or {determinant code: answer} (3 for the others). Closed unless asked."""
+    codes = dict(Determinant.objects.values_list("pk", "code"))
+
+    def answer(item):
+        v = value.get(codes[item.determinant_id], 3) if isinstance(value, dict) else value
+        return str(6 - v) if item.reverse_scored else str(v)
+
     rows = []
     for n in range(3):
         for role in roles:
-            rows += full_answers(
-                instrument,
-                f"{role}{n}",
-                role,
-                lambda item: str(6 - value) if item.reverse_scored else str(value),
-            )
+            rows += full_answers(instrument, f"{role}{n}", role, answer)
     round_ = import_rows(facility, label, rows).round
-    Round.objects.filter(pk=round_.pk).update(opened_on=opened_on)
+    Round.objects.filter(pk=round_.pk).update(
+        opened_on=opened_on,
+        status=Round.Status.CLOSED if closed else Round.Status.OPEN,
+        closed_on=opened_on if closed else None,
+    )
+    return round_
+
+
+def site(network, instrument, slug, *, type="fqhc", state="CA", label="Spring", **round_args):
+    """A site of the network with one round (see add_round)."""
+    facility = create_facility(name=f"Site {slug}", slug=slug, type=type, state=state)
+    facility.network = network
+    facility.save()
+    add_round(facility, instrument, label, **round_args)
     return facility
 
 
@@ -85,9 +96,15 @@ def test_filters_and_sorting(network, leader, instrument):
 def test_sites_that_never_heard_from_key_roles_are_listed(network, leader, instrument):
     site(network, instrument, "nurses-only", roles=("nurse",))
     site(network, instrument, "everyone", roles=("nurse", "security", "legal", "front_desk"))
+    site(network, instrument, "collecting", roles=("nurse",), closed=False)
     html = login(leader).get(network.get_absolute_url()).content.decode()
-    missing = html[html.index("Voices missing") :]
-    assert "Site nurses-only" in missing and "Site everyone" not in missing
+    # a site without results to judge from is not listed: the table says why it has none
+    assert text_of(html, "voices-missing-list") == (
+        "Site nurses-only: Front desk or registration, Security, Legal, risk or compliance"
+    )
+    assert text_of(html, "missing-voices-summary") == (
+        "1 site has too few people from key roles in its results. See which sites and roles."
+    )
 
 
 def test_query_count_stays_flat_as_sites_grow(network, leader, instrument):
@@ -109,7 +126,16 @@ def test_downloads_neutralise_formulas_and_stream(network, leader, instrument):
     client = login(leader)
     response = client.get(reverse("network-comparison-csv", args=["valley"]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-    assert rows[0][:6] == ["facility", "type", "state", "round", "opened_on", "overall"]
+    assert rows[0][:8] == [
+        "facility",
+        "type",
+        "state",
+        "round",
+        "opened_on",
+        "round_status",
+        "people_in_results",
+        "overall",
+    ]
     assert rows[1][3] == "'=cmd()"
     # answer-level data only for sites whose owners allow it (tests/test_exports.py)
     Facility.objects.filter(pk=facility.pk).update(network_answer_access=True)
@@ -124,3 +150,215 @@ def test_downloads_neutralise_formulas_and_stream(network, leader, instrument):
     assert values[0][0] == "facility" and len(values) == 1 + 3 * 53
     assert values[1][1] == "'=cmd()"
     assert Facility.objects.get(slug="a") == facility
+
+
+# --- Closed rounds by default, open ones on request ------------------------------------
+
+
+def row_of(rows: dict, name: str) -> list[str]:
+    """The cells of the table row whose first cell starts with the site's name."""
+    (cells,) = [cells for first, cells in rows.items() if first.startswith(name + " ")]
+    return cells
+
+
+def latecomer(round_) -> None:
+    """One more person finishes through the round's link after the results were
+    published: waiting, not in the published results (disclosure.py, rule 3)."""
+    client = Client()
+    token, _ = start(client, round_, role="nurse", nonce=secrets.token_urlsafe(24))
+    answer_everything(client, round_, token, value="5")
+
+
+def csv_rows(client, params=None) -> dict[str, list[str]]:
+    response = client.get(reverse("network-comparison-csv", args=["valley"]), params or {})
+    header, *rows = csv.reader(io.StringIO(b"".join(response.streaming_content).decode()))
+    return {row[0]: dict(zip(header, row, strict=True)) for row in rows}
+
+
+def test_the_latest_closed_round_is_compared_unless_open_rounds_are_asked_for(
+    network, leader, instrument
+):
+    both = site(network, instrument, "both", label="Spring", value=2, opened_on="2026-04-01")
+    autumn = add_round(both, instrument, "Autumn", value=4, opened_on="2026-10-01", closed=False)
+    latecomer(autumn)  # finished, waiting: never counted until published
+    assert disclosure.release_status(autumn).waiting == 1
+    site(network, instrument, "new", label="First", value=4, opened_on="2026-10-01", closed=False)
+    client = login(leader)
+
+    rows = table(client.get(network.get_absolute_url()).content.decode(), "sites-table")
+    spring = row_of(rows, "Site both")
+    assert spring[0] == (
+        "Spring Closed: results from 3 people A newer round is still collecting answers."
+    )
+    assert spring[1:3] == ["25", "25 Gap"]  # overall, then the first area with its band
+    new = row_of(rows, "Site new")
+    assert new[0] == (
+        "No closed round with results in the period: a round is still collecting answers. "
+        "Include rounds still collecting answers to see its results so far."
+    )
+    assert set(new[1:]) == {"–"}
+    by_site = csv_rows(client)
+    assert [by_site["Site both"][k] for k in ("round", "round_status", "people_in_results")] == [
+        "Spring",
+        "closed",
+        "3",
+    ]
+    assert by_site["Site both"]["overall"] == "25"
+    assert [by_site["Site new"][k] for k in ("round", "round_status", "overall")] == ["", "", ""]
+
+    asked = {"include_open": "on"}
+    rows = table(client.get(network.get_absolute_url(), asked).content.decode(), "sites-table")
+    # 3 people in the published results; the latecomer who finished since is not counted
+    assert row_of(rows, "Site both")[:3] == [
+        "Autumn Open: still collecting answers; results so far from 3 people",
+        "75",
+        "75 Strength",
+    ]
+    assert row_of(rows, "Site new")[0] == (
+        "First Open: still collecting answers; results so far from 3 people"
+    )
+    by_site = csv_rows(client, asked)
+    assert [by_site["Site both"][k] for k in ("round", "round_status", "people_in_results")] == [
+        "Autumn",
+        "open",
+        "3",
+    ]
+    assert by_site["Site new"]["round_status"] == "open"
+    response = client.get(reverse("network-comparison-xlsx", args=["valley"]), asked)
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
+    header, *values = sheet.iter_rows(values_only=True)
+    by_site = {row[0]: dict(zip(header, row, strict=True)) for row in values}
+    assert by_site["Site both"]["round_status"] == "open"
+    assert by_site["Site both"]["people_in_results"] == 3
+    assert by_site["Site both"]["overall"] == 75
+
+
+def test_a_median_reads_as_a_whole_number_halves_up(network, leader, instrument):
+    """Two sites' middle score of an area is 62.5: it reads 63, as every score does."""
+    high = dict.fromkeys(
+        Determinant.objects.filter(domain__instrument=instrument).values_list("code", flat=True),
+        5,
+    )
+    site(network, instrument, "low", value=high | {"LEGAL": 3})  # 50
+    site(network, instrument, "high", value=high | {"LEGAL": 4})  # 75
+    html = login(leader).get(network.get_absolute_url()).content.decode()
+    assert text_of(html, "weakest-areas").startswith(
+        "Legal footing and law enforcement: median 63 across 2 sites with a score; "
+        "0 of them in the gap band (below 50). "
+    )
+
+
+# --- The summary above the table --------------------------------------------------------
+
+
+def test_the_summary_names_the_weakest_areas_and_sites_without_a_recent_round(
+    network, leader, instrument
+):
+    today = timezone.localdate()
+    recent = (today - timedelta(days=30)).isoformat()
+    long_ago = today - timedelta(days=800)
+    # Knowing our immigrant communities: 25, 25, 50 (median 25, two in the gap band);
+    # Legal footing: 25, 50, 75 (median 50, one); every other area 50 or more.
+    site(network, instrument, "a", value={"COMMUNITY": 2, "LEGAL": 2}, opened_on=recent)
+    site(network, instrument, "b", value={"COMMUNITY": 2, "EVAL": 4}, opened_on=recent)
+    site(network, instrument, "c", value={"LEGAL": 4}, opened_on=long_ago.isoformat())
+    site(network, instrument, "d", opened_on=recent, closed=False)  # still collecting
+    never = create_facility(name="Site e", slug="e", type="fqhc", state="CA")
+    never.network = network
+    never.save()
+    html = login(leader).get(network.get_absolute_url()).content.decode()
+    weakest = text_of(html, "weakest-areas")
+    assert weakest.startswith(
+        "Knowing our immigrant communities: median 25 across 3 sites with a score; "
+        "2 of them in the gap band (below 50). "
+        "Legal footing and law enforcement: median 50 across 3 sites with a score; "
+        "1 of them in the gap band (below 50). "
+    )
+    assert text_of(html, "no-recent-round") == (
+        f"Site c: latest closed round with results opened on {long_ago:%b} "
+        f"{long_ago.day}, {long_ago.year} "
+        "Site d: no closed round with results yet "
+        "Site e: no round yet"
+    )
+    # the open round counts with the option, for the areas; never for "no closed round"
+    html = login(leader).get(network.get_absolute_url(), {"include_open": "on"}).content.decode()
+    assert "across 4 sites" in text_of(html, "weakest-areas")
+    assert text_of(html, "no-recent-round").startswith("Site c: ")
+    assert "Site d: no closed round with results yet" in text_of(html, "no-recent-round")
+
+
+def test_the_table_says_it_scrolls_sideways(network, leader, instrument):
+    site(network, instrument, "a")
+    html = login(leader).get(network.get_absolute_url()).content.decode()
+    assert text_of(html, "sites-table-cue") == (
+        "The table scrolls sideways: after the overall score it has 10 areas, one column "
+        "each. Scroll it, or select it and use the arrow keys; the site names stay in view."
+    )
+    assert 'aria-describedby="sites-table-cue"' in html
+
+
+def test_query_count_stays_flat_with_open_and_closed_rounds(network, leader, instrument):
+    """The page and its download cost the same number of queries for 2 sites or 8, each
+    with a closed and an open round, with or without open rounds asked for."""
+    client = login(leader)
+
+    def add_sites(numbers):
+        for n in numbers:
+            facility = site(network, instrument, f"s{n}", opened_on="2026-04-01")
+            add_round(facility, instrument, "Autumn", opened_on="2026-10-01", closed=False)
+
+    def counts():
+        measured = []
+        for params in ({}, {"include_open": "on"}):
+            with CaptureQueriesContext(connection) as page:
+                client.get(network.get_absolute_url(), params)
+            with CaptureQueriesContext(connection) as download:
+                response = client.get(reverse("network-comparison-csv", args=["valley"]), params)
+                b"".join(response.streaming_content)
+            measured += [len(page), len(download)]
+        return measured
+
+    add_sites(range(2))
+    small = counts()
+    add_sites(range(2, 8))
+    assert counts() == small
+    # session, user, leader check, sites, rounds, published results, columns, key roles,
+    # every site's answer download setting: as many as before the summary and the option
+    assert small[0] == 9
+
+
+# --- The partner's portfolio ------------------------------------------------------------
+
+
+def test_the_portfolio_labels_open_and_closed_rounds_and_what_is_shared(instrument, owner):
+    from tests.conftest import make_partner
+
+    mercy = create_facility(name="Mercy Clinic", slug="mercy", type="fqhc", state="CA")
+    add_round(mercy, instrument, "Spring", value=2, opened_on="2026-04-01")
+    autumn = add_round(mercy, instrument, "Autumn", value=4, opened_on="2026-10-01", closed=False)
+    latecomer(autumn)
+    assert disclosure.release_status(autumn).waiting == 1
+    partner, member = make_partner(mercy, by=owner, roles=False, strategies=False)
+    fresh = create_facility(name="Fresh Start", slug="fresh", type="fqhc", state="CA")
+    add_round(fresh, instrument, "First", value=4, opened_on="2026-10-01", closed=False)
+    share_with_partner(
+        facility=fresh,
+        partner=partner,
+        rounds=None,
+        include_strategies=True,
+        include_roles=False,
+        by=owner,
+    )
+    rows = table(login(member).get(partner.get_absolute_url()).content.decode(), "portfolio-table")
+    # the latest closed round, not the newer one still collecting answers
+    assert row_of(rows, "Mercy Clinic")[:3] == [
+        "Spring Apr 1, 2026 Closed: results from 3 people",
+        "Scores only, without the recommended strategies or results by role.",
+        "25",
+    ]
+    # a facility with no closed round yet: its open round, marked, with the published count
+    assert row_of(rows, "Fresh Start")[:3] == [
+        "First Oct 1, 2026 Open: still collecting answers; results so far from 3 people",
+        "Scores and recommended strategies, without results by role.",
+        "75",
+    ]

@@ -58,6 +58,7 @@ NETWORK = row(LOGIN, *[404] * 7, 200)
 EXPECTED = {
     "home": ("GET", row(200, *[302] * 8)),
     "login": ("GET", row(200, *[302] * 8)),
+    "how-scores-work": ("GET", PUBLIC),
     "logout": ("POST", row(*[302] * 9)),
     "password_change": ("GET", SIGNED_IN),
     "password_change_done": ("GET", SIGNED_IN),
@@ -72,9 +73,13 @@ EXPECTED = {
     "round-open": ("POST", MANAGE),
     "round-dashboard": ("GET", MEMBER_READ),
     "round-results-json": ("GET", MEMBER_READ),
+    "round-report-pdf": ("GET", MEMBER_READ),
     "round-close": ("POST", MANAGE),
     "round-reopen": ("POST", MANAGE),
     "round-link-replace": ("POST", MANAGE),
+    # handing out the link: whoever may manage rounds (tests/test_round_link.py)
+    "round-hand-out": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
+    "round-flyer": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
     "round-delete": ("GET", OWNER_GET),
     "round-exclude-flagged": ("POST", OWNER_POST),
     "facility-members": ("GET", OWNER_GET),
@@ -97,10 +102,14 @@ EXPECTED = {
     "facility-export-csv": ("GET", OWNER_GET),
     "facility-export-json": ("GET", OWNER_GET),
     "facility-export-xlsx": ("GET", OWNER_GET),
+    # scores by round: whoever reads the facility's results (tests/test_score_downloads.py)
+    "facility-scores-csv": ("GET", MEMBER_READ),
+    "facility-scores-xlsx": ("GET", MEMBER_READ),
     # network pages: only the network's leaders (answer rows only from sites that allow
     # it: tests/test_exports.py)
     "network-comparison": ("GET", NETWORK),
     "network-quality": ("GET", NETWORK),
+    "network-report-pdf": ("GET", NETWORK),
     "network-comparison-csv": ("GET", NETWORK),
     "network-comparison-xlsx": ("GET", NETWORK),
     "network-answers-csv": ("GET", NETWORK),
@@ -108,6 +117,7 @@ EXPECTED = {
     "facility-delete": ("GET", OWNER_GET),
     "partner-portfolio": ("GET", row(LOGIN, 404, 404, 404, 404, 200, 404, 404, 404)),
     "respondent-start": ("GET", PUBLIC),
+    "respondent-short": ("GET", row(*[302] * 9)),  # on to respondent-start
     "respondent-resume": ("GET", row(*[302] * 9)),
     "respondent-page": ("GET", PUBLIC),
     "respondent-done": ("GET", row(*[302] * 9)),
@@ -217,6 +227,8 @@ def url_for(name, world):
         "facility-export-csv": [slug],
         "facility-export-json": [slug],
         "facility-export-xlsx": [slug],
+        "facility-scores-csv": [slug],
+        "facility-scores-xlsx": [slug],
         "facility-delete": [slug],
         "invitation-revoke": [slug, world["invitation"].pk],
         "member-level": [slug, world["membership"].pk],
@@ -224,6 +236,7 @@ def url_for(name, world):
         "share-revoke": [slug, world["share"].pk],
         "partner-portfolio": [world["partner"].slug],
         "respondent-start": [world["round"].link_token],
+        "respondent-short": [world["round"].short_code],
         "respondent-resume": [world["token"]],
         "respondent-page": [world["token"], 1],
         "respondent-done": [world["token"]],

@@ -23,9 +23,12 @@ class TestBands:
         [
             (100, Band.STRENGTH),
             (75, Band.STRENGTH),
-            (74.99, Band.DEVELOPING),
+            # bands go with the whole number shown, halves rounded up
+            (74.5, Band.STRENGTH),
+            (74.49, Band.DEVELOPING),
             (50, Band.DEVELOPING),
-            (49.99, Band.GAP),
+            (49.5, Band.DEVELOPING),
+            (49.49, Band.GAP),
             (0, Band.GAP),
             (None, Band.INSUFFICIENT),
         ],

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from readiness.log_filters import RedactTokens
+from readiness.log_filters import RedactTokens, redact
 from readiness.models import AuditEvent, Membership, Respondent, Round
 from tests.conftest import ROOT
 from tests.test_permissions import EXPECTED, url_for, world  # noqa: F401 - fixture
@@ -163,6 +163,9 @@ def test_logs_never_hold_a_respondents_link():
     RedactTokens().filter(record)
     assert record.getMessage() == "Not Found: /a/[redacted]/page/2/"
     assert record.request is None
+    # a round's short link, however it was typed
+    for typed in ("k7m4-p9qx-dw3n", "K7M4P9QXDW3N", "k7m4p9qx-dw3n"):
+        assert redact(f"GET /s/{typed}/ HTTP/1.1") == "GET /s/[redacted]/ HTTP/1.1"
     server = logging.LogRecord(
         "django.server",
         logging.INFO,

@@ -2,12 +2,13 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 from django.utils.translation import get_language
 
-from readiness import benchmarks, charts, disclosure
+from readiness import benchmarks, charts, disclosure, reports
 from readiness.models import ActionItem, AuditEvent
 from readiness.permissions import facility_access, round_for
 from readiness.services.audit import record
@@ -126,3 +127,46 @@ def round_results_json(request, slug, round_id):
         round=round_.label,
     )
     return JsonResponse(data, json_dumps_params={"indent": 1})
+
+
+@login_required
+def round_report_pdf(request, slug, round_id):
+    """The round's report for the board (reports.py): what the dashboard shows the person,
+    laid out for paper, with the action plan for the facility's own members."""
+    access = facility_access(request.user, slug)
+    round_ = round_for(access, round_id)
+    scope = disclosure.Scope.for_access(access)
+    scores = disclosure.released_scores(
+        round_, compare_with_previous=scope.compare, with_roles=scope.roles
+    )
+    plan_items = (
+        list(ActionItem.objects.filter(facility_id=round_.facility_id))
+        if access.is_member
+        else None
+    )
+    content = reports.pdf(
+        "reports/round.html",
+        {
+            "facility": access.facility,
+            "round": round_,
+            "heading": reports.round_heading(round_),
+            "scores": scores,
+            "status": disclosure.release_status(round_),
+            "chart": reports.bar_chart(scores),
+            "show_strategies": scope.strategies,
+            "show_roles": scope.roles,
+            "plan_items": plan_items,
+        },
+    )
+    record(
+        action=AuditEvent.Action.EXPORTED,
+        user=request.user,
+        facility=access.facility,
+        download="report",
+        format="pdf",
+        round=round_.label,
+    )
+    name = slugify(f"{access.facility.slug} {round_.label}") or "report"
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="readiness-{name}.pdf"'
+    return response

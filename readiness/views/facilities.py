@@ -1,13 +1,19 @@
+import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.shortcuts import redirect, render
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from readiness.disclosure import min_group
 from readiness.forms import FacilityForm, RoundForm
-from readiness.models import Respondent
+from readiness.models import Respondent, new_short_code
 from readiness.permissions import (
     facilities_for,
     facility_access,
@@ -143,6 +149,15 @@ def round_reopen(request, slug, round_id):
     )
 
 
+@transaction.atomic
+def _replace_links(*, round_, by) -> None:
+    """The long link and the short one together: an old flyer's QR code stops working
+    exactly like the old long link (404)."""
+    facility_services.replace_round_link(round_=round_, by=by)
+    round_.short_code = new_short_code()
+    round_.save(update_fields=["short_code"])
+
+
 @login_required
 @require_POST
 def round_link_replace(request, slug, round_id):
@@ -150,7 +165,7 @@ def round_link_replace(request, slug, round_id):
         request,
         slug,
         round_id,
-        facility_services.replace_round_link,
+        _replace_links,
         _(
             "The round has a new link; the old one no longer works. People who already "
             "started can still finish with their personal links."
@@ -165,3 +180,91 @@ def round_link_replace(request, slug, round_id):
             "button": _("Replace the link"),
         },
     )
+
+
+# --- Handing out the link: short link, QR code, message, flyer --------------------------
+
+# The start page says so (templates/questionnaire/start.html).
+MINUTES_TO_ANSWER = 10
+
+
+def qr_svg(url: str, *, label: str, size: int | None = None) -> str:
+    """The QR code of ``url`` as inline SVG, made here (no image from another host), with
+    ``label`` as its accessible name. Error correction M at least (segno raises it when
+    that costs no size): a smudged or creased print still reads. ``size``: the SVG's
+    width and height in pixels; without it, the page's CSS sizes it."""
+    code = segno.make_qr(url, error="m")
+    options = {"border": 4, "title": label, "svgclass": "qr-code", "dark": "#000", "light": "#fff"}
+    if size is None:
+        svg = code.svg_inline(omitsize=True, **options)
+    else:
+        svg = code.svg_inline(scale=max(1, size // code.symbol_size(border=4)[0]), **options)
+    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
+    return mark_safe(svg)  # noqa: S308 (segno's own markup, numbers and the escaped title)
+
+
+def hand_out_message(round_, short_url: str) -> str:
+    """Plain text to paste into an e-mail or a text message."""
+    facility = round_.facility.name
+    n = min_group(round_.facility)
+    paragraphs = [
+        _(
+            "%(facility)s wants to know how ready it is to welcome and protect immigrant "
+            "patients, and asks staff in every role for their view. The questionnaire "
+            "takes about %(minutes)s minutes."
+        )
+        % {"facility": facility, "minutes": MINUTES_TO_ANSWER},
+        ngettext(
+            "It is anonymous: it never asks your name or e-mail, and %(facility)s sees "
+            "only results from groups of at least %(n)s person.",
+            "It is anonymous: it never asks your name or e-mail, and %(facility)s sees "
+            "only results from groups of at least %(n)s people.",
+            n,
+        )
+        % {"facility": facility, "n": n},
+        _("Answer here, on your phone or any computer:") + "\n" + short_url,
+        _("Please share this link only with colleagues at %(facility)s.") % {"facility": facility},
+    ]
+    return "\n\n".join(paragraphs)
+
+
+def _hand_out_context(request, slug, round_id):
+    """For members who may manage rounds, as the other round pages: 404 for outsiders,
+    403 for viewers and partners."""
+    access = facility_access(request.user, slug)
+    round_ = round_for(access, round_id)
+    require(access.can_manage_rounds)
+    short_path = round_.short_link()
+    short_url = request.build_absolute_uri(short_path)
+    return {
+        "facility": access.facility,
+        "round": round_,
+        "short_url": short_url,
+        "short_site": short_url.removesuffix(short_path),
+        "short_path": short_path,
+        "qr_label": _("QR code of the link %(url)s") % {"url": short_url},
+        "min_group": min_group(access.facility),
+        "minutes": MINUTES_TO_ANSWER,
+    }
+
+
+@login_required
+@require_GET
+def round_hand_out(request, slug, round_id):
+    """The short link, its QR code, a message to paste, and the way to the flyer. A
+    closed round's link takes no answers, so its page only says so."""
+    context = _hand_out_context(request, slug, round_id)
+    if context["round"].is_open:
+        context["qr"] = qr_svg(context["short_url"], label=context["qr_label"], size=200)
+        context["message"] = hand_out_message(context["round"], context["short_url"])
+    return render(request, "facilities/round_hand_out.html", context)
+
+
+@login_required
+@require_GET
+def round_flyer(request, slug, round_id):
+    """One printed page for break rooms: the QR code large, the short link in large type."""
+    context = _hand_out_context(request, slug, round_id)
+    if context["round"].is_open:
+        context["qr"] = qr_svg(context["short_url"], label=context["qr_label"])
+    return render(request, "facilities/round_flyer.html", context)

@@ -1,15 +1,20 @@
-"""A network's comparison of its sites: determinants by site, filters, role coverage, and
-downloads of the table and of every answer."""
+"""A network's comparison of its sites: determinants by site, filters, role coverage, a
+summary of where the network stands, and downloads of the table and of every answer."""
 
+import datetime
 from dataclasses import dataclass, field
+from statistics import median
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from readiness import charts, disclosure, exports, reliability
+from readiness import charts, disclosure, exports, reliability, reports
 from readiness.disclosure import released_summaries
 from readiness.models import (
     AuditEvent,
@@ -23,8 +28,11 @@ from readiness.models import (
     USState,
 )
 from readiness.permissions import get_network_for_user
-from readiness.scoring import band_for, comparable
+from readiness.scoring import band_for, comparable, shown
 from readiness.services.audit import record_for_facilities
+
+# The summary names this many of the weakest areas across the sites.
+WEAKEST_SHOWN = 3
 
 
 class ComparisonFilter(forms.Form):
@@ -50,6 +58,16 @@ class ComparisonFilter(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
+    include_open = forms.BooleanField(
+        label=gettext_lazy("Include rounds still collecting answers"),
+        help_text=gettext_lazy(
+            "Without it, each site is compared on its latest closed round. With it, a "
+            "site's round still collecting answers is used when it is the latest with "
+            "results; it is marked as open, and its results can still change."
+        ),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
 
 
 @dataclass
@@ -58,63 +76,127 @@ class Site:
     round: Round | None = None
     scores: dict[str, float] = field(default_factory=dict)
     overall: float | None = None
+    # people in the shown round's published results (never the live count, which would
+    # move when one person finishes: disclosure.release_status)
+    people: int | None = None
     # roles with at least the minimum group in the shown round (disclosure.py)
     roles_heard: frozenset[str] = frozenset()
     other_version: bool = False  # answered on an older questionnaire version
+    # No round shown because the site's latest round in the period is still collecting
+    # answers and open rounds were not asked for; whether that round has results yet.
+    collecting: bool = False
+    collecting_has_results: bool = False
+    # For the summary, whatever the period chosen: whether the site has any round, and
+    # when its latest closed round with results opened.
+    has_rounds: bool = False
+    last_closed_on: datetime.date | None = None
 
     row: list = field(default_factory=list)  # (score, band in words) per determinant column
 
 
+def _a_year_before(day: datetime.date) -> datetime.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # February 29
+        return day.replace(year=day.year - 1, day=28)
+
+
+def _in_period(round_: Round, filters: dict) -> bool:
+    if filters.get("opened_from") and round_.opened_on < filters["opened_from"]:
+        return False
+    return not (filters.get("opened_to") and round_.opened_on > filters["opened_to"])
+
+
 def _comparison(network, data):
-    """Sites with their latest round in the period, with its published results, in a
-    fixed number of queries."""
+    """Sites with their latest closed round in the period that has published results (or
+    their latest round with results, open or closed, when asked), in a fixed number of
+    queries."""
     form = ComparisonFilter(data)
     filters = form.cleaned_data if form.is_valid() else {}
+    include_open = bool(filters.get("include_open"))
     facilities = network.facilities.order_by("name")
     if filters.get("type"):
         facilities = facilities.filter(type=filters["type"])
     if filters.get("state"):
         facilities = facilities.filter(state=filters["state"])
-    rounds = Round.objects.filter(facility__in=facilities).select_related("instrument")
-    if filters.get("opened_from"):
-        rounds = rounds.filter(opened_on__gte=filters["opened_from"])
-    if filters.get("opened_to"):
-        rounds = rounds.filter(opened_on__lte=filters["opened_to"])
     sites = {f.pk: Site(facility=f) for f in facilities}  # 1
-    rounds = list(rounds.order_by("-opened_on", "-pk"))  # 2
-    summaries = released_summaries([r.pk for r in rounds]) if rounds else {}  # 3
+    # Every round of the sites, the period applied here: the summary's "no closed round
+    # in the last twelve months" looks beyond the period chosen.
+    every_round = list(  # 2
+        Round.objects.filter(facility__in=facilities)
+        .select_related("instrument")
+        .order_by("-opened_on", "-pk")
+    )
+    rounds = [r for r in every_round if _in_period(r, filters)]
+    # the rounds in the period, and every closed one for the summary
+    wanted = {r.pk for r in every_round if not r.is_open or _in_period(r, filters)}
+    summaries = released_summaries(wanted) if wanted else {}  # 3
+    eligible = [r for r in rounds if include_open or not r.is_open]
+    # the columns: the newest questionnaire among the rounds that may be compared
+    reference = (eligible or rounds)[0].instrument if rounds else None
+    for round_ in every_round:
+        site = sites[round_.facility_id]
+        site.has_rounds = True
+        if not round_.is_open and site.last_closed_on is None and round_.pk in summaries:
+            site.last_closed_on = round_.opened_on
     for round_ in rounds:  # newest first: the latest round with results wins
         site = sites[round_.facility_id]
-        if site.round is None and round_.pk in summaries:
-            site.round, round_.facility = round_, site.facility
-            # in the newest round's questionnaire version: another version's round keeps
-            # only the determinants that carried over, and no overall score
-            summary = comparable(summaries[round_.pk], rounds[0].instrument)
-            site.scores = summary.determinants
-            site.overall = summary.overall
-            site.other_version = round_.instrument_id != rounds[0].instrument_id
+        if site.round is not None:
+            continue
+        if round_.pk not in summaries or (round_.is_open and not include_open):
+            if round_.is_open and not site.collecting:  # (the newest open one)
+                site.collecting = True
+                site.collecting_has_results = round_.pk in summaries
+            continue
+        site.round, round_.facility = round_, site.facility
+        # in the newest round's questionnaire version: another version's round keeps only
+        # the determinants that carried over, and no overall score
+        summary = comparable(summaries[round_.pk], reference)
+        site.scores = summary.determinants
+        site.overall = summary.overall
+        site.people = summary.respondents  # the published count (disclosure.release_status)
+        site.other_version = round_.instrument_id != reference.pk
     for site in sites.values():
         if site.round is not None:
             site.roles_heard = summaries[site.round.pk].roles_with_minimum
     determinants = (
         list(  # 4. the columns: the newest questionnaire's determinants
-            Determinant.objects.filter(domain__instrument=rounds[0].instrument)
+            Determinant.objects.filter(domain__instrument=reference)
             .order_by("domain__position", "position")
             .values_list("code", "name")
         )
-        if rounds
+        if reference
         else []
     )
     key_roles = (
         list(  # 5.
-            Role.objects.filter(instrument=rounds[0].instrument, key_voice=True).values_list(
-                "code", "name"
-            )
+            Role.objects.filter(instrument=reference, key_voice=True).values_list("code", "name")
         )
-        if rounds
+        if reference
         else []
     )
     return form, list(sites.values()), determinants, key_roles
+
+
+@dataclass
+class WeakArea:
+    name: str
+    median: float
+    sites: int  # sites with a score for it
+    in_gap: int  # of them, in the gap band
+
+
+def _weakest(sites, determinants) -> list[WeakArea]:
+    """The areas with the lowest median across the sites that have a score for them,
+    from the scores the table shows (each already released by disclosure.py)."""
+    areas = []
+    for position, (code, name) in enumerate(determinants):
+        values = [s.scores[code] for s in sites if s.round and s.scores.get(code) is not None]
+        if values:
+            middle = median(values)
+            gap = sum(1 for v in values if band_for(v) == Band.GAP)
+            areas.append((shown(middle), position, WeakArea(name, middle, len(values), gap)))
+    return [area for *_key, area in sorted(areas, key=lambda a: a[:2])[:WEAKEST_SHOWN]]
 
 
 def _sorted(sites, sort, codes):
@@ -130,22 +212,58 @@ def _sorted(sites, sort, codes):
     return sorted(sites, key=key)
 
 
-@login_required
-def comparison(request, slug):
-    network = get_network_for_user(request.user, slug)
-    form, sites, determinants, key_roles = _comparison(network, request.GET)
+def _overview(network, data) -> dict:
+    """What the network page and its report show: every site with its round and scores,
+    and the summary (weakest areas, sites with no recent round, missing voices), from
+    the figures of the table (each released by disclosure.py)."""
+    form, sites, determinants, key_roles = _comparison(network, data)
     codes = [code for code, _ in determinants]
-    sort = request.GET.get("sort", "name")
+    sort = data.get("sort", "name")
     sites = _sorted(sites, sort, codes)
     for site in sites:
         site.row = [
             (site.scores.get(code), Band(band_for(site.scores.get(code))).label) for code in codes
         ]
     scored = [s for s in sites if s.round is not None]
-    figure = (
+    # Only sites with results can be judged on the roles heard; the others say so in the
+    # table.
+    missing = [
+        (site, names)
+        for site in scored
+        if (names := [name for code, name in key_roles if code not in site.roles_heard])
+    ]
+    year_ago = _a_year_before(timezone.localdate())
+    return {
+        "network": network,
+        "form": form,
+        "include_open": form.is_valid() and form.cleaned_data["include_open"],
+        "sites": sites,
+        "scored": scored,
+        "determinants": determinants,
+        "codes": codes,
+        "key_roles": key_roles,
+        "missing": missing,
+        "sort": sort,
+        "scored_count": len(scored),
+        "weakest": _weakest(scored, determinants),
+        "year_ago": year_ago,
+        "no_recent_round": [
+            site
+            for site in sorted(sites, key=lambda s: s.facility.name.lower())
+            if site.last_closed_on is None or site.last_closed_on < year_ago
+        ],
+    }
+
+
+@login_required
+def comparison(request, slug):
+    network = get_network_for_user(request.user, slug)
+    context = _overview(network, request.GET)
+    scored, codes = context["scored"], context["codes"]
+    context["figure"] = (
         charts._score_heatmap(
             [[s.scores.get(code) for code in codes] for s in scored],
-            x=[name for _, name in determinants],
+            x=[name for _, name in context["determinants"]],
             y=[s.facility.name for s in scored],
             empty_label=_("too few people"),
             tick_angle=-30,
@@ -155,27 +273,27 @@ def comparison(request, slug):
     )
     query = request.GET.copy()
     query.pop("sort", None)
-    context = {
-        "network": network,
-        "form": form,
-        "sites": sites,
-        "determinants": determinants,
-        "codes": codes,
-        "key_roles": key_roles,
-        "missing": [
-            (site, [name for code, name in key_roles if code not in site.roles_heard])
-            for site in sites
-        ],
-        "figure": figure,
-        "sort": sort,
-        "filter_query": query.urlencode(),
-    }
+    context["filter_query"] = query.urlencode()
     every_site = list(
         network.facilities.order_by("name").values_list("name", "network_answer_access")
     )
     context["answer_sites"] = [name for name, allowed in every_site if allowed]
     context["site_count"] = len(every_site)
     return render(request, "networks/comparison.html", context)
+
+
+@login_required
+def comparison_report_pdf(request, slug):
+    """The network's report: every site on one page, the weakest areas across them."""
+    network = get_network_for_user(request.user, slug)
+    context = _overview(network, request.GET)
+    context["heading"] = _("%(network)s · sites compared") % {"network": network.name}
+    content = reports.pdf("reports/network.html", context)
+    _record_download(request, network, [s.facility for s in context["scored"]], "report", "pdf")
+    response = HttpResponse(content, content_type="application/pdf")
+    name = slugify(network.slug) or "network"
+    response["Content-Disposition"] = f'attachment; filename="readiness-{name}.pdf"'
+    return response
 
 
 @login_required
@@ -191,6 +309,8 @@ def comparison_download(request, slug, fmt):
             "state",
             "round",
             "opened_on",
+            "round_status",  # open (still collecting answers) or closed
+            "people_in_results",  # published results only, never the live count
             "overall",
             *[name for _, name in determinants],
         ]
@@ -201,8 +321,10 @@ def comparison_download(request, slug, fmt):
                 site.facility.state,
                 site.round.label if site.round else "",
                 site.round.opened_on if site.round else "",
-                None if site.overall is None else round(site.overall, 1),
-                *[None if site.scores.get(c) is None else round(site.scores[c], 1) for c in codes],
+                site.round.status if site.round else "",
+                site.people,
+                shown(site.overall),
+                *[shown(site.scores.get(c)) for c in codes],
             ]
 
     _record_download(request, network, [site.facility for site in sites], "comparison", fmt)

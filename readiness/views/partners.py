@@ -8,9 +8,9 @@ from django.shortcuts import render
 
 from readiness import charts
 from readiness.disclosure import released_summaries
-from readiness.models import Determinant, Domain, Round
+from readiness.models import Band, Determinant, Domain, Round, Share
 from readiness.permissions import get_partner_for_user, shares_visible_to
-from readiness.scoring import STRENGTH_FROM, RoundSummary, band_for
+from readiness.scoring import RoundSummary, band_for
 
 
 @dataclass
@@ -19,10 +19,16 @@ class PortfolioRow:
     round: Round
     summary: RoundSummary
     gaps: list[tuple[str, float]]
+    share: Share | None = None
 
     @property
     def overall_band(self):
         return band_for(self.summary.overall)
+
+    @property
+    def people(self) -> int:
+        """People in the published results (never the live count: disclosure.release_status)."""
+        return self.summary.respondents
 
 
 @login_required
@@ -46,16 +52,20 @@ def portfolio(request, slug):
     domain_names = dict(
         Domain.objects.filter(instrument__rounds__in=rounds).values_list("code", "name").distinct()
     )
+    # Each facility's latest closed round with results; a facility that has shared no
+    # closed round with results yet shows its round still collecting answers, marked open.
+    with_results = [r for r in rounds if r.pk in summaries]
     latest: dict[int, PortfolioRow] = {}
-    for round_ in rounds:  # newest first: the first round with results wins
-        summary = summaries.get(round_.pk)
-        if summary is None or round_.facility_id in latest:
+    for round_ in [r for r in with_results if not r.is_open] + with_results:
+        if round_.facility_id in latest:
             continue
+        summary = summaries[round_.pk]
         gaps = sorted(
             (
                 (names.get(code, code), score)
                 for code, score in summary.determinants.items()
-                if score < STRENGTH_FROM
+                # on the score as shown: a 74.6 reads 75, a strength, not a weak area
+                if band_for(score) != Band.STRENGTH
             ),
             key=lambda gap: gap[1],
         )[:3]
@@ -64,7 +74,7 @@ def portfolio(request, slug):
     for share in sorted(shares, key=lambda s: s.facility.name):
         row = latest.get(share.facility_id)
         if row is not None:
-            row.facility = share.facility
+            row.facility, row.share = share.facility, share
             row.round.facility = share.facility
             rows.append(row)
     domain_codes = list(domain_names)

@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage, is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
@@ -137,6 +137,40 @@ def start(request, link_token):
         return _render_start(request, round_, form, notice=str(refusal), status=409)
     url = reverse("respondent-page", args=[started.token, 1])
     return redirect(f"{url}?notice=started")
+
+
+# Unknown short codes one address may try in an hour (django-ratelimit's fixed hour):
+# plenty for staff mistyping a flyer's code behind one hospital address, far too few to
+# search the 31**12 codes (models.SHORT_CODE_ALPHABET) for an open round. Known codes
+# are never counted, so a busy hospital is not stopped.
+SHORT_LINK_MISSES_PER_ADDRESS = "120/h"
+
+
+def _short_link_misses(request, *, increment: bool) -> bool:
+    """Whether this address used up its unknown codes (after counting one more, with
+    ``increment``): counted in the cache only, under django-ratelimit's hash of it."""
+    usage = get_usage(
+        request,
+        group="respondent-short-misses",
+        key="ip",
+        rate=SHORT_LINK_MISSES_PER_ADDRESS,
+        increment=increment,
+    )
+    return usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"])
+
+
+@require_http_methods(["GET"])
+def short_link(request, code):
+    """The round's short link: on to its start page, so that there is one start page
+    (with its rate limits). A replaced code is unknown, 404, like a replaced long link;
+    a closed round's start page says it is closed (410)."""
+    if _short_link_misses(request, increment=False):
+        raise Ratelimited
+    link_token = Round.objects.filter(short_code=code).values_list("link_token", flat=True).first()
+    if link_token is None:
+        _short_link_misses(request, increment=True)  # counted; the next request may be refused
+        raise Http404(_("This link is not valid."))
+    return _no_store(redirect("respondent-start", link_token))
 
 
 def _respondent_or_404(token) -> Respondent:

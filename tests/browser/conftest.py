@@ -131,3 +131,11 @@ def answer_page(page, value: str):
     assert names, "no statements on this page"
     for name in names:
         page.check(f"input[name='{name}'][value='{value}']")
+
+
+def draw_chart(page, figure: str):
+    """Bring a chart into view and wait until it is drawn: charts.js draws each chart,
+    and fetches the chart library, only when the chart comes near the screen."""
+    chart = page.locator(f"[data-figure='{figure}']")
+    chart.scroll_into_view_if_needed()
+    chart.locator("svg.main-svg").first.wait_for()

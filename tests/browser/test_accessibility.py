@@ -6,7 +6,7 @@ import re
 import pytest
 
 from readiness.services.facilities import close_round, open_round
-from tests.browser.conftest import DESKTOP, PHONE, answer_page, axe_violations, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, answer_page, axe_violations, draw_chart, sign_in
 from tests.conftest import full_answers, import_rows
 
 pytestmark = pytest.mark.browser
@@ -67,7 +67,7 @@ def test_staff_pages(live_server, rounds, owner, open_page, viewport):
         check(page, url, base)
     # the dashboard's disclosures opened, and a form with errors
     page.goto(base + scored.get_absolute_url())
-    page.locator("[data-figure='role-figure'] svg.main-svg").first.wait_for()
+    draw_chart(page, "role-figure")
     for summary in page.locator("summary").all():
         summary.click()
     assert axe_violations(page) == []
@@ -154,7 +154,7 @@ def test_partner_and_invitation_pages(live_server, rounds, owner, open_page):
     check(page, f"/invitations/{invited.token}/", live_server.url)
     sign_in(page, live_server.url, "advocate", "pw-advocate")
     check(page, partner.get_absolute_url(), live_server.url)
-    page.locator("[data-figure='portfolio-figure'] svg.main-svg").first.wait_for()
+    draw_chart(page, "portfolio-figure")
     assert axe_violations(page) == []
     check(page, scored.get_absolute_url(), live_server.url)
     log.assert_clean()
@@ -165,6 +165,7 @@ def test_network_comparison_page(live_server, rounds, open_page):
     from tests.conftest import make_user
 
     scored, _, _ = rounds
+    close_round(round_=scored)  # the network compares closed rounds unless asked
     network = Network.objects.create(name="Network", slug="network")
     scored.facility.network = network
     scored.facility.save()
@@ -172,7 +173,7 @@ def test_network_comparison_page(live_server, rounds, open_page):
     page, log = open_page(DESKTOP)
     sign_in(page, live_server.url, "lead", "pw-lead")
     page.goto(live_server.url + network.get_absolute_url())
-    page.locator("[data-figure='comparison-figure'] svg.main-svg").first.wait_for()
+    draw_chart(page, "comparison-figure")
     assert axe_violations(page) == []
     page.get_by_role("link", name="How good the questions are: reliability of each area").click()
     page.locator("#quality-table").wait_for()

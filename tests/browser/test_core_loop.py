@@ -5,7 +5,7 @@ import re
 import pytest
 
 from readiness.models import Respondent, Round
-from tests.browser.conftest import DESKTOP, PHONE, answer_page, axe_violations, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, answer_page, axe_violations, draw_chart, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -76,10 +76,15 @@ def test_administrator_opens_a_round_and_three_people_answer(
     assert round_.respondents.count() == 3
 
     admin.goto(live_server.url + round_.get_absolute_url())
-    admin.locator("[data-figure='determinant-figure'] svg.main-svg").first.wait_for()
+    draw_chart(admin, "determinant-figure")
     assert admin.get_by_role("heading", name="Where to act first").is_visible()
-    assert admin.locator("#gaps-heading ~ ol > li").count() > 0
-    assert admin.locator("#strategies-heading ~ ol > li").count() == 10
+    focus = admin.locator("#focus-list > li").count()
+    assert 0 < focus <= 3
+    assert admin.locator("#focus-strategies > li").count() > 0
+    # every other strategy is one click away
+    assert not admin.locator("#all-strategies ol > li").first.is_visible()
+    admin.locator("#all-strategies > summary").click()
+    assert admin.locator("#all-strategies ol > li").first.is_visible()
     # three roles of one person each: no role is shown, none has an exact count
     assert admin.locator("#role-table").count() == 0
     for role in ("Nurse", "Security", "Front desk or registration"):

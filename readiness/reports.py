@@ -1,0 +1,97 @@
+"""A round's report for the board, and a network's, as PDF.
+
+WeasyPrint lays out HTML and CSS as PDF on the server, with no browser: the report is a
+template like any page (templates/reports/), so it says what the dashboard says, through
+the same disclosure rules. plotly cannot draw a static image without a browser
+(its exporter drives Chrome), so the report's one chart is drawn here as SVG, which
+WeasyPrint keeps as vector graphics.
+"""
+
+from dataclasses import dataclass
+
+from django.template.defaultfilters import date as format_date
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from readiness.charts import BAND_COLOURS, OUTLINE
+from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, RoundScores, shown
+
+# The chart's geometry, in CSS pixels (WeasyPrint: 96 per inch).
+BAR_CHART_WIDTH = 660
+NAME_WIDTH = 250
+LABEL_WIDTH = 100  # right of the scale: "75 · Developing"
+ROW_HEIGHT = 22
+
+
+@dataclass(frozen=True)
+class Bar:
+    name: str
+    y: float
+    width: float | None  # None: no score shown
+    low: float | None
+    high: float | None
+    colour: str
+    label: str
+
+
+def _x(score: float) -> float:
+    return NAME_WIDTH + score / 100 * (BAR_CHART_WIDTH - NAME_WIDTH - LABEL_WIDTH)
+
+
+def bar_chart(scores: RoundScores) -> dict:
+    """Where the report's SVG draws each determinant's bar, interval and thresholds."""
+    bars = []
+    for row, d in enumerate(scores.determinants):
+        y = 20 + row * ROW_HEIGHT
+        if d.score is None:
+            bars.append(Bar(d.determinant.name, y, None, None, None, BAND_COLOURS[d.band], "–"))
+            continue
+        bars.append(
+            Bar(
+                name=d.determinant.name,
+                y=y,
+                width=_x(shown(d.score)) - NAME_WIDTH,
+                low=None if d.ci_low is None else _x(d.ci_low),
+                high=None if d.ci_high is None else _x(d.ci_high),
+                colour=BAND_COLOURS[d.band],
+                label=f"{shown(d.score)} · {d.band_label}",
+            )
+        )
+    return {
+        "bars": bars,
+        "width": BAR_CHART_WIDTH,
+        "height": 30 + ROW_HEIGHT * len(bars),
+        "left": NAME_WIDTH,
+        "labels_at": BAR_CHART_WIDTH - LABEL_WIDTH + 8,
+        "thresholds": [(int(t), _x(t)) for t in (DEVELOPING_FROM, STRENGTH_FROM)],
+        "outline": OUTLINE,
+    }
+
+
+def css_string(text: str) -> str:
+    """Text as the inside of a CSS string: the running header of every page is written in
+    the report's stylesheet, where HTML escaping means nothing."""
+    return (
+        str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3C ")
+    )
+
+
+def pdf(template: str, context: dict) -> bytes:
+    from weasyprint import HTML  # imported here: loading its fonts is slow
+
+    context = {
+        "printed_on": timezone.localdate(),
+        "running": css_string(context.get("heading", "")),
+        **context,
+    }
+    return HTML(string=render_to_string(template, context)).write_pdf()
+
+
+def round_heading(round_) -> str:
+    """What every page of a round's report names: facility, round, dates, version."""
+    dates = format_date(round_.opened_on, "M j, Y")
+    if round_.closed_on:
+        dates += "–" + format_date(round_.closed_on, "M j, Y")
+    version = _("questionnaire %(version)s") % {"version": round_.instrument.version}
+    return " · ".join([round_.facility.name, round_.label, dates, version])

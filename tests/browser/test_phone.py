@@ -1,0 +1,177 @@
+"""Every page on a 390 px phone, as each kind of person meets it: the page never scrolls
+sideways (a wide table scrolls inside its labelled region instead) and no chart text is
+clipped at the chart's edge or written over another label."""
+
+import pytest
+
+from readiness.models import Network, NetworkLeader, Partner, PartnerMembership, Round
+from readiness.services.access import share_with_partner
+from readiness.services.facilities import close_round, create_facility, open_round
+from tests.browser.conftest import PHONE, sign_in
+from tests.conftest import full_answers, import_rows, make_user
+
+pytestmark = pytest.mark.browser
+
+ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
+
+# Run in the page: every chart drawn, then what does not fit.
+FIT = """
+async () => {
+  const charts = [...document.querySelectorAll("[data-figure]")];
+  for (const chart of charts) {
+    chart.scrollIntoView();
+    const start = Date.now();
+    while (!chart.querySelector("svg.main-svg") && Date.now() - start < 10000) {
+      await new Promise(resolve => setTimeout(resolve, 50));
+    }
+  }
+  const problems = [];
+  const root = document.documentElement;
+  if (root.scrollWidth > window.innerWidth + 1) {
+    const wide = [...document.querySelectorAll("main *")]
+      .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1
+                   && !e.closest(".table-responsive, .chart-wide"))
+      .slice(0, 3).map(e => e.tagName + "." + e.className + ": " + e.textContent.slice(0, 40));
+    problems.push(`page is ${root.scrollWidth}px wide: ${wide.join(" | ")}`);
+  }
+  for (const chart of charts) {
+    if (!chart.querySelector("svg.main-svg")) {
+      problems.push(`${chart.dataset.figure}: not drawn`);
+      continue;
+    }
+    const box = chart.getBoundingClientRect();
+    const left = box.left - chart.scrollLeft;
+    const right = left + chart.scrollWidth;
+    const texts = [...chart.querySelectorAll("svg text")]
+      .filter(t => t.textContent.trim() && t.getBoundingClientRect().width > 0);
+    const rects = texts.map(t => t.getBoundingClientRect());
+    rects.forEach((r, i) => {
+      const outside = r.left < left - 1 || r.right > right + 1
+        || r.top < box.top - 1 || r.bottom > box.bottom + 1;
+      if (outside) {
+        problems.push(`${chart.dataset.figure}: "${texts[i].textContent}" is cut at the edge`);
+      }
+    });
+    for (let i = 0; i < rects.length; i++) {
+      for (let j = i + 1; j < rects.length; j++) {
+        const a = rects[i], b = rects[j];
+        const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (w > 2 && h > 2) {
+          const [first, second] = [texts[i].textContent, texts[j].textContent];
+          problems.push(`${chart.dataset.figure}: "${first}" overlaps "${second}"`);
+        }
+      }
+    }
+  }
+  return problems;
+}
+"""
+
+
+def fits(page, url) -> list[str]:
+    response = page.goto(url)
+    assert response.status < 400, (url, response.status)
+    return [f"{url}: {problem}" for problem in page.evaluate(FIT)]
+
+
+@pytest.fixture
+def people(facility, instrument, owner, viewer):
+    """A facility with two closed rounds and an open one, a partner it shares with, and
+    a network of it and two more sites that its leader compares."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("load_interventions", stdout=StringIO())
+    rounds = []
+    for label, shift in (("Spring 2025", 0), ("Spring 2026", 1)):
+        rows = []
+        for n in range(18):
+            rows += full_answers(
+                instrument,
+                f"{label}{n}",
+                ROLES[n % 6],
+                lambda item, n=n, shift=shift: 1 + (n + item.pk + shift) % 5,
+            )
+        rounds.append(import_rows(facility, label, rows).round)
+        close_round(round_=rounds[-1])
+    Round.objects.filter(pk=rounds[0].pk).update(opened_on="2025-04-01")
+    current = open_round(facility=facility, label="Autumn 2026 with a long name")
+    network = Network.objects.create(name="Community Health Network of the Valley", slug="valley")
+    facility.network = network
+    facility.save()
+    for name in ("Riverside Family Health Center", "Northgate Clinic"):
+        site = create_facility(
+            name=name, slug=name.split()[0].lower(), type=facility.type, state=facility.state
+        )
+        site.network = network
+        site.save()
+        rows = []
+        for n in range(9):
+            rows += full_answers(
+                instrument, f"{name}{n}", ROLES[n % 6], lambda item, n=n: 2 + n % 3
+            )
+        close_round(round_=import_rows(site, "2026", rows).round)
+    NetworkLeader.objects.create(user=make_user("lead"), network=network)
+    partner = Partner.objects.create(name="Immigrant Health Coalition", slug="coalition")
+    PartnerMembership.objects.create(user=make_user("advocate"), partner=partner)
+    share_with_partner(
+        facility=facility,
+        partner=partner,
+        rounds=None,
+        include_strategies=True,
+        include_roles=True,
+        by=owner,
+    )
+    return rounds[-1], current, network, partner
+
+
+def test_every_page_fits_a_phone(live_server, people, open_page):
+    scored, current, network, partner = people
+    facility = scored.facility
+    base = live_server.url
+    problems = []
+
+    page, log = open_page(PHONE)
+    for url in ["/", "/accounts/login/", "/accounts/password_reset/", "/help/scores/"]:
+        problems += fits(page, base + url)
+    problems += fits(page, base + current.respondent_link())
+    page.get_by_label("Nurse", exact=True).check()
+    page.get_by_role("button", name="Start").click()
+    page.wait_for_url(lambda url: "/page/1/" in url)
+    problems += [f"questionnaire: {p}" for p in page.evaluate(FIT)]
+
+    slug = facility.slug
+    for username, urls in (
+        (
+            "owner",
+            [
+                "/facilities/",
+                facility.get_absolute_url(),
+                scored.get_absolute_url(),
+                current.get_absolute_url(),
+                f"/facilities/{slug}/members/",
+                f"/facilities/{slug}/audit/",
+                f"/facilities/{slug}/plan/",
+                f"/facilities/{slug}/interventions/",
+                "/facilities/new/",
+            ],
+        ),
+        ("viewer", ["/facilities/", scored.get_absolute_url()]),
+        ("advocate", [partner.get_absolute_url(), scored.get_absolute_url()]),
+        (
+            "lead",
+            [
+                network.get_absolute_url(),
+                f"/networks/{network.slug}/quality/",
+                scored.get_absolute_url(),
+            ],
+        ),
+    ):
+        page, log = open_page(PHONE)
+        sign_in(page, base, username, f"pw-{username}")
+        for url in urls:
+            problems += [f"{username} {p}" for p in fits(page, base + url)]
+    assert problems == [], "\n".join(problems)
+    log.assert_clean()

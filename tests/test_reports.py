@@ -1,0 +1,147 @@
+"""The board report: a PDF made on the server, read back as text and checked against
+what `manage.py scores` prints for the same round."""
+
+import io
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from pypdf import PdfReader
+
+from readiness.models import ActionItem, AuditEvent
+from readiness.reports import css_string
+from readiness.scoring import FOCUS_SIZE, shown
+from readiness.services.facilities import close_round
+from tests.conftest import full_answers, import_rows, make_partner
+
+ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
+
+
+@pytest.fixture
+def closed_round(facility, instrument):
+    rows = []
+    for n in range(18):
+        rows += full_answers(
+            instrument, f"r{n}", ROLES[n % 6], lambda item, n=n: 1 + (n + item.pk) % 5
+        )
+    round_ = import_rows(facility, "Spring 2026", rows).round
+    close_round(round_=round_)
+    round_.refresh_from_db()
+    return round_
+
+
+def pages_of(response) -> list[str]:
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    reader = PdfReader(io.BytesIO(response.content))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def report(user, round_):
+    client = Client()
+    client.force_login(user)
+    return client.get(reverse("round-report-pdf", args=[round_.facility.slug, round_.pk]))
+
+
+def test_the_report_says_what_scores_says(closed_round, owner):
+    facility = closed_round.facility
+    ActionItem.objects.create(facility=facility, title="Train security on the protocol")
+    pages = pages_of(report(owner, closed_round))
+    printed = json.loads(_run("scores", "--facility", facility.slug, "--round", closed_round.label))
+    summary = pages[0]
+    # page one: the overall score and every area with its band
+    assert f"{shown(printed['overall'])} / 100" in summary
+    for domain, data in zip(_domain_names(closed_round), printed["domains"], strict=True):
+        assert f"{domain} {shown(data['score'])} " in summary, domain
+    # where to act first: the weakest determinants that need work, at most three
+    weak = sorted(
+        (d for d in printed["determinants"] if d["band"] in ("gap", "developing")),
+        key=lambda d: d["score"],
+    )[:FOCUS_SIZE]
+    names = _determinant_names(closed_round)
+    focus = summary.split("Where to act first")[1].split("What helps with these")[0]
+    found = [focus.index(f"{names[d['code']]} — {shown(d['score'])} ") for d in weak]
+    assert found == sorted(found)  # weakest first
+    assert "Who answered" in summary
+    # every page names the facility, the round, its dates and the questionnaire version
+    heading = f"{facility.name} · Spring 2026 · "
+    for page in pages:
+        assert heading in page and "questionnaire 2026.1" in page
+    # then every determinant, and the action plan
+    text = " ".join(pages[1:])
+    for determinant in printed["determinants"]:
+        assert names[determinant["code"]] in text
+    assert "Train security on the protocol" in text
+    assert AuditEvent.objects.filter(
+        action=AuditEvent.Action.EXPORTED, facility=facility, detail__download="report"
+    ).exists()
+
+
+def test_a_partner_gets_only_what_its_share_allows(closed_round, owner):
+    partner, member = make_partner(closed_round.facility, by=owner, roles=False, strategies=False)
+    text = " ".join(pages_of(report(member, closed_round)))
+    assert "Where to act first" in text
+    assert "What helps with these" not in text
+    assert "Who answered" not in text
+    assert "Action plan" not in text  # the plan is the facility's own
+
+
+def test_nothing_is_shown_below_the_minimum(facility, instrument, owner):
+    rows = full_answers(instrument, "a", "nurse", lambda item: 4)
+    rows += full_answers(instrument, "b", "nurse", lambda item: 4)
+    round_ = import_rows(facility, "Small", rows).round
+    text = " ".join(pages_of(report(owner, round_)))
+    assert "No results yet" in text
+    assert "/ 100" not in text
+
+
+def test_the_running_heading_cannot_break_out_of_its_stylesheet():
+    assert css_string('Saint "Mary"\\ <style>') == 'Saint \\"Mary\\"\\\\ \\3C style>'
+
+
+def _run(*args) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def _domain_names(round_) -> list[str]:
+    return [d.name for d in round_.instrument.domains.order_by("position")]
+
+
+def _determinant_names(round_) -> dict[str, str]:
+    from readiness.models import Determinant
+
+    return dict(
+        Determinant.objects.filter(domain__instrument=round_.instrument).values_list("code", "name")
+    )
+
+
+def test_the_network_report_puts_every_site_on_one_page(network, leader, instrument):
+    from readiness.services.facilities import create_facility
+
+    for n, value in enumerate((2, 3, 4)):
+        site = create_facility(name=f"Site {n}", slug=f"site-{n}", type="fqhc", state="CA")
+        site.network = network
+        site.save()
+        rows = []
+        for person in range(6):
+            rows += full_answers(
+                instrument,
+                f"{n}-{person}",
+                ROLES[person],
+                lambda item, v=value: 6 - v if item.reverse_scored else v,
+            )
+        close_round(round_=import_rows(site, "2026", rows).round)
+    client = Client()
+    client.force_login(leader)
+    response = client.get(reverse("network-report-pdf", args=[network.slug]))
+    first, *_ = pages_of(response)
+    # every site, with its overall score: 25, 50 and 75 for answers of 2, 3 and 4
+    for n, overall in enumerate((25, 50, 75)):
+        assert f"Site {n} 2026 6 people {overall} " in first
+    assert first.index("Weakest areas across sites") < first.index("Site 0")
+    assert AuditEvent.objects.filter(detail__download="network report").count() == 3
