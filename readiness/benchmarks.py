@@ -46,7 +46,7 @@ from readiness.models import (
     Round,
     Share,
 )
-from readiness.scoring import RoundSummary, comparable
+from readiness.scoring import RoundSummary, comparable, shown
 
 # Kept for older imports: the fewest peers for any benchmark (a median).
 MIN_PEERS = MEDIAN_FROM
@@ -79,11 +79,11 @@ def summarise(values: list[float]) -> Benchmark | None:
     n = len(values)
     if n < MEDIAN_FROM:
         return None
-    middle = round(median(values))
+    middle = shown(median(values))  # rounded as every page rounds a score
     if n < QUARTILES_FROM:
         return Benchmark(median=middle, low=None, high=None, peers=n)
     q1, _, q3 = quantiles(values, n=4, method="inclusive")
-    return Benchmark(median=middle, low=round(q1), high=round(q3), peers=n)
+    return Benchmark(median=middle, low=shown(q1), high=shown(q3), peers=n)
 
 
 # --- The daily snapshot ---------------------------------------------------------------

@@ -140,12 +140,13 @@ def determinant_chart(scores: RoundScores) -> dict:
                 "error_x": {
                     "type": "data",
                     "symmetric": False,
+                    # from the bar's end to the likely range's ends, as the table shows them
                     "array": [
-                        0 if d.ci_high is None else round(d.ci_high - d.score, 1)
+                        0 if d.ci_high is None else shown(d.ci_high) - shown(d.score)
                         for d in determinants
                     ],
                     "arrayminus": [
-                        0 if d.ci_low is None else round(d.score - d.ci_low, 1)
+                        0 if d.ci_low is None else shown(d.score) - shown(d.ci_low)
                         for d in determinants
                     ],
                     "thickness": 1.5,
@@ -249,11 +250,17 @@ def role_heatmap(scores: RoundScores) -> dict | None:
 
 
 def portfolio_heatmap(rows, domain_codes: list[str], domain_names: dict[str, str]) -> dict:
-    """Facilities by domains, from each facility's latest shared round."""
+    """Facilities by domains, from each facility's latest shared round; a round still
+    collecting answers is marked as such, as in the table."""
     return _score_heatmap(
         [[row.summary.domains.get(code) for code in domain_codes] for row in rows],
         x=[domain_names[code] for code in domain_codes],
-        y=[row.facility.name for row in rows],
+        y=[
+            _("%(facility)s (open round)") % {"facility": row.facility.name}
+            if row.round.is_open
+            else row.facility.name
+            for row in rows
+        ],
         empty_label=_("no data"),
     )
 

@@ -8,8 +8,9 @@ import logging
 import re
 
 # Personal links, invitations and round links carry long tokens; a round's short link
-# (/s/k7m4-p9qx-dw3n) carries a shorter code, typed in any case, with or without dashes.
-TOKEN_PATHS = re.compile(r"/(a|r|invitations)/[A-Za-z0-9_-]{20,}|/(s)/[A-Za-z0-9-]{10,}")
+# (/s/k7m4-p9qx-dw3n) carries a shorter code, typed in any case, with or without dashes
+# or anything else a person may type into it (%20 for a space): all of it is redacted.
+TOKEN_PATHS = re.compile(r"/(a|r|invitations)/[A-Za-z0-9_-]{20,}|/(s)/[^\s\"?#/]+")
 
 
 def redact(text: str) -> str:

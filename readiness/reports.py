@@ -52,8 +52,8 @@ def bar_chart(scores: RoundScores) -> dict:
                 name=d.determinant.name,
                 y=y,
                 width=_x(shown(d.score)) - NAME_WIDTH,
-                low=None if d.ci_low is None else _x(d.ci_low),
-                high=None if d.ci_high is None else _x(d.ci_high),
+                low=None if d.ci_low is None else _x(shown(d.ci_low)),
+                high=None if d.ci_high is None else _x(shown(d.ci_high)),
                 colour=BAND_COLOURS[d.band],
                 label=f"{shown(d.score)} · {d.band_label}",
             )
@@ -69,23 +69,30 @@ def bar_chart(scores: RoundScores) -> dict:
     }
 
 
-def css_string(text: str) -> str:
-    """Text as the inside of a CSS string: the running header of every page is written in
-    the report's stylesheet, where HTML escaping means nothing."""
-    return (
-        str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3C ")
-    )
-
-
 def pdf(template: str, context: dict) -> bytes:
-    from weasyprint import HTML  # imported here: loading its fonts is slow
+    context = {"printed_on": timezone.localdate(), **context}
+    return render_pdf(render_to_string(template, context))
 
-    context = {
-        "printed_on": timezone.localdate(),
-        "running": css_string(context.get("heading", "")),
-        **context,
-    }
-    return HTML(string=render_to_string(template, context)).write_pdf()
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of a report's HTML, fetching nothing: a report needs no image, font or
+    stylesheet from anywhere, and WeasyPrint would otherwise follow any URL in it (a
+    file:// path, a host inside the network) while it renders."""
+    from weasyprint import HTML  # imported here: loading its fonts is slow
+    from weasyprint.urls import URLFetcher
+
+    class NoFetching(URLFetcher):
+        def fetch(self, url, headers=None):
+            refuse_to_fetch(url)
+
+    return HTML(string=html, url_fetcher=NoFetching()).write_pdf()
+
+
+def refuse_to_fetch(url: str):
+    from weasyprint.urls import URLFetchingError
+
+    # WeasyPrint leaves the resource out and goes on rendering
+    raise URLFetchingError(f"a report loads nothing, not {url[:60]}")
 
 
 def round_heading(round_) -> str:
@@ -95,3 +102,11 @@ def round_heading(round_) -> str:
         dates += "–" + format_date(round_.closed_on, "M j, Y")
     version = _("questionnaire %(version)s") % {"version": round_.instrument.version}
     return " · ".join([round_.facility.name, round_.label, dates, version])
+
+
+def rate(group, request) -> str:
+    """How many reports one person may have made in an hour (settings.REPORTS_PER_HOUR),
+    for django-ratelimit."""
+    from django.conf import settings
+
+    return settings.REPORTS_PER_HOUR

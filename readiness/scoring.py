@@ -69,7 +69,7 @@ def shown(score: float | None) -> int | None:
     """
     if score is None:
         return None
-    return int(Decimal(repr(score)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return int(Decimal(str(float(score))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
 def band_for(score: float | None) -> str:

@@ -283,6 +283,8 @@ RESPONDENT_RATE_PER_ADDRESS = env_str("RESPONDENT_RATE_PER_ADDRESS", "1200/m")
 # How many respondents one address may start on one round in an hour: enough for a
 # hospital behind one public address, too few to stuff a round by script.
 RESPONDENT_STARTS_PER_ADDRESS = env_str("RESPONDENT_STARTS_PER_ADDRESS", "300/h")
+# PDF reports per signed-in person: each takes the server seconds to lay out.
+REPORTS_PER_HOUR = env_str("REPORTS_PER_HOUR", "30/h")
 
 # Disclosure rules (readiness/disclosure.py, docs/privacy.md). The smallest group whose
 # results are shown; a facility's owners may raise it for their facility, never lower it.

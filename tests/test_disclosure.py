@@ -627,13 +627,28 @@ def _released_numbers(scores) -> set:
         numbers.add(d.scored_respondents)
         if d.ci_high is not None:
             values += [d.ci_high - d.score, d.score - d.ci_low]
+            # the chart's interval bars, from the shown score to the shown range's ends
+            numbers.update(
+                {
+                    shown_score(d.ci_high) - shown_score(d.score),
+                    shown_score(d.score) - shown_score(d.ci_low),
+                }
+            )
     for role in scores.roles:
         if not role.suppressed:
             numbers.add(role.respondents)
             values += list(role.cells.values())
     for value in values:
         if value is not None:
-            numbers.update({round(value, 2), round(value, 1), round(value, 4), round(value)})
+            numbers.update(
+                {
+                    round(value, 2),
+                    round(value, 1),
+                    round(value, 4),
+                    round(value),
+                    shown_score(value),
+                }
+            )
     return numbers
 
 

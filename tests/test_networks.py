@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 import secrets
 from datetime import timedelta
 
@@ -18,6 +19,7 @@ from readiness.services.access import share_with_partner
 from readiness.services.facilities import create_facility
 from tests.conftest import full_answers, import_rows
 from tests.pages import table, text_of
+from tests.test_benchmarks import parse
 from tests.test_questionnaire import answer_everything, start
 
 
@@ -263,26 +265,30 @@ def test_the_summary_names_the_weakest_areas_and_sites_without_a_recent_round(
     site(network, instrument, "b", value={"COMMUNITY": 2, "EVAL": 4}, opened_on=recent)
     site(network, instrument, "c", value={"LEGAL": 4}, opened_on=long_ago.isoformat())
     site(network, instrument, "d", opened_on=recent, closed=False)  # still collecting
+    # opened long ago, closed last month: recent enough
+    late = site(network, instrument, "f", opened_on=long_ago.isoformat())
+    Round.objects.filter(facility=late).update(closed_on=today - timedelta(days=30))
     never = create_facility(name="Site e", slug="e", type="fqhc", state="CA")
     never.network = network
     never.save()
     html = login(leader).get(network.get_absolute_url()).content.decode()
     weakest = text_of(html, "weakest-areas")
     assert weakest.startswith(
-        "Knowing our immigrant communities: median 25 across 3 sites with a score; "
+        # 25, 25, 50, 50: a median of 37.5, shown as 38
+        "Knowing our immigrant communities: median 38 across 4 sites with a score; "
         "2 of them in the gap band (below 50). "
-        "Legal footing and law enforcement: median 50 across 3 sites with a score; "
+        "Legal footing and law enforcement: median 50 across 4 sites with a score; "
         "1 of them in the gap band (below 50). "
     )
     assert text_of(html, "no-recent-round") == (
-        f"Site c: latest closed round with results opened on {long_ago:%b} "
+        f"Site c: latest round with results closed on {long_ago:%b} "
         f"{long_ago.day}, {long_ago.year} "
         "Site d: no closed round with results yet "
         "Site e: no round yet"
     )
     # the open round counts with the option, for the areas; never for "no closed round"
     html = login(leader).get(network.get_absolute_url(), {"include_open": "on"}).content.decode()
-    assert "across 4 sites" in text_of(html, "weakest-areas")
+    assert "across 5 sites" in text_of(html, "weakest-areas")
     assert text_of(html, "no-recent-round").startswith("Site c: ")
     assert "Site d: no closed round with results yet" in text_of(html, "no-recent-round")
 
@@ -349,7 +355,11 @@ def test_the_portfolio_labels_open_and_closed_rounds_and_what_is_shared(instrume
         include_roles=False,
         by=owner,
     )
-    rows = table(login(member).get(partner.get_absolute_url()).content.decode(), "portfolio-table")
+    html = login(member).get(partner.get_absolute_url()).content.decode()
+    rows = table(html, "portfolio-table")
+    # the heat map marks the open round as the table does
+    figure = json.loads(parse(html).scripts["portfolio-figure"])
+    assert figure["data"][0]["y"] == ["Fresh Start (open round)", "Mercy Clinic"]
     # the latest closed round, not the newer one still collecting answers
     assert row_of(rows, "Mercy Clinic")[:3] == [
         "Spring Apr 1, 2026 Closed: results from 3 people",

@@ -97,15 +97,25 @@ def all_gaps(facility, instrument, people, *, spread):
 
 
 def test_where_to_act_first_names_three_and_each_strategy_once(client, facility, instrument, owner):
-    round_ = all_gaps(facility, instrument, 18, spread=False)
+    # every determinant a gap or developing, each with a different score: of 18 people,
+    # 2 to 11 (by determinant) strongly disagree and the others neither agree nor disagree
+    rows = []
+    for n in range(18):
+
+        def value(item, n=n):
+            v = 1 if n < 2 + item.determinant_id % 10 else 3
+            return str(6 - v if item.reverse_scored else v)
+
+        rows += full_answers(instrument, f"r{n}", ROLES[n % 6], value)
+    round_ = import_rows(facility, "R", rows).round
     html = dashboard_html(client, owner, round_)
     scores = scoring.score_round(round_)
+    assert len({d.score for d in scores.determinants}) == len(scores.determinants)
+    weakest = sorted(scores.determinants, key=lambda d: d.score)[: scoring.FOCUS_SIZE]
     focus = list_items(html, "focus-list")
-    assert len(focus) == scoring.FOCUS_SIZE
-    for card, determinant in zip(focus, scores.gaps, strict=False):
-        assert card.startswith(
-            f"{scores.gaps.index(determinant) + 1}. {determinant.determinant.name}"
-        )
+    assert [card.split(" — ")[0] for card in focus] == [
+        f"{n}. {d.determinant.name}" for n, d in enumerate(weakest, start=1)
+    ]
     assert len(list_items(html, "later-gaps")) == len(scores.gaps) - scoring.FOCUS_SIZE
 
     strategies = list_items(html, "focus-strategies")

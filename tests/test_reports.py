@@ -4,6 +4,7 @@ what `manage.py scores` prints for the same round."""
 import io
 import json
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +13,6 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from readiness.models import ActionItem, AuditEvent
-from readiness.reports import css_string
 from readiness.scoring import FOCUS_SIZE, shown
 from readiness.services.facilities import close_round
 from tests.conftest import full_answers, import_rows, make_partner
@@ -98,8 +98,20 @@ def test_nothing_is_shown_below_the_minimum(facility, instrument, owner):
     assert "/ 100" not in text
 
 
-def test_the_running_heading_cannot_break_out_of_its_stylesheet():
-    assert css_string('Saint "Mary"\\ <style>') == 'Saint \\"Mary\\"\\\\ \\3C style>'
+def test_a_label_cannot_restyle_the_report(facility, instrument, owner):
+    """The review's attack: a round label that ends a CSS string (\\r and \\f are line
+    breaks to CSS) to add rules that forge text or fetch a URL."""
+    rows = []
+    for n in range(3):
+        rows += full_answers(instrument, f"r{n}", ROLES[n], lambda item: 3)
+    # CSS escapes: the label's own text holds no "FAKE"; an injected rule would print it
+    label = "S\r}}body{background:url(http://127.0.0.1:9/x)}body::before{content:'\\46 AKE'}\f"
+    round_ = import_rows(facility, label, rows).round
+    with mock.patch("urllib.request.OpenerDirector.open") as opened:
+        pages = pages_of(report(owner, round_))
+    assert opened.call_count == 0
+    assert not any("FAKE" in page for page in pages)
+    assert all(f"{facility.name} · S" in page for page in pages)  # the heading, as text
 
 
 def _run(*args) -> str:
@@ -145,3 +157,28 @@ def test_the_network_report_puts_every_site_on_one_page(network, leader, instrum
         assert f"Site {n} 2026 6 people {overall} " in first
     assert first.index("Weakest areas across sites") < first.index("Site 0")
     assert AuditEvent.objects.filter(detail__download="network report").count() == 3
+
+
+def test_a_report_fetches_nothing_from_anywhere(tmp_path):
+    from unittest import mock
+
+    from readiness import reports
+
+    secret = tmp_path / "secret.css"
+    secret.write_text("body { color: red }")
+    html = (
+        f'<link rel="stylesheet" href="file://{secret}"><img src="http://127.0.0.1:9/x.png">'
+        f'<style>@import url("file://{secret}");</style><p>text</p>'
+    )
+    with mock.patch.object(reports, "refuse_to_fetch", wraps=reports.refuse_to_fetch) as spy:
+        with mock.patch("urllib.request.OpenerDirector.open") as opened:
+            assert reports.render_pdf(html).startswith(b"%PDF")
+    assert opened.call_count == 0
+    assert spy.call_count >= 2  # asked, and refused
+
+
+def test_reports_are_limited_per_person(closed_round, owner, settings):
+    settings.REPORTS_PER_HOUR = "2/h"
+    assert report(owner, closed_round).status_code == 200
+    assert report(owner, closed_round).status_code == 200
+    assert report(owner, closed_round).status_code == 429

@@ -174,7 +174,7 @@ def test_a_closed_rounds_short_link_says_it_is_closed(open_round_, owner, client
     assert response.status_code == 410  # as the long link (tests/test_questionnaire.py)
 
 
-def test_unknown_codes_are_limited_per_address_but_known_ones_are_not(
+def test_known_codes_are_never_counted_and_an_address_out_of_misses_is_stopped(
     open_round_, client, monkeypatch
 ):
     monkeypatch.setattr(questionnaire, "SHORT_LINK_MISSES_PER_ADDRESS", "3/h")

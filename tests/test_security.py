@@ -164,7 +164,8 @@ def test_logs_never_hold_a_respondents_link():
     assert record.getMessage() == "Not Found: /a/[redacted]/page/2/"
     assert record.request is None
     # a round's short link, however it was typed
-    for typed in ("k7m4-p9qx-dw3n", "K7M4P9QXDW3N", "k7m4p9qx-dw3n"):
+    typed_ways = ("k7m4-p9qx-dw3n", "K7M4P9QXDW3N", "k7m4p9qx-dw3n", "k7m4%20p9qx%20dw3n", "%6B7m4")
+    for typed in typed_ways:
         assert redact(f"GET /s/{typed}/ HTTP/1.1") == "GET /s/[redacted]/ HTTP/1.1"
     server = logging.LogRecord(
         "django.server",

@@ -6,6 +6,7 @@ are noise. See docs/performance.md for the targets and the latest results.
 """
 
 import http.cookiejar
+import json
 import os
 import platform
 import socket
@@ -26,7 +27,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
 
-from readiness.models import Domain, Facility, Item, Membership, Role, Round
+from readiness.disclosure import released_summaries
+from readiness.models import Domain, Facility, Item, Membership, Network, NetworkLeader, Role, Round
 from readiness.perf import seed, write_section
 from readiness.services.responses import start_respondent
 
@@ -34,6 +36,11 @@ REQUESTS = 100
 UNLIMITED = "1000000/m"
 WARMUP = 5
 SIZES_SLUG = "bench-sizes"
+NETWORK_SLUG = "bench-network"
+NETWORK_SITES = 12  # a typical health-center network's size
+LEADER = "bench-leader"
+# Lighthouse (package.json pins it) on a phone profile, driving Debian's Chromium.
+LIGHTHOUSE = settings.BASE_DIR / "node_modules" / ".bin" / "lighthouse"
 
 
 @dataclass
@@ -69,6 +76,7 @@ class Fixture:
     facility: Facility
     dashboards: dict[int, Round]  # respondents -> closed round
     pages: dict[int, tuple[Round, str]]  # respondents -> (open round, a respondent token)
+    network: Network | None = None
 
 
 def prepare(stdout) -> Fixture:
@@ -92,7 +100,27 @@ def prepare(stdout) -> Fixture:
         round_ = facility.rounds.get(label=f"open {n}")
         started = start_respondent(round_=round_, role=role, nonce=f"bench-{n}-{time.time_ns()}")
         pages[n] = (round_, started.token)
-    return Fixture(facility, dashboards, pages)
+    return Fixture(facility, dashboards, pages, _network())
+
+
+def _network() -> Network:
+    """A network of NETWORK_SITES seeded facilities, led by its own user (so that the
+    bench user's dashboards keep their peers)."""
+    network, created = Network.objects.get_or_create(
+        slug=NETWORK_SLUG, defaults={"name": "Benchmark network"}
+    )
+    if created:
+        sites = Facility.objects.exclude(slug=SIZES_SLUG).order_by("pk")[:NETWORK_SITES]
+        Facility.objects.filter(pk__in=[f.pk for f in sites]).update(network=network)
+        leader = seed.bench_user(LEADER)
+        NetworkLeader.objects.create(user=leader, network=network)
+    # The sites' published results exist once someone has looked (services/releases.py);
+    # made here, so that the first page view through gunicorn is not the one that
+    # makes them.
+    released_summaries(
+        list(Round.objects.filter(facility__network=network).values_list("pk", flat=True))
+    )
+    return network
 
 
 def page_post_data(round_, value) -> dict:
@@ -283,11 +311,13 @@ class Session:
                 raise
             return ""
 
-    def sign_in(self):
+    def sign_in(self, username=seed.BENCH_USER):
         self.get("/accounts/login/")
-        self.post(
-            "/accounts/login/", {"username": seed.BENCH_USER, "password": seed.BENCH_PASSWORD}
-        )
+        self.post("/accounts/login/", {"username": username, "password": seed.BENCH_PASSWORD})
+
+    @property
+    def cookie_header(self) -> str:
+        return "; ".join(f"{c.name}={c.value}" for c in self.cookies)
 
 
 def measure_server(fx: Fixture, server: Server) -> dict[str, Timing]:
@@ -366,10 +396,63 @@ def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:
     return results
 
 
+def lighthouse_scores(fx: Fixture, server: Server) -> dict[str, dict]:
+    """Lighthouse's mobile performance and accessibility scores (0-100) and its main
+    metrics, in production mode (compressed, cached static files), for the pages the
+    issue names. Empty without Chromium or without the npm package."""
+    from tests.browser.conftest import CHROMIUM
+
+    if CHROMIUM is None or not LIGHTHOUSE.exists():
+        return {}
+    staff, leader = Session(server.url), Session(server.url)
+    staff.sign_in()
+    leader.sign_in(LEADER)
+    pages = [
+        ("sign-in page", "/accounts/login/", None),
+        ("questionnaire page", reverse("respondent-page", args=[fx.pages[10][1], 1]), None),
+        ("dashboard", fx.dashboards[40].get_absolute_url(), staff),
+        ("network page", fx.network.get_absolute_url(), leader),
+    ]
+    results = {}
+    for name, path, session in pages:
+        command = [
+            str(LIGHTHOUSE),
+            server.url + path,
+            "--output=json",
+            "--output-path=stdout",
+            "--quiet",
+            "--only-categories=performance,accessibility",
+            "--chrome-flags=--headless=new --no-sandbox --disable-gpu",
+        ]
+        if session is not None:
+            command.append("--extra-headers=" + json.dumps({"Cookie": session.cookie_header}))
+        done = subprocess.run(  # noqa: S603 - our own pinned tool, our own URL
+            command,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env={**os.environ, "CHROME_PATH": CHROMIUM},
+            check=False,
+        )
+        if done.returncode:  # reported as missed, with why, rather than losing the run
+            results[name] = {"error": done.stderr.strip().splitlines()[-1:] or ["failed"]}
+            continue
+        found = json.loads(done.stdout)
+        audits = found["audits"]
+        results[name] = {
+            "performance": round(found["categories"]["performance"]["score"] * 100),
+            "accessibility": round(found["categories"]["accessibility"]["score"] * 100),
+            "fcp": audits["first-contentful-paint"]["numericValue"],
+            "lcp": audits["largest-contentful-paint"]["numericValue"],
+            "tbt": audits["total-blocking-time"]["numericValue"],
+        }
+    return results
+
+
 # --- Report ---------------------------------------------------------------------------
 
 
-def report(client_t, server_t, queries, sizes, data_note) -> str:
+def report(client_t, server_t, queries, sizes, data_note, lighthouse=None) -> str:
     floor_c = client_t["sign-in page"].median
     floor_s = server_t["sign-in page"].median
     lines = [
@@ -410,13 +493,37 @@ def report(client_t, server_t, queries, sizes, data_note) -> str:
         ]
         for name, (first, repeat) in sizes.items():
             lines.append(f"| {name} | {first / 1024:.0f} | {repeat / 1024:.1f} |")
-    targets = evaluate(client_t, server_t, queries, sizes)
+    lighthouse = lighthouse or {}
+    if lighthouse:
+        lines += [
+            "",
+            f"Lighthouse {_lighthouse_version()}, mobile profile (simulated slow 4G and a "
+            "4x slower CPU), production mode through gunicorn:",
+            "",
+            "| Page | Performance | Accessibility | First paint (ms) | Largest paint (ms) "
+            "| Blocking (ms) |",
+            "|---|---|---|---|---|---|",
+        ]
+        for name, found in lighthouse.items():
+            if "error" in found:
+                lines.append(f"| {name} | failed: {found['error'][0]} | | | | |")
+                continue
+            lines.append(
+                f"| {name} | {found['performance']} | {found['accessibility']} "
+                f"| {found['fcp']:.0f} | {found['lcp']:.0f} | {found['tbt']:.0f} |"
+            )
+    targets = evaluate(client_t, server_t, queries, sizes, lighthouse)
     lines += ["", "| Target | Result |", "|---|---|"]
     lines += [f"| {t} | {'met' if ok else 'MISSED'} ({detail}) |" for t, ok, detail in targets]
     return "\n".join(lines)
 
 
-def evaluate(client_t, server_t, queries, sizes):
+def _lighthouse_version() -> str:
+    package = LIGHTHOUSE.resolve().parents[1] / "package.json"
+    return json.loads(package.read_text(encoding="utf-8"))["version"]
+
+
+def evaluate(client_t, server_t, queries, sizes, lighthouse=None):
     def ratio(timings, name, base="sign-in page"):
         return timings[name].median / timings[base].median
 
@@ -447,6 +554,18 @@ def evaluate(client_t, server_t, queries, sizes):
         targets.append(
             (f"{name} repeat visit under 30 KB", repeat / 1024 < 30, f"{repeat / 1024:.1f} KB")
         )
+    for name, found in (lighthouse or {}).items():
+        target = f"{name}: Lighthouse mobile performance at least 90, accessibility 100"
+        if "error" in found:
+            targets.append((target, False, "Lighthouse failed"))
+            continue
+        targets.append(
+            (
+                target,
+                found["performance"] >= 90 and found["accessibility"] == 100,
+                f"{found['performance']} and {found['accessibility']}",
+            )
+        )
     return targets
 
 
@@ -473,7 +592,9 @@ def run(*, facilities, rounds, respondents, stdout) -> str:
         stdout.write(f"Measuring through gunicorn at {server.url}")
         server_t = measure_server(fx, server)
         sizes = transfer_sizes(fx, server)
-    markdown = report(client_t, server_t, queries, sizes, note)
+        stdout.write("Measuring with Lighthouse")
+        lighthouse = lighthouse_scores(fx, server)
+    markdown = report(client_t, server_t, queries, sizes, note, lighthouse)
     stdout.write(markdown)
     stdout.write(f"Written to {write_section('bench', markdown)}")
     return markdown

@@ -40,8 +40,8 @@ def ensure_instrument() -> Instrument:
     return Instrument.current()
 
 
-def bench_user():
-    user, created = get_user_model().objects.get_or_create(username=BENCH_USER)
+def bench_user(username: str = BENCH_USER):
+    user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_password(BENCH_PASSWORD)
         user.save()

@@ -24,7 +24,7 @@ def score(value) -> str:
 def in_words(value) -> str:
     """What a score means in terms of what staff answered, or "" when there is none."""
     number = scoring.shown(value)
-    if number is None:
+    if number is None or not 0 <= number <= 100:
         return ""
     labels = [str(label) for _value, label in SCALE_CHOICES]
     lower, rest = divmod(number, ANSWER_STEP)

@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.text import slugify
 from django.utils.translation import get_language
+from django_ratelimit.decorators import ratelimit
 
 from readiness import benchmarks, charts, disclosure, reports
 from readiness.models import ActionItem, AuditEvent
@@ -130,6 +131,7 @@ def round_results_json(request, slug, round_id):
 
 
 @login_required
+@ratelimit(key="user", rate=reports.rate, group="reports", block=True)
 def round_report_pdf(request, slug, round_id):
     """The round's report for the board (reports.py): what the dashboard shows the person,
     laid out for paper, with the action plan for the facility's own members."""

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_ratelimit.decorators import ratelimit
 
 from readiness import charts, disclosure, exports, reliability, reports
 from readiness.disclosure import released_summaries
@@ -87,7 +88,7 @@ class Site:
     collecting: bool = False
     collecting_has_results: bool = False
     # For the summary, whatever the period chosen: whether the site has any round, and
-    # when its latest closed round with results opened.
+    # when it last closed a round with results.
     has_rounds: bool = False
     last_closed_on: datetime.date | None = None
 
@@ -137,8 +138,10 @@ def _comparison(network, data):
     for round_ in every_round:
         site = sites[round_.facility_id]
         site.has_rounds = True
-        if not round_.is_open and site.last_closed_on is None and round_.pk in summaries:
-            site.last_closed_on = round_.opened_on
+        if not round_.is_open and round_.pk in summaries:
+            closed = round_.closed_on or round_.opened_on  # imports before closed_on: opened
+            if site.last_closed_on is None or closed > site.last_closed_on:
+                site.last_closed_on = closed
     for round_ in rounds:  # newest first: the latest round with results wins
         site = sites[round_.facility_id]
         if site.round is not None:
@@ -283,13 +286,15 @@ def comparison(request, slug):
 
 
 @login_required
+@ratelimit(key="user", rate=reports.rate, group="reports", block=True)
 def comparison_report_pdf(request, slug):
     """The network's report: every site on one page, the weakest areas across them."""
     network = get_network_for_user(request.user, slug)
     context = _overview(network, request.GET)
     context["heading"] = _("%(network)s · sites compared") % {"network": network.name}
     content = reports.pdf("reports/network.html", context)
-    _record_download(request, network, [s.facility for s in context["scored"]], "report", "pdf")
+    # every site the report names, with or without scores
+    _record_download(request, network, [s.facility for s in context["sites"]], "report", "pdf")
     response = HttpResponse(content, content_type="application/pdf")
     name = slugify(network.slug) or "network"
     response["Content-Disposition"] = f'attachment; filename="readiness-{name}.pdf"'

@@ -142,7 +142,12 @@ def start(request, link_token):
 # Unknown short codes one address may try in an hour (django-ratelimit's fixed hour):
 # plenty for staff mistyping a flyer's code behind one hospital address, far too few to
 # search the 31**12 codes (models.SHORT_CODE_ALPHABET) for an open round. Known codes
-# are never counted, so a busy hospital is not stopped.
+# are never counted, so staff using the link do not use it up; but once an address has
+# used up its misses, every short link is refused from it for the rest of the hour,
+# known ones too: letting those through would tell a searcher which codes are real.
+# The trade-off: someone behind a hospital's shared address who tries 120 wrong codes
+# stops the short link and its QR code for colleagues there for up to an hour; the long
+# link still works (docs/security.md).
 SHORT_LINK_MISSES_PER_ADDRESS = "120/h"
 
 

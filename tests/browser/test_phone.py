@@ -7,7 +7,7 @@ import pytest
 from readiness.models import Network, NetworkLeader, Partner, PartnerMembership, Round
 from readiness.services.access import share_with_partner
 from readiness.services.facilities import close_round, create_facility, open_round
-from tests.browser.conftest import PHONE, sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in
 from tests.conftest import full_answers, import_rows, make_user
 
 pytestmark = pytest.mark.browser
@@ -137,6 +137,13 @@ def test_every_page_fits_a_phone(live_server, people, open_page):
     for url in ["/", "/accounts/login/", "/accounts/password_reset/", "/help/scores/"]:
         problems += fits(page, base + url)
     problems += fits(page, base + current.respondent_link())
+    # a roomy role list: each role a row a thumb can hit, with a 24 px circle
+    options = page.locator(".role-list .form-check").all()
+    assert len(options) >= 8  # every role of the questionnaire
+    for option in options:
+        assert option.bounding_box()["height"] >= 44
+        circle = option.locator("input").bounding_box()
+        assert circle["width"] >= 24 and circle["height"] >= 24
     page.get_by_label("Nurse", exact=True).check()
     page.get_by_role("button", name="Start").click()
     page.wait_for_url(lambda url: "/page/1/" in url)
@@ -174,4 +181,32 @@ def test_every_page_fits_a_phone(live_server, people, open_page):
         for url in urls:
             problems += [f"{username} {p}" for p in fits(page, base + url)]
     assert problems == [], "\n".join(problems)
+    log.assert_clean()
+
+
+def test_printing_a_dashboard_keeps_the_results_and_drops_the_controls(
+    live_server, people, open_page
+):
+    scored, *_ = people
+    page, log = open_page(DESKTOP)
+    sign_in(page, live_server.url, "owner", "pw-owner")
+    page.goto(live_server.url + scored.get_absolute_url())
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    for figure in ("determinant-figure", "trend-figure", "role-figure"):
+        chart = page.locator(f"[data-figure='{figure}'] svg.main-svg").first
+        chart.wait_for(state="attached")
+        # redrawn at the paper's width, not the screen's
+        page.wait_for_function(
+            f"document.querySelector(\"[data-figure='{figure}'] svg.main-svg\")"
+            ".getAttribute('width') <= 680"
+        )
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator("footer").is_visible()
+    assert page.locator("a", has_text="Add to plan").count() > 0
+    for link in page.locator("a", has_text="Add to plan").all():
+        assert not link.is_visible()
+    # the tables behind "Show the numbers" are open on paper
+    assert page.locator("#determinant-table").is_visible()
+    assert page.locator("#role-table").is_visible()
     log.assert_clean()

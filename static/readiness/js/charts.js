@@ -9,6 +9,9 @@
 "use strict";
 (function () {
   var NARROW_BELOW = 576;
+  // Printing: charts drawn at the paper's width (about 7 inches at 96 px per inch).
+  var PRINT_WIDTH = 680;
+  var printing = false;
   var script = document.querySelector("script[data-plotly-src]");
   var loading = null;
 
@@ -43,7 +46,9 @@
       var chosen = variant(element, figure);
       var layout = Object.assign({}, chosen.layout);
       element.classList.toggle("chart-wide", Boolean(chosen.min_width));
-      if (chosen.min_width && element.clientWidth < chosen.min_width) {
+      if (printing) {
+        layout.width = PRINT_WIDTH;
+      } else if (chosen.min_width && element.clientWidth < chosen.min_width) {
         layout.width = chosen.min_width;
         element.tabIndex = 0; // a region that scrolls can be scrolled from the keyboard
       }
@@ -72,11 +77,11 @@
     });
   }, { rootMargin: "200px 0px" });
   charts.forEach(function (element) { observer.observe(element); });
-  // Printing: every table opened and every chart drawn at the paper's width (about
-  // 7 inches at 96 px per inch), then put back as they were.
-  var PRINT_WIDTH = 680;
+  // Printing: every table opened and every chart drawn at the paper's width, then put
+  // back as they were.
   var opened = [];
   window.addEventListener("beforeprint", function () {
+    printing = true;
     document.querySelectorAll("main details:not([open])").forEach(function (details) {
       details.open = true;
       opened.push(details);
@@ -91,6 +96,7 @@
     });
   });
   window.addEventListener("afterprint", function () {
+    printing = false;
     opened.forEach(function (details) { details.open = false; });
     opened = [];
     charts.forEach(function (element) {
