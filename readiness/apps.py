@@ -17,3 +17,7 @@ class ReadinessConfig(AppConfig):
             record(action=AuditEvent.Action.SIGNED_IN, user=user)
 
         user_logged_in.connect(signed_in, weak=False, dispatch_uid="readiness-audit-sign-in")
+
+        from readiness.middleware import seen_at_sign_in
+
+        user_logged_in.connect(seen_at_sign_in, dispatch_uid="readiness-session-activity")

@@ -6,6 +6,7 @@ validate every figure with plotly.graph_objects.Figure, so a schema mistake fail
 The page hands the dict to static/readiness/js/charts.js through json_script.
 """
 
+import html
 import textwrap
 
 from django.utils.translation import gettext as _
@@ -43,8 +44,17 @@ LABEL_WIDTH = 34
 NARROW_BELOW = 576
 
 
-def _wrapped(text: str, width: int = LABEL_WIDTH) -> str:
-    return "<br>".join(textwrap.wrap(str(text), width)) or str(text)
+def _plain(text) -> str:
+    """Text as plotly writes it, never as markup: plotly reads a subset of HTML in every
+    label (links included), and names and labels are typed by people."""
+    return html.escape(str(text), quote=False)
+
+
+def _wrapped(text, width: int = LABEL_WIDTH) -> str:
+    """Plain text (see _plain) in lines of about ``width`` characters, breaking only
+    between words, so that no escaped character is cut in two."""
+    plain = _plain(text)
+    return "<br>".join(textwrap.wrap(plain, width, break_long_words=False)) or plain
 
 
 def _threshold(x: float, label: str) -> tuple[dict, dict]:
@@ -130,7 +140,7 @@ def determinant_chart(scores: RoundScores) -> dict:
                 # the bar in the lower part of its row, its name (one or two lines) above
                 "y": [y - 0.24 for y in positions],
                 "width": 0.3,
-                "text": labels,
+                "text": [_plain(label) for label in labels],
                 "textposition": "none",
                 "marker": {
                     "color": [BAND_COLOURS[d.band] for d in determinants],
@@ -217,11 +227,17 @@ def _score_heatmap(z, *, x, y, empty_label, tick_angle=0) -> dict:
     becoming rows with wrapped names, so that the numbers do not run together; with
     more than a phone's few columns it keeps a readable width and scrolls sideways in
     its labelled region."""
-    figure = _heatmap(z, x=x, y=y, empty_label=empty_label, tick_angle=tick_angle)
+    figure = _heatmap(
+        z,
+        x=[_plain(name) for name in x],
+        y=[_plain(name) for name in y],
+        empty_label=empty_label,
+        tick_angle=tick_angle,
+    )
     turned = [[row[i] for row in z] for i in range(len(x))]
     narrow = _heatmap(
         turned,
-        x=[str(name) for name in y],
+        x=[_plain(name) for name in y],
         y=[_wrapped(name, 22) for name in x],
         empty_label=empty_label,
         tick_angle=-90,  # column names upright side by side cannot run into each other
@@ -285,7 +301,7 @@ def trend_chart(scores: RoundScores) -> dict | None:
         )
     )
     current = scores.round.instrument.version
-    labels = [label for label, *_ in rounds]
+    labels = [_plain(label) for label, *_ in rounds]
     traces = []
     for i, domain in enumerate(scores.domains):
         colour = LINE_COLOURS[i % len(LINE_COLOURS)]
@@ -293,7 +309,7 @@ def trend_chart(scores: RoundScores) -> dict | None:
             {
                 "type": "scatter",
                 "mode": "lines+markers",
-                "name": domain.name,
+                "name": _plain(domain.name),
                 "x": labels,
                 "y": [
                     shown(values.get(domain.code)) if version == current else None
@@ -302,7 +318,7 @@ def trend_chart(scores: RoundScores) -> dict | None:
                 "line": {"color": colour, "width": 2.5},
                 "marker": {"color": colour, "size": 9, "symbol": LINE_SYMBOLS[i % 7]},
                 "connectgaps": False,
-                "hovertemplate": "%{x}: %{y}<extra>" + domain.name + "</extra>",
+                "hovertemplate": "%{x}: %{y}<extra>" + _plain(domain.name) + "</extra>",
             }
         )
     shapes, annotations = [], []
@@ -420,7 +436,7 @@ def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
                     "line": {"color": OUTLINE, "width": 1},
                 },
                 "text": [
-                    f"{d.determinant.name}: {_benchmark_text(b)}"
+                    _plain(f"{d.determinant.name}: {_benchmark_text(b)}")
                     for d, b in zip(determinants, shown_benchmarks, strict=True)
                 ],
                 "hovertemplate": "%{text}<extra></extra>",
@@ -436,7 +452,7 @@ def benchmark_chart(scores: RoundScores, benchmarks: dict) -> dict | None:
             "y": [y - 0.17 for y in positions],
             "x": [shown(d.score) for d in determinants],
             "marker": {"symbol": "circle", "size": 12, "color": OUTLINE},
-            "text": [d.determinant.name for d in determinants],
+            "text": [_plain(d.determinant.name) for d in determinants],
             "hovertemplate": "%{text}: %{x}<extra></extra>",
         }
     )

@@ -394,6 +394,23 @@ class RoundScores:
         return columns + [(self.round.label, self.round.instrument.version)]
 
     @property
+    def domain_trend_rows(self) -> list[tuple[str, list[float | None]]]:
+        """(domain name, its score in each round of the trend, oldest first): none for a
+        round of another questionnaire version, whose domains average other determinants."""
+        current = self.round.instrument.version
+        return [
+            (
+                domain.name,
+                [
+                    s.domains.get(domain.code) if s.instrument_version == current else None
+                    for s in self.history
+                ]
+                + [domain.score],
+            )
+            for domain in self.domains
+        ]
+
+    @property
     def trend_rows(self) -> list[tuple[str, list[float | None]]]:
         """(determinant name, its score in each round of the trend, oldest first)."""
         return [

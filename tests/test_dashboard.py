@@ -268,3 +268,18 @@ def test_results_json_query_count_does_not_grow_with_respondents(
     with django_assert_num_queries(len(small)):
         assert client.get(url).json()["respondents"] == 66
     assert len(small) == 10
+
+
+def test_names_typed_by_people_are_never_markup_in_a_chart(facility, instrument, owner, client):
+    """A facility or round named like a link stays text: plotly reads HTML in labels."""
+    label = '<a href="https://example.org">click</a>'
+    first = add_respondents(facility, instrument, label, 6, value_for=lambda item: 3)
+    Round.objects.filter(pk=first.pk).update(opened_on="2025-04-01")
+    second = add_respondents(facility, instrument, "Now", 6, value_for=lambda item: 4)
+    scores = score_round(second, compare_with_previous=True)
+    trend = charts.trend_chart(scores)
+    assert trend["data"][0]["x"][0] == '&lt;a href="https://example.org"&gt;click&lt;/a&gt;'
+    figure = charts._score_heatmap([[50]], x=["<i>x</i>"], y=["<b>Mercy</b> & Co"], empty_label="-")
+    assert figure["data"][0]["y"] == ["&lt;b&gt;Mercy&lt;/b&gt; &amp; Co"]
+    assert figure["narrow"]["data"][0]["x"] == ["&lt;b&gt;Mercy&lt;/b&gt; &amp; Co"]
+    assert figure["narrow"]["data"][0]["y"] == ["&lt;i&gt;x&lt;/i&gt;"]

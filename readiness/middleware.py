@@ -1,0 +1,77 @@
+"""Headers and session rules every response follows (docs/security.md)."""
+
+import time
+
+from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+# Features no page of Readiness uses; a page that never asks cannot be made to.
+PERMISSIONS_POLICY = ", ".join(
+    f"{feature}=()"
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "usb",
+    )
+)
+# Paths that carry a respondent's personal or round token.
+RESPONDENT_PATHS = ("/a/", "/r/", "/s/")
+# A signed-in person's session is saved again at most this often, so that it expires a
+# working day after their last request without a write on every request.
+ACTIVITY_EVERY = 15 * 60
+LAST_SEEN = "readiness_last_seen"
+
+
+def security_headers(get_response):
+    """Permissions-Policy everywhere; nothing a signed-in person sees is stored by a
+    browser or a proxy (a shared ward computer's back button, a cache on the way); and
+    respondents' pages send no more than our own address as the Referer, not even to our
+    own static files, so that a personal link never leaves the address bar."""
+
+    def middleware(request):
+        response = get_response(request)
+        response.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+            patch_cache_control(response, private=True)
+        if request.path.startswith(RESPONDENT_PATHS):
+            # Only "https://host/", never the path that holds the token. Not
+            # "no-referrer": under it browsers send "Origin: null" with a form's POST,
+            # which Django's CSRF protection rightly refuses.
+            response["Referrer-Policy"] = "strict-origin"
+        return response
+
+    return middleware
+
+
+def session_activity(get_response):
+    """Sessions of signed-in staff end SESSION_COOKIE_AGE after their last request (a
+    working day) and when the browser closes (SESSION_EXPIRE_AT_BROWSER_CLOSE): the
+    session is saved again, moving its end, once every ACTIVITY_EVERY seconds."""
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - request.session.get(LAST_SEEN, 0) >= ACTIVITY_EVERY:
+                request.session[LAST_SEEN] = now
+        return get_response(request)
+
+    return middleware
+
+
+def seen_at_sign_in(sender, request, user, **kwargs):
+    """Signing in counts as activity (user_logged_in), so that the first page after it
+    does not write the session again."""
+    if request is not None and hasattr(request, "session"):
+        request.session[LAST_SEEN] = int(time.time())
