@@ -18,6 +18,11 @@ class ReadinessConfig(AppConfig):
 
         user_logged_in.connect(signed_in, weak=False, dispatch_uid="readiness-audit-sign-in")
 
+        from django.contrib.auth.signals import user_login_failed
+
         from readiness.middleware import seen_at_sign_in
+        from readiness.views.accounts import sign_in_failed
+
+        user_login_failed.connect(sign_in_failed, dispatch_uid="readiness-sign-in-failed")
 
         user_logged_in.connect(seen_at_sign_in, dispatch_uid="readiness-session-activity")

@@ -1,7 +1,10 @@
+import unicodedata
 from dataclasses import dataclass
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
@@ -320,12 +323,31 @@ class ExcludeFlaggedForm(forms.Form):
 
 
 class SignUpForm(UserCreationForm):
-    """For people accepting an invitation who have no account yet."""
+    """For people accepting an invitation who have no account yet: the account gets the
+    address the invitation was sent to, which cannot be changed here."""
 
-    email = forms.EmailField(label=_("E-mail address"))
+    email = forms.EmailField(label=_("E-mail address"), disabled=True)
 
     class Meta(UserCreationForm.Meta):
         fields = ["username", "email"]
+
+    def __init__(self, *args, invited: str, **kwargs):
+        super().__init__(*args, initial={"email": invited}, **kwargs)
+
+    def clean_username(self):
+        """NFKC-normalised (so that "ｏｗｎｅｒ" is "owner"), and refused when it mixes
+        scripts in ways that pass for another name (a Cyrillic "е" among Latin letters)
+        or differs from an existing one only by case."""
+        from confusable_homoglyphs import confusables
+
+        username = unicodedata.normalize("NFKC", self.cleaned_data["username"])
+        if confusables.is_dangerous(username):
+            raise ValidationError(
+                _("Use letters from one alphabet only: this name could pass for another.")
+            )
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise ValidationError(_("Choose another username."))
+        return username
 
 
 class ActionItemForm(forms.ModelForm):

@@ -157,7 +157,15 @@ AUTHENTICATION_BACKENDS = [
 # trying many accounts. Hospital staff often share one public address, hence 8, not 3.
 AXES_FAILURE_LIMIT = 8
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# An account is locked only from the address that failed on it: the owner typing the
+# right password elsewhere is not locked out by someone else's guesses, and colleagues
+# behind the same hospital address are not either. An address failing on many accounts
+# meets SIGN_IN_FAILURES_PER_ADDRESS (views/accounts.py), set for a whole hospital.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+SIGN_IN_FAILURES_PER_ADDRESS = env_str("SIGN_IN_FAILURES_PER_ADDRESS", "60/h")
+# Password-reset e-mails: few per account's address, a few more per network address.
+PASSWORD_RESETS_PER_EMAIL = env_str("PASSWORD_RESETS_PER_EMAIL", "3/h")
+PASSWORD_RESETS_PER_ADDRESS = env_str("PASSWORD_RESETS_PER_ADDRESS", "20/h")
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]

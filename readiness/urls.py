@@ -1,9 +1,9 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
 
 from readiness import converters
 from readiness.converters import TokenConverter
 from readiness.views import (
+    accounts,
     dashboard,
     downloads,
     facilities,
@@ -28,10 +28,11 @@ ROUND = FACILITY + "rounds/<int:round_id>/"
 urlpatterns = [
     path("", home.home, name="home"),
     path("help/scores/", help.how_scores_work, name="how-scores-work"),
+    path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
+        "accounts/password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
     ),
     # logout, password change and reset, from django.contrib.auth
     path("accounts/", include("django.contrib.auth.urls")),

@@ -40,6 +40,13 @@ def actions(facility=None):
     return list(events.order_by("id").values_list("action", flat=True))
 
 
+def invited_user(username, email):
+    user = make_user(username)
+    user.email = email
+    user.save()
+    return user
+
+
 class TestInvitations:
     def invite(self, facility, owner, email="nurse.lead@example.org", level="editor"):
         response = login(owner).post(
@@ -70,20 +77,76 @@ class TestInvitations:
 
     def test_an_invitation_works_once(self, facility, owner):
         token = self.invite(facility, owner)
-        someone = make_user("someone")
+        someone = invited_user("someone", "Nurse.Lead@example.org")  # case does not matter
         assert login(someone).post(reverse("invitation-accept", args=[token])).status_code == 302
-        other = make_user("other")
+        other = invited_user("other", "nurse.lead@example.org")
         response = login(other).post(reverse("invitation-accept", args=[token]))
         assert response.status_code == 410
         assert not Membership.objects.filter(user=other).exists()
 
+    def test_only_the_invited_address_can_accept(self, facility, owner):
+        """The review's attack: anyone holding a forwarded link, signed in as themselves,
+        became an editor."""
+        token = self.invite(facility, owner)
+        intruder = invited_user("intruder", "intruder@example.org")
+        client = login(intruder)
+        page = client.get(reverse("invitation-accept", args=[token])).content.decode()
+        assert text_of(page, "accounts") == (
+            "You are signed in as intruder (intruder@example.org). "
+            "This invitation was sent to nurse.lead@example.org."
+        )
+        assert text_of(page, "someone-else")
+        response = client.post(reverse("invitation-accept", args=[token]))
+        assert response.status_code == 403
+        assert not Membership.objects.filter(user=intruder).exists()
+        assert Invitation.objects.get().is_pending  # still there for the right person
+        # signing up through the link gives the account the invited address, whatever
+        # address the form is sent with
+        response = Client().post(
+            reverse("invitation-accept", args=[token]),
+            {
+                "username": "lead",
+                "email": "intruder@example.org",
+                "password1": "a long passphrase 42",
+                "password2": "a long passphrase 42",
+            },
+        )
+        assert response.status_code == 302
+        assert Membership.objects.get(facility=facility, user__username="lead").user.email == (
+            "nurse.lead@example.org"
+        )
+
+    @pytest.mark.parametrize(
+        ("typed", "problem"),
+        [
+            ("оwner", "Use letters from one alphabet only: this name could pass for another."),
+            ("OWNER", "Choose another username."),
+            ("ｏｗｎｅｒ", "Choose another username."),  # full-width: NFKC makes it "owner"
+        ],
+    )
+    def test_a_username_that_passes_for_another_is_refused(self, facility, owner, typed, problem):
+        token = self.invite(facility, owner)
+        response = Client().post(
+            reverse("invitation-accept", args=[token]),
+            {
+                "username": typed,
+                "password1": "a long passphrase 42",
+                "password2": "a long passphrase 42",
+            },
+        )
+        assert response.status_code == 200
+        assert problem in text_of(response.content.decode(), "main")
+        assert not Membership.objects.filter(facility=facility).exclude(user=owner).exists()
+
     def test_an_expired_or_withdrawn_invitation_is_refused(self, facility, owner):
         token = self.invite(facility, owner)
         Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
-        someone = make_user("someone")
+        someone = invited_user("someone", "nurse.lead@example.org")
         response = login(someone).post(reverse("invitation-accept", args=[token]))
         assert response.status_code == 410
-        assert "expired" in response.content.decode()
+        assert "expired" in text_of(response.content.decode(), "main")
+        someone.email = "b@example.org"
+        someone.save()
         token = self.invite(facility, owner, email="b@example.org")
         invitation = Invitation.objects.get(email="b@example.org")
         login(owner).post(reverse("invitation-revoke", args=[facility.slug, invitation.pk]))

@@ -13,7 +13,8 @@ from django.urls import reverse
 
 from readiness.log_filters import RedactTokens, redact
 from readiness.models import AuditEvent, Membership, Respondent, Round
-from tests.conftest import ROOT
+from tests.conftest import ROOT, make_user
+from tests.pages import text_of
 from tests.test_permissions import EXPECTED, url_for, world  # noqa: F401 - fixture
 from tests.test_questionnaire import page_data, page_url, start
 
@@ -92,32 +93,63 @@ class TestSignInLimits:
             reverse("login"), {"username": username, "password": "wrong"}, REMOTE_ADDR=address
         )
 
-    def test_an_account_is_locked_after_repeated_failures_with_a_clear_message(self, owner):
-        client = Client()
-        for n in range(settings.AXES_FAILURE_LIMIT - 1):
-            assert self.fail(client, "owner", f"10.0.0.{n}").status_code == 200
-        response = self.fail(client, "owner", "10.0.0.99")
-        assert response.status_code == 429
-        assert "paused for 15 minutes" in response.content.decode()
-        # even the right password is refused while locked
-        response = client.post(
-            reverse("login"), {"username": "owner", "password": "pw-owner"}, REMOTE_ADDR="10.0.1.1"
+    def sign_in(self, client, address, username="owner", password="pw-owner"):  # noqa: S107
+        return client.post(
+            reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
         )
-        assert response.status_code == 429
 
-    def test_one_address_trying_many_accounts_is_locked(self, owner):
+    def test_guesses_lock_the_account_only_from_the_address_that_made_them(self, owner):
         client = Client()
-        for n in range(settings.AXES_FAILURE_LIMIT):
-            self.fail(client, f"user{n}", "10.9.9.9")
-        response = client.post(
-            reverse("login"), {"username": "owner", "password": "pw-owner"}, REMOTE_ADDR="10.9.9.9"
-        )
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            assert self.fail(client, "owner", "10.0.0.1").status_code == 200
+        response = self.fail(client, "owner", "10.0.0.1")
         assert response.status_code == 429
+        assert "paused for 15 minutes" in text_of(response.content.decode(), "main")
+        # from that address, even the right password waits
+        assert self.sign_in(client, "10.0.0.1").status_code == 429
+        # the owner at their own desk signs in, and so does a colleague behind the
+        # attacker's address
+        assert self.sign_in(Client(), "10.0.0.2").status_code == 302
+        make_user("colleague")
+        assert self.sign_in(Client(), "10.0.0.1", "colleague", "pw-colleague").status_code == 302
+
+    def test_an_address_trying_many_accounts_meets_a_generous_limit(self, owner, settings):
+        settings.SIGN_IN_FAILURES_PER_ADDRESS = "5/h"
+        client = Client()
+        for n in range(5):
+            assert self.fail(client, f"user{n}", "10.9.9.9").status_code == 200
+        assert self.sign_in(client, "10.9.9.9").status_code == 429
         # the account itself is fine from elsewhere
-        response = client.post(
-            reverse("login"), {"username": "owner", "password": "pw-owner"}, REMOTE_ADDR="10.8.8.8"
-        )
-        assert response.status_code == 302
+        assert self.sign_in(Client(), "10.8.8.8").status_code == 302
+
+    def test_failed_sign_ins_are_in_the_audit_log_of_the_accounts_facilities(self, facility):
+        self.fail(Client(), "owner", "10.0.0.5")
+        self.fail(Client(), "nobody-here", "10.0.0.5")
+        (event,) = AuditEvent.objects.filter(action=AuditEvent.Action.SIGN_IN_FAILED)
+        assert (event.facility, event.detail) == (facility, {"username": "owner"})
+
+
+class TestPasswordResetLimits:
+    def ask(self, client, email, address="10.1.1.1"):
+        return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
+
+    def test_reset_mails_are_limited_per_account_and_per_address(self, owner, settings, mailoutbox):
+        owner.email = "owner@example.org"
+        owner.save()
+        settings.PASSWORD_RESETS_PER_EMAIL = "2/h"
+        settings.PASSWORD_RESETS_PER_ADDRESS = "3/h"
+        for n in range(4):
+            response = self.ask(Client(), "owner@example.org", f"10.1.1.{n}")
+            # the same answer every time: nothing says a limit was met
+            assert response.status_code == 302
+            assert response["Location"] == reverse("password_reset_done")
+        assert len(mailoutbox) == 2
+        for n in range(4):
+            self.ask(Client(), f"someone{n}@example.org", "10.2.2.2")
+        owner.email = "other@example.org"
+        owner.save()
+        assert self.ask(Client(), "other@example.org", "10.2.2.2").status_code == 302
+        assert len(mailoutbox) == 2  # that address used up its three
 
 
 class TestRespondentLimits:

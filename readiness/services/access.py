@@ -89,6 +89,17 @@ class InvitationInvalid(Exception):
     pass
 
 
+class InvitationForSomeoneElse(InvitationInvalid):
+    """The signed-in account's e-mail address is not the one the invitation was sent to."""
+
+
+def invited_account(invitation: Invitation, user) -> bool:
+    """Whether this account may accept the invitation: its e-mail address is the one the
+    invitation was sent to (compared without regard to case). Anyone holding a
+    forwarded or copied link cannot join with another account."""
+    return bool(user.email) and user.email.strip().casefold() == invitation.email.strip().casefold()
+
+
 @transaction.atomic
 def accept_invitation(*, token: str, user) -> Membership:
     invitation = (
@@ -103,6 +114,14 @@ def accept_invitation(*, token: str, user) -> Membership:
                 "This invitation link has expired, was already used, or was withdrawn. "
                 "Ask the facility's owner for a new one."
             )
+        )
+    if not invited_account(invitation, user):
+        raise InvitationForSomeoneElse(
+            _(
+                "This invitation was sent to %(email)s. Sign in with the account that has "
+                "that e-mail address, or create one with it."
+            )
+            % {"email": invitation.email}
         )
     membership, created = Membership.objects.get_or_create(
         user=user, facility=invitation.facility, defaults={"level": invitation.level}

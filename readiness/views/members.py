@@ -123,12 +123,17 @@ def invitation_accept(request, token):
     invitation = access_services.find_invitation(token)
     if invitation is None:
         raise Http404
-    context = {"invitation": invitation, "valid": invitation.is_pending}
+    context = {
+        "invitation": invitation,
+        "valid": invitation.is_pending,
+        "for_someone_else": request.user.is_authenticated
+        and not access_services.invited_account(invitation, request.user),
+    }
     if not invitation.is_pending:
         return render(request, "members/accept.html", context, status=410)
     signup = SignUpForm(
         request.POST if request.method == "POST" and not request.user.is_authenticated else None,
-        initial={"email": invitation.email},
+        invited=invitation.email,
     )
     if request.method == "POST":
         user = request.user
@@ -139,6 +144,10 @@ def invitation_accept(request, token):
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         try:
             access_services.accept_invitation(token=token, user=user)
+        except access_services.InvitationForSomeoneElse as error:
+            return render(
+                request, "members/accept.html", context | {"error": str(error)}, status=403
+            )
         except access_services.InvitationInvalid as error:
             return render(
                 request, "members/accept.html", context | {"error": str(error)}, status=410

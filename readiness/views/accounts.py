@@ -1,0 +1,78 @@
+"""Signing in and resetting a password, with limits that an attacker cannot turn against
+the people they target (docs/security.md)."""
+
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django_ratelimit.core import get_usage, is_ratelimited
+
+from readiness.models import AuditEvent, Facility
+from readiness.services.audit import record_for_facilities
+
+FAILURES_GROUP = "sign-in-failures-per-address"
+
+
+def _address_failures(request, *, increment: bool) -> bool:
+    """Whether this address has failed to sign in more often than
+    SIGN_IN_FAILURES_PER_ADDRESS allows (counted in the cache, under a hash of it)."""
+    usage = get_usage(
+        request,
+        group=FAILURES_GROUP,
+        key="ip",
+        rate=settings.SIGN_IN_FAILURES_PER_ADDRESS,
+        increment=increment,
+    )
+    return usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"])
+
+
+class SignInView(auth_views.LoginView):
+    """django-axes locks an account only from the address that failed on it (the owner
+    typing the right password elsewhere still gets in); an address failing on many
+    accounts is stopped here, at a limit generous enough for a hospital's one address."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        if _address_failures(request, increment=False):
+            return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
+        return super().post(request, *args, **kwargs)
+
+
+def sign_in_failed(sender, credentials, request=None, **kwargs):
+    """user_login_failed: one more failure for the address, and an event in the audit log
+    of each facility the named account belongs to (no address is recorded)."""
+    if request is None:
+        return
+    _address_failures(request, increment=True)
+    username = str(credentials.get("username", ""))[:150]
+    facilities = Facility.objects.filter(memberships__user__username=username).distinct()
+    record_for_facilities(
+        action=AuditEvent.Action.SIGN_IN_FAILED,
+        user=None,
+        facilities=list(facilities),
+        username=username,
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """At most PASSWORD_RESETS_PER_ADDRESS and PASSWORD_RESETS_PER_EMAIL requests an
+    hour; beyond them nothing is sent, and the page says what it always says, so it
+    reveals neither the limit nor whether the address has an account."""
+
+    def form_valid(self, form):
+        limited = [
+            is_ratelimited(
+                self.request,
+                group=f"password-reset-{key}",
+                key=key,
+                rate=rate,
+                increment=True,
+            )
+            for key, rate in (
+                ("ip", settings.PASSWORD_RESETS_PER_ADDRESS),
+                ("post:email", settings.PASSWORD_RESETS_PER_EMAIL),
+            )
+        ]
+        if any(limited):
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
