@@ -153,7 +153,17 @@ class ItemEntry:
     error: str
 
 
+# Words that are, or may become, pages of their own under /facilities/.
+RESERVED_SLUGS = frozenset(
+    {"new", "create", "edit", "delete", "admin", "api", "export", "import", "search", "all"}
+)
+SLUG_UNAVAILABLE = _("This short name cannot be used. Choose another.")
+
+
 class FacilityForm(forms.ModelForm):
+    """A new facility. A short name that is taken and one that is reserved get the same
+    answer, so that the form never confirms that some other facility exists."""
+
     class Meta:
         model = Facility
         fields = ["name", "slug", "type", "state", "setting"]
@@ -167,6 +177,16 @@ class FacilityForm(forms.ModelForm):
             "slug": _("Lower-case letters, numbers and hyphens, for example mercy-clinic."),
             "setting": _("Optional."),
         }
+
+    def clean_slug(self):
+        slug = self.cleaned_data["slug"]
+        if slug in RESERVED_SLUGS or Facility.objects.filter(slug=slug).exists():
+            raise ValidationError(SLUG_UNAVAILABLE)
+        return slug
+
+    def validate_unique(self):
+        """Nothing more: clean_slug has answered for the one unique field, in words that
+        reveal nothing."""
 
 
 class RoundForm(forms.ModelForm):

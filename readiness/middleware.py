@@ -2,6 +2,8 @@
 
 import time
 
+from django.conf import settings
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 # Features no page of Readiness uses; a page that never asks cannot be made to.
@@ -75,3 +77,22 @@ def seen_at_sign_in(sender, request, user, **kwargs):
     does not write the session again."""
     if request is not None and hasattr(request, "session"):
         request.session[LAST_SEEN] = int(time.time())
+
+
+def request_size_limit(get_response):
+    """Bodies over MAX_REQUEST_BYTES are refused from their Content-Length, before
+    anything reads them: no page takes a file, and the largest form (a questionnaire
+    page) is a few kilobytes. Bodies sent without a length meet Django's
+    DATA_UPLOAD_MAX_MEMORY_SIZE as they are read; a proxy in front should refuse them
+    earlier (docs/security.md, Deploying)."""
+
+    def middleware(request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > settings.MAX_REQUEST_BYTES:
+            return render(request, "errors/too_large.html", status=413)
+        return get_response(request)
+
+    return middleware

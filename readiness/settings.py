@@ -63,8 +63,19 @@ if not SECRET_KEY:
     # without its own key (see above and docs/security.md).
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
 
+# Earlier keys, still accepted for what they signed while a new key takes over
+# (docs/security.md, "Rotating the secret key").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-SITE_ROOT = env_str("SITE_ROOT", "http://127.0.0.1:8000")
+# The address people reach the site at, for links in e-mails (invitations, password
+# resets). Required in production; on a developer's machine the address the request came
+# to is used, on whatever port the server runs.
+SITE_ROOT = env_str("SITE_ROOT")
+if PRODUCTION and not SITE_ROOT.startswith("https://"):
+    raise ImproperlyConfigured(
+        "SITE_ROOT must be set in production, e.g. https://readiness.example.org"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -81,6 +92,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: an oversized body is refused before anything reads it.
+    "readiness.middleware.request_size_limit",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress to a tenth of their size, which matters on clinic Wi-Fi. Django's
@@ -209,6 +222,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 CSRF_FAILURE_VIEW = "readiness.views.errors.csrf_failure"
+# No page takes a file; the largest form is a questionnaire page of a few kilobytes.
+MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 256 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
+DATA_UPLOAD_MAX_NUMBER_FILES = 0
 SESSION_COOKIE_HTTPONLY = True
 # A signed-in session ends a working day after the last request (readiness/middleware.py
 # moves its end at most every 15 minutes) and when the browser closes.
@@ -259,8 +276,12 @@ if PRODUCTION:
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# E-mail (invitations, password resets) goes to the console unless EMAIL_HOST is set.
+# E-mail (invitations, password resets) goes to the console unless EMAIL_HOST is set,
+# on a developer's machine only: in production the console is the server's log, and live
+# invitation and reset links must never be written there.
 EMAIL_HOST = env_str("EMAIL_HOST")
+if PRODUCTION and not EMAIL_HOST:
+    raise ImproperlyConfigured("EMAIL_HOST must be set in production (invitations, resets)")
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     EMAIL_PORT = int(env_str("EMAIL_PORT", "587"))

@@ -59,6 +59,8 @@ class TestInvitations:
     def test_an_invitation_by_email_makes_a_new_member(self, facility, owner):
         token = self.invite(facility, owner)
         assert mail.outbox[-1].to == ["nurse.lead@example.org"]
+        # without SITE_ROOT (a developer's machine), the address the request came to
+        assert f"http://testserver/invitations/{token}/" in mail.outbox[-1].body
         client = Client()
         response = client.post(
             reverse("invitation-accept", args=[token]),

@@ -59,6 +59,8 @@ def test_the_deploy_check_is_clean_in_production_mode():
         DJANGO_ENV="production",
         SECRET_KEY="x7" * 30 + "-not-a-real-secret-but-long-and-varied-enough",
         ALLOWED_HOSTS="readiness.example.org",
+        SITE_ROOT="https://readiness.example.org",
+        EMAIL_HOST="smtp.example.org",
     )
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests' relaxation, not a deploy's
@@ -72,6 +74,35 @@ def test_the_deploy_check_is_clean_in_production_mode():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("SITE_ROOT", "SITE_ROOT must be set in production"),
+        ("EMAIL_HOST", "EMAIL_HOST must be set in production"),
+    ],
+)
+def test_production_refuses_to_start_without_a_site_address_or_mail_server(missing, message):
+    """Otherwise invitation links would point at 127.0.0.1:8000, or be written with live
+    tokens into the server's log by the console mail backend."""
+    env = dict(
+        os.environ,
+        DJANGO_ENV="production",
+        SECRET_KEY="x7" * 30 + "-not-a-real-secret-but-long-and-varied-enough",
+        SITE_ROOT="https://readiness.example.org",
+        EMAIL_HOST="smtp.example.org",
+    )
+    env[missing] = ""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and message in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
@@ -130,6 +161,14 @@ class TestSignInLimits:
 
 
 class TestPasswordResetLimits:
+    def test_reset_links_start_with_the_site_address(self, owner, settings, mailoutbox):
+        owner.email = "owner@example.org"
+        owner.save()
+        settings.SITE_ROOT = "https://readiness.example.org"
+        Client().post(reverse("password_reset"), {"email": "owner@example.org"})
+        (mail,) = mailoutbox
+        assert "https://readiness.example.org/accounts/reset/" in mail.body
+
     def ask(self, client, email, address="10.1.1.1"):
         return client.post(reverse("password_reset"), {"email": email}, REMOTE_ADDR=address)
 
@@ -216,3 +255,22 @@ def test_logs_never_hold_a_respondents_link():
 def test_the_log_filter_is_installed(path):
     handler = settings.LOGGING["handlers"]["console"]
     assert "redact_tokens" in handler["filters"]
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(db, settings):
+    """The review's attack: 200 MB sent to the sign-in page was received in full."""
+    from unittest import mock
+
+    client = Client()
+    with mock.patch("django.core.handlers.wsgi.LimitedStream.read") as read:
+        response = client.post(
+            reverse("login"),
+            data=b"x" * 10,
+            content_type="application/octet-stream",
+            CONTENT_LENGTH=str(200 * 1024 * 1024),
+        )
+    assert response.status_code == 413
+    assert read.call_count == 0
+    assert text_of(response.content.decode(), "main").startswith("Too much at once")
+    # a questionnaire-sized form goes through
+    assert client.post(reverse("login"), {"username": "a", "password": "b"}).status_code == 200

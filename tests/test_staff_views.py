@@ -113,6 +113,19 @@ class TestFacilityPages:
         assert field in response.context["form"].errors
         assert Facility.objects.count() == 1
 
+    @pytest.mark.parametrize("slug", ["mercy", "new", "delete"])
+    def test_a_taken_or_reserved_short_name_gets_one_answer_that_reveals_nothing(
+        self, facility, owner, client, slug
+    ):
+        assert facility.slug == "mercy"
+        data = {"name": "Another", "slug": slug, "type": "fqhc", "state": "CA"}
+        response = login(client, owner).post(reverse("facility-create"), data)
+        assert response.status_code == 200
+        assert response.context["form"].errors["slug"] == [
+            "This short name cannot be used. Choose another."
+        ]
+        assert Facility.objects.count() == 1
+
     def test_opening_a_round_gives_one_shareable_link(self, facility, instrument, owner, client):
         login(client, owner).post(reverse("round-open", args=[facility.slug]), {"label": "Fall"})
         round_ = Round.objects.get(label="Fall")

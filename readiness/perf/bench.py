@@ -223,6 +223,9 @@ def production_env() -> dict:
         DJANGO_ENV="production",
         SECRET_KEY=env.get("SECRET_KEY") or "bench-only-secret-" + "x" * 40,
         ALLOWED_HOSTS="127.0.0.1,localhost",
+        # Required in production; the benchmark sends no e-mail.
+        SITE_ROOT=env.get("SITE_ROOT") or "https://bench.invalid",
+        EMAIL_HOST=env.get("EMAIL_HOST") or "localhost",
         # A loopback benchmark speaks plain HTTP.
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",

@@ -34,9 +34,11 @@ class Invited:
 
 
 @transaction.atomic
-def invite_member(*, facility: Facility, email: str, level: str, by) -> Invited:
+def invite_member(*, facility: Facility, email: str, level: str, by, site: str = "") -> Invited:
     """Create a single-use invitation and e-mail its link; earlier pending invitations to
-    the same address for this facility are replaced."""
+    the same address for this facility are replaced. The link starts with the site's
+    address: SITE_ROOT (required in production), else ``site``, the address the request
+    came to (a developer's server, on whatever port it runs)."""
     email = email.strip().lower()
     if Membership.objects.filter(facility=facility, user__email__iexact=email).exists():
         raise ValidationError(_("Someone with this e-mail address is already a member."))
@@ -53,7 +55,8 @@ def invite_member(*, facility: Facility, email: str, level: str, by) -> Invited:
         invited_by=by,
         expires_at=now + INVITATION_VALID_FOR,
     )
-    link = settings.SITE_ROOT.rstrip("/") + reverse("invitation-accept", args=[token])
+    root = settings.SITE_ROOT or site or "http://127.0.0.1:8000"
+    link = root.rstrip("/") + reverse("invitation-accept", args=[token])
     send_mail(
         subject=_("You are invited to %(facility)s on Readiness") % {"facility": facility.name},
         message=_(

@@ -1,8 +1,11 @@
 """Signing in and resetting a password, with limits that an attacker cannot turn against
 the people they target (docs/security.md)."""
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django_ratelimit.core import get_usage, is_ratelimited
 
@@ -54,10 +57,23 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
     )
 
 
+class SiteAddressResetForm(PasswordResetForm):
+    """Reset links start with SITE_ROOT where it is set (always, in production), not with
+    whatever host a request named."""
+
+    def save(self, **kwargs):
+        if settings.SITE_ROOT:
+            site = urlsplit(settings.SITE_ROOT)
+            kwargs.update(domain_override=site.netloc, use_https=site.scheme == "https")
+        return super().save(**kwargs)
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     """At most PASSWORD_RESETS_PER_ADDRESS and PASSWORD_RESETS_PER_EMAIL requests an
     hour; beyond them nothing is sent, and the page says what it always says, so it
     reveals neither the limit nor whether the address has an account."""
+
+    form_class = SiteAddressResetForm
 
     def form_valid(self, form):
         limited = [

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from readiness.disclosure import min_group
-from readiness.forms import FacilityForm, RoundForm
+from readiness.forms import SLUG_UNAVAILABLE, FacilityForm, RoundForm
 from readiness.models import Respondent, new_short_code
 from readiness.permissions import (
     facilities_for,
@@ -43,9 +43,15 @@ def facility_list(request):
 def facility_create(request):
     form = FacilityForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        facility = facility_services.create_facility(owner=request.user, **form.cleaned_data)
-        messages.success(request, _("Facility created. Open a round to start collecting answers."))
-        return redirect(facility)
+        try:
+            facility = facility_services.create_facility(owner=request.user, **form.cleaned_data)
+        except ValidationError:  # taken in the meantime: the same words as the form's
+            form.add_error("slug", SLUG_UNAVAILABLE)
+        else:
+            messages.success(
+                request, _("Facility created. Open a round to start collecting answers.")
+            )
+            return redirect(facility)
     return render(request, "facilities/create.html", {"form": form})
 
 

@@ -51,7 +51,10 @@ def invite(request, slug):
     if form.is_valid():
         try:
             access_services.invite_member(
-                facility=access.facility, by=request.user, **form.cleaned_data
+                facility=access.facility,
+                by=request.user,
+                site=request.build_absolute_uri("/"),
+                **form.cleaned_data,
             )
         except ValidationError as error:
             form.add_error("email", error)
