@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
@@ -158,8 +158,28 @@ def _other_owners(membership: Membership):
     ).exclude(pk=membership.pk)
 
 
+def _locked(membership: Membership, by) -> Membership:
+    """The membership as it is now, with its facility's row locked until the transaction
+    ends: two owners demoting or removing each other at the same moment take turns, and
+    the second sees what the first did (so a facility always keeps an owner). The
+    person acting must still be an owner when their turn comes."""
+    Facility.objects.select_for_update().filter(pk=membership.facility_id).first()
+    current = Membership.objects.filter(pk=membership.pk).select_related("user", "facility").first()
+    if current is None:
+        raise ValidationError(_("This person is no longer a member."))
+    if (
+        by is not None
+        and not Membership.objects.filter(
+            facility_id=membership.facility_id, user=by, level=Membership.Level.OWNER
+        ).exists()
+    ):
+        raise PermissionDenied
+    return current
+
+
 @transaction.atomic
 def change_member_level(*, membership: Membership, level: str, by) -> None:
+    membership = _locked(membership, by)
     if membership.level == Membership.Level.OWNER and level != Membership.Level.OWNER:
         if not _other_owners(membership).exists():
             raise ValidationError(_("A facility needs at least one owner."))
@@ -177,6 +197,7 @@ def change_member_level(*, membership: Membership, level: str, by) -> None:
 
 @transaction.atomic
 def remove_member(*, membership: Membership, by) -> None:
+    membership = _locked(membership, by)
     if membership.level == Membership.Level.OWNER and not _other_owners(membership).exists():
         raise ValidationError(_("A facility needs at least one owner."))
     membership.delete()
