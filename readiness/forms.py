@@ -15,7 +15,6 @@ from readiness.models import (
     FacilityIntervention,
     Item,
     Membership,
-    Partner,
     Role,
     Round,
 )
@@ -277,8 +276,16 @@ class NetworkAnswerAccessForm(forms.Form):
 
 
 class ShareForm(forms.Form):
-    partner = forms.ModelChoiceField(
-        label=_("Partner organisation"), queryset=Partner.objects.all()
+    """An offer of results to a partner, found by the code the partner gave the facility
+    (no list of partner organisations is shown to anyone)."""
+
+    partner_code = forms.CharField(
+        label=_("The partner's sharing code"),
+        max_length=40,
+        help_text=_(
+            "Ask the partner organisation for it, for example k7m4-p9qx-dw3n. They see "
+            "nothing until one of them accepts your offer."
+        ),
     )
     all_rounds = forms.BooleanField(
         label=_("Share every round, including future ones"), required=False, initial=True
@@ -307,6 +314,17 @@ class ShareForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["rounds"].queryset = Round.objects.filter(facility=facility)
         self.fields["rounds"].label_from_instance = lambda round_: round_.label
+
+    def clean_partner_code(self):
+        from readiness.services.access import partner_by_code
+
+        partner = partner_by_code(self.cleaned_data["partner_code"])
+        if partner is None:
+            raise ValidationError(
+                _("No partner organisation has this code. Check it with the partner.")
+            )
+        self.cleaned_data["partner"] = partner
+        return self.cleaned_data["partner_code"]
 
     def clean(self):
         cleaned = super().clean()

@@ -648,11 +648,23 @@ class Invitation(models.Model):
         )
 
 
+def new_partner_code() -> str:
+    """A code a partner gives to the facilities it works with (SHORT_CODE_ALPHABET)."""
+    return new_short_code()
+
+
 class Partner(models.Model):
-    """An advocacy group, funder or network office that facilities may share with."""
+    """An advocacy group, funder or network office that facilities may share with.
+
+    Facilities find a partner only by the code it gives them (``share_code``): no list of
+    partners is shown to anyone, and a share stays an offer until a member accepts it.
+    """
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
+    share_code = models.CharField(
+        max_length=SHORT_CODE_LENGTH, unique=True, default=new_partner_code
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="PartnerMembership", related_name="partners"
     )
@@ -666,6 +678,10 @@ class Partner(models.Model):
 
     def get_absolute_url(self):
         return reverse("partner-portfolio", args=[self.slug])
+
+    @property
+    def grouped_share_code(self) -> str:
+        return group_short_code(self.share_code)
 
 
 class PartnerMembership(models.Model):
@@ -686,11 +702,19 @@ class PartnerMembership(models.Model):
 
 class ShareQuerySet(models.QuerySet):
     def active(self):
-        """Shares in force now: not revoked and not expired."""
+        """Shares in force now: accepted by the partner, not revoked and not expired."""
+        return self.live().filter(accepted_at__isnull=False)
+
+    def live(self):
+        """Shares not revoked nor expired: in force, or offered and waiting."""
         today = timezone.localdate()
         return self.filter(revoked_at__isnull=True).filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=today)
         )
+
+    def offered(self):
+        """Offers a partner has not answered yet."""
+        return self.live().filter(accepted_at__isnull=True)
 
 
 class Share(models.Model):
@@ -709,6 +733,11 @@ class Share(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # None while it is an offer: the partner sees nothing until a member accepts.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = ShareQuerySet.as_manager()
 
@@ -737,7 +766,9 @@ class AuditEvent(models.Model):
         MEMBER_JOINED = "member_joined", _("Member joined")
         MEMBER_CHANGED = "member_changed", _("Member's role changed")
         MEMBER_REMOVED = "member_removed", _("Member removed")
-        SHARE_GRANTED = "share_granted", _("Results shared")
+        SHARE_GRANTED = "share_granted", _("Results offered to a partner")
+        SHARE_ACCEPTED = "share_accepted", _("Partner accepted the shared results")
+        SHARE_DECLINED = "share_declined", _("Partner declined the shared results")
         SHARE_REVOKED = "share_revoked", _("Share revoked")
         ROUND_OPENED = "round_opened", _("Round opened")
         ROUND_CLOSED = "round_closed", _("Round closed")

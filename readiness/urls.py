@@ -118,6 +118,16 @@ urlpatterns = [
     ),
     # Partner organisations
     path("partners/<slug:slug>/", partners.portfolio, name="partner-portfolio"),
+    path(
+        "partners/<slug:slug>/offers/<int:share_id>/accept/",
+        partners.offer_accept,
+        name="partner-offer-accept",
+    ),
+    path(
+        "partners/<slug:slug>/offers/<int:share_id>/decline/",
+        partners.offer_decline,
+        name="partner-offer-decline",
+    ),
     # Anonymous respondents: the shared round link, then a personal link per respondent
     path("r/<token:link_token>/", questionnaire.start, name="respondent-start"),
     # The same, short, for flyers and QR codes (/s/k7m4-p9qx-dw3n, any case, dashes or not)

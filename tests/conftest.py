@@ -112,14 +112,30 @@ def leader(network):
     return user
 
 
-def make_partner(facility, *, by, slug="advocates", roles=True, strategies=True, rounds=None):
-    """A partner organisation with one member, and a share of the facility with it."""
-    from readiness.services.access import share_with_partner
+def share_accepted(*, partner, **offer):
+    """A share offered to the partner and accepted by one of its members (or, for a
+    partner without members, as if it had been)."""
+    from django.utils import timezone
 
+    from readiness.models import Share
+    from readiness.services.access import accept_share, share_with_partner
+
+    share = share_with_partner(partner=partner, **offer)
+    member = partner.memberships.select_related("user").first()
+    if member is not None:
+        accept_share(share=share, by=member.user)
+    else:
+        Share.objects.filter(pk=share.pk).update(accepted_at=timezone.now())
+    share.refresh_from_db()
+    return share
+
+
+def make_partner(facility, *, by, slug="advocates", roles=True, strategies=True, rounds=None):
+    """A partner organisation with one member, and a share of the facility it accepted."""
     user = make_user(f"{slug}-member")
     partner = Partner.objects.create(name=slug.title(), slug=slug)
     PartnerMembership.objects.create(user=user, partner=partner)
-    share_with_partner(
+    share_accepted(
         facility=facility,
         partner=partner,
         rounds=rounds,

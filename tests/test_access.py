@@ -24,9 +24,10 @@ from readiness.models import (
     Round,
     Share,
 )
-from readiness.services.access import share_with_partner
-from tests.conftest import full_answers, import_rows, make_user
-from tests.pages import text_of
+from readiness.services.facilities import create_facility
+from tests.conftest import full_answers, import_rows, make_user, share_accepted
+from tests.pages import list_items, text_of
+from tests.test_quality import elements
 
 
 def login(user) -> Client:
@@ -191,6 +192,93 @@ def scored_round(facility, instrument, label, roles=("nurse", "physician", "secu
     return import_rows(facility, label, rows).round
 
 
+class TestOffers:
+    """The review's attack: any owner pushed any facility, under any name, into any
+    partner's portfolio, and saw the list of every partner organisation."""
+
+    def offer(self, facility, owner, code, **fields):
+        data = {"partner_code": code, "all_rounds": "on", "include_strategies": "on", **fields}
+        return login(owner).post(reverse("share-create", args=[facility.slug]), data)
+
+    def test_a_partner_is_found_only_by_its_code_and_sees_nothing_until_it_accepts(
+        self, facility, owner, instrument, advocates
+    ):
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        page = login(owner).get(reverse("facility-members", args=[facility.slug]))
+        html = page.content.decode()
+        assert not [e for e in elements(html, "select") if e.get("name") == "partner"]
+        assert partner.name not in text_of(html, "main")  # no list of partners
+        wrong = self.offer(facility, owner, "2" * 12)
+        assert wrong.status_code == 200
+        assert wrong.context["share_form"].errors["partner_code"] == [
+            "No partner organisation has this code. Check it with the partner."
+        ]
+        assert not Share.objects.exists()
+        # typed as the partner shows it, in capitals
+        assert self.offer(facility, owner, partner.grouped_share_code.upper()).status_code == 302
+        (share,) = Share.objects.all()
+        assert share.accepted_at is None
+        client = login(member)
+        assert client.get(round_.get_absolute_url()).status_code == 404
+        portfolio = client.get(partner.get_absolute_url()).content.decode()
+        (offer,) = list_items(portfolio, "offers")
+        assert offer.startswith("Mercy Clinic, ")
+        assert "not verified: nobody has checked that this is a real facility" in offer
+        assert "same name" not in offer
+        response = client.post(reverse("partner-offer-accept", args=[partner.slug, share.pk]))
+        assert response.status_code == 302
+        assert client.get(round_.get_absolute_url()).status_code == 200
+        assert actions(facility)[-2:] == ["share_granted", "share_accepted"]
+        # new terms for a partner that accepted take effect at once
+        self.offer(facility, owner, partner.share_code)
+        assert client.get(round_.get_absolute_url()).status_code == 200
+
+    def test_a_declined_offer_shows_nothing_and_another_partner_cannot_answer_it(
+        self, facility, owner, instrument, advocates
+    ):
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        self.offer(facility, owner, partner.share_code)
+        share = Share.objects.get()
+        other = Partner.objects.create(name="Other", slug="other")
+        stranger = make_user("stranger")
+        PartnerMembership.objects.create(user=stranger, partner=other)
+
+        def answer(client, name, slug):
+            return client.post(reverse(name, args=[slug, share.pk])).status_code
+
+        for name in ("partner-offer-accept", "partner-offer-decline"):
+            assert answer(login(stranger), name, other.slug) == 404
+            assert answer(login(stranger), name, partner.slug) == 404
+        client = login(member)
+        assert answer(client, "partner-offer-decline", partner.slug) == 302
+        assert client.get(round_.get_absolute_url()).status_code == 404
+        assert answer(client, "partner-offer-accept", partner.slug) == 404
+        assert actions(facility)[-1] == "share_declined"
+
+    def test_an_offer_under_a_name_the_partner_already_sees_is_flagged(
+        self, facility, owner, advocates, outsider
+    ):
+        partner, member = advocates
+        share_accepted(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
+        )
+        fake = create_facility(
+            name="MERCY CLINIC", slug="fake-mercy", type="fqhc", state="CA", owner=outsider
+        )
+        self.offer(fake, outsider, partner.share_code)
+        (offer,) = list_items(
+            login(member).get(partner.get_absolute_url()).content.decode(), "offers"
+        )
+        assert "Another facility you see or are offered has the same name." in offer
+
+
 class TestSharing:
     def test_a_partner_sees_the_shared_dashboard_read_only(
         self, facility, owner, instrument, advocates
@@ -200,7 +288,7 @@ class TestSharing:
         client = login(member)
         url = round_.get_absolute_url()
         assert client.get(url).status_code == 404  # nothing shared yet
-        share_with_partner(
+        share_accepted(
             facility=facility,
             partner=partner,
             rounds=None,
@@ -224,7 +312,7 @@ class TestSharing:
     def test_strategies_and_roles_only_when_ticked(self, facility, owner, instrument, advocates):
         partner, member = advocates
         round_ = scored_round(facility, instrument, "R1")
-        share_with_partner(
+        share_accepted(
             facility=facility,
             partner=partner,
             rounds=None,
@@ -244,7 +332,7 @@ class TestSharing:
         first = scored_round(facility, instrument, "R1")
         Round.objects.filter(pk=first.pk).update(opened_on="2025-01-01")
         second = scored_round(facility, instrument, "R2")
-        share_with_partner(
+        share_accepted(
             facility=facility,
             partner=partner,
             rounds=[second],
@@ -264,7 +352,7 @@ class TestSharing:
     ):
         partner, member = advocates
         round_ = scored_round(facility, instrument, "R1")
-        share = share_with_partner(
+        share = share_accepted(
             facility=facility,
             partner=partner,
             rounds=None,
@@ -277,12 +365,12 @@ class TestSharing:
         login(owner).post(reverse("share-revoke", args=[facility.slug, share.pk]))
         assert client.get(round_.get_absolute_url()).status_code == 404
         assert facility.name not in client.get(partner.get_absolute_url()).content.decode()
-        assert actions(facility)[-2:] == ["share_granted", "share_revoked"]
+        assert actions(facility)[-3:] == ["share_granted", "share_accepted", "share_revoked"]
 
     def test_an_expired_share_ends_by_itself(self, facility, owner, instrument, advocates):
         partner, member = advocates
         round_ = scored_round(facility, instrument, "R1")
-        share_with_partner(
+        share_accepted(
             facility=facility,
             partner=partner,
             rounds=None,
@@ -322,7 +410,7 @@ class TestSharing:
         partner, member = advocates
         scored_round(facility, instrument, "R1")
         scored_round(other_facility, instrument, "Other R1")
-        share_with_partner(
+        share_accepted(
             facility=facility,
             partner=partner,
             rounds=None,
@@ -342,7 +430,7 @@ class TestSharing:
                 name=f"Extra {n}", slug=f"extra-{n}", type="fqhc", state="IL"
             )
             scored_round(extra, instrument, f"X{n}")
-            share_with_partner(
+            share_accepted(
                 facility=extra,
                 partner=partner,
                 rounds=None,

@@ -359,14 +359,19 @@ def test_a_peer_sharing_with_a_partner_the_owner_belongs_to_is_excluded(
     peers = five_peers(instrument)
     partner = Partner.objects.create(name="Advocates", slug="advocates")
     PartnerMembership.objects.create(user=owner, partner=partner)
-    share = Share.objects.create(facility=peers[1], partner=partner)
+    share = Share.objects.create(facility=peers[1], partner=partner, accepted_at=timezone.now())
     assert excluded_facilities(facility) == {facility.pk, peers[1].pk}
     assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"] is None
     # A share no longer in force reaches nothing.
     share.revoked_at = timezone.now()
     share.save()
     assert excluded_facilities(facility) == {facility.pk}
-    Share.objects.create(facility=peers[1], partner=partner, expires_on=DAY - timedelta(days=1))
+    Share.objects.create(
+        facility=peers[1],
+        partner=partner,
+        expires_on=DAY - timedelta(days=1),
+        accepted_at=timezone.now(),
+    )
     with on(DAY):
         assert excluded_facilities(facility) == {facility.pk}
         assert benchmarks_for(facility)["all"]["LEGAL"].peers == 5

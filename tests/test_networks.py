@@ -15,9 +15,8 @@ from openpyxl import load_workbook
 
 from readiness import disclosure
 from readiness.models import Determinant, Facility, Round
-from readiness.services.access import share_with_partner
 from readiness.services.facilities import create_facility
-from tests.conftest import full_answers, import_rows
+from tests.conftest import full_answers, import_rows, share_accepted
 from tests.pages import table, text_of
 from tests.test_benchmarks import parse
 from tests.test_questionnaire import answer_everything, start
@@ -347,7 +346,7 @@ def test_the_portfolio_labels_open_and_closed_rounds_and_what_is_shared(instrume
     partner, member = make_partner(mercy, by=owner, roles=False, strategies=False)
     fresh = create_facility(name="Fresh Start", slug="fresh", type="fqhc", state="CA")
     add_round(fresh, instrument, "First", value=4, opened_on="2026-10-01", closed=False)
-    share_with_partner(
+    share_accepted(
         facility=fresh,
         partner=partner,
         rounds=None,

@@ -23,9 +23,8 @@ from readiness.models import (
     PartnerMembership,
     Share,
 )
-from readiness.services.access import share_with_partner
 from readiness.services.responses import start_respondent
-from tests.conftest import full_answers, import_rows, make_user
+from tests.conftest import full_answers, import_rows, make_user, share_accepted
 
 PERSONAS = [
     "anonymous",
@@ -116,6 +115,9 @@ EXPECTED = {
     "network-answers-xlsx": ("GET", NETWORK),
     "facility-delete": ("GET", OWNER_GET),
     "partner-portfolio": ("GET", row(LOGIN, 404, 404, 404, 404, 200, 404, 404, 404)),
+    # an unknown offer: 404 for everyone who is signed in
+    "partner-offer-accept": ("POST", row(LOGIN, *[404] * 8)),
+    "partner-offer-decline": ("POST", row(LOGIN, *[404] * 8)),
     "respondent-start": ("GET", PUBLIC),
     "respondent-short": ("GET", row(*[302] * 9)),  # on to respondent-start
     "respondent-resume": ("GET", row(*[302] * 9)),
@@ -132,7 +134,7 @@ POST_DATA = {
     "member-invite": {"email": "new@example.org", "level": "viewer"},
     "member-level": {"level": "viewer"},
     "facility-min-group": {"min_group": 3},
-    "share-create": {"partner": None, "all_rounds": "on"},
+    "share-create": {"partner_code": None, "all_rounds": "on"},
     "round-exclude-flagged": {"exclude": "on"},
 }
 
@@ -167,7 +169,7 @@ def world(facility, owner, outsider, instrument):
         users[name] = make_user(name)
         partner = Partner.objects.create(name=name.title(), slug=name.replace("_", "-"))
         PartnerMembership.objects.create(user=users[name], partner=partner)
-        shares[name] = share_with_partner(
+        shares[name] = share_accepted(
             facility=facility,
             partner=partner,
             rounds=None,
@@ -235,6 +237,8 @@ def url_for(name, world):
         "member-remove": [slug, world["membership"].pk],
         "share-revoke": [slug, world["share"].pk],
         "partner-portfolio": [world["partner"].slug],
+        "partner-offer-accept": [world["partner"].slug, 999999],
+        "partner-offer-decline": [world["partner"].slug, 999999],
         "respondent-start": [world["round"].link_token],
         "respondent-short": [world["round"].short_code],
         "respondent-resume": [world["token"]],
@@ -272,7 +276,7 @@ def test_matrix(world, persona):
         else:
             data = dict(POST_DATA.get(name, {}))
             if name == "share-create":  # another partner, so world["share"] stays live
-                data["partner"] = Partner.objects.get(slug="partner-revoked").pk
+                data["partner_code"] = Partner.objects.get(slug="partner-revoked").share_code
             response = client.post(url, data)
         if response.status_code != expected:
             failures.append(f"{method} {name}: {response.status_code}, expected {expected}")

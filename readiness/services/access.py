@@ -220,7 +220,11 @@ def share_with_partner(
     expires_on=None,
     by,
 ) -> Share:
-    """Share results read-only; an existing live share with the partner is replaced.
+    """Offer results read-only to a partner; an existing live share with it is replaced.
+
+    The partner sees nothing until one of its members accepts (``accept_share``). A
+    partner that already accepted this facility's results gets the new terms at once:
+    what changes is what the facility gives, not whom it gives it to.
 
     ``rounds`` None shares every round, present and future.
     """
@@ -232,6 +236,12 @@ def share_with_partner(
     if expires_on is not None and expires_on < timezone.localdate():
         raise ValidationError(_("The end date is in the past."))
     now = timezone.now()
+    replaced = (
+        Share.objects.active()
+        .filter(facility=facility, partner=partner)
+        .values("accepted_at", "accepted_by")
+        .first()
+    ) or {"accepted_at": None, "accepted_by": None}
     Share.objects.filter(facility=facility, partner=partner, revoked_at__isnull=True).update(
         revoked_at=now
     )
@@ -243,6 +253,8 @@ def share_with_partner(
         include_roles=include_roles,
         expires_on=expires_on,
         created_by=by,
+        accepted_at=replaced["accepted_at"],
+        accepted_by_id=replaced["accepted_by"],
     )
     if rounds is not None:
         share.rounds.set(rounds)
@@ -339,3 +351,46 @@ def set_min_group(*, facility: Facility, min_group: int, by) -> None:
         old=old,
         new=min_group,
     )
+
+
+def partner_by_code(code: str) -> Partner | None:
+    """The partner that gave out this code, typed in any case, with or without dashes."""
+    code = code.replace("-", "").replace(" ", "").strip().lower()
+    return Partner.objects.filter(share_code=code).first() if code else None
+
+
+def _partner_member(share: Share, user) -> None:
+    if not share.partner.memberships.filter(user=user).exists():
+        raise PermissionDenied
+
+
+@transaction.atomic
+def accept_share(*, share: Share, by) -> None:
+    """A member of the partner accepts the facility's offer: from now on the partner
+    sees what it shares."""
+    _partner_member(share, by)
+    updated = (
+        Share.objects.offered()
+        .filter(pk=share.pk)
+        .update(accepted_at=timezone.now(), accepted_by=by)
+    )
+    if updated:
+        record(
+            action=AuditEvent.Action.SHARE_ACCEPTED,
+            user=by,
+            facility=share.facility,
+            partner=share.partner.name,
+        )
+
+
+@transaction.atomic
+def decline_share(*, share: Share, by) -> None:
+    _partner_member(share, by)
+    updated = Share.objects.offered().filter(pk=share.pk).update(revoked_at=timezone.now())
+    if updated:
+        record(
+            action=AuditEvent.Action.SHARE_DECLINED,
+            user=by,
+            facility=share.facility,
+            partner=share.partner.name,
+        )

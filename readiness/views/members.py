@@ -28,7 +28,7 @@ def _members_context(access, invite_form=None, share_form=None, min_group_form=N
         "facility": facility,
         "members": facility.memberships.select_related("user").order_by("created_at"),
         "invitations": [i for i in facility.invitations.all() if i.is_pending],
-        "shares": facility.shares.active()
+        "shares": facility.shares.live()
         .select_related("partner", "created_by")
         .prefetch_related("rounds"),
         "invite_form": invite_form or InviteForm(),
@@ -183,7 +183,9 @@ def share_create(request, slug):
             form.add_error(None, error)
         else:
             messages.success(
-                request, _("Shared with %(partner)s.") % {"partner": data["partner"].name}
+                request,
+                _("Offered to %(partner)s. They see the results once one of them accepts.")
+                % {"partner": data["partner"].name},
             )
             return redirect("facility-members", slug)
     return render(request, "members/list.html", _members_context(access, share_form=form))
@@ -193,7 +195,7 @@ def share_create(request, slug):
 @require_POST
 def share_revoke(request, slug, share_id):
     access = owner_access(request.user, slug)
-    share = get_object_or_404(access.facility.shares.active(), pk=share_id)
+    share = get_object_or_404(access.facility.shares.live(), pk=share_id)
     access_services.revoke_share(share=share, by=request.user)
     messages.success(
         request, _("%(partner)s no longer has access.") % {"partner": share.partner.name}

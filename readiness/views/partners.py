@@ -1,16 +1,22 @@
-"""A partner organisation's portfolio: every facility that shares with it, side by side."""
+"""A partner organisation's portfolio: every facility that shares with it, side by side,
+and the offers it has not answered yet."""
 
+from collections import Counter
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from readiness import charts
 from readiness.disclosure import released_summaries
 from readiness.models import Band, Determinant, Domain, Round, Share
 from readiness.permissions import get_partner_for_user, shares_visible_to
 from readiness.scoring import RoundSummary, band_for
+from readiness.services import access
 
 
 @dataclass
@@ -78,11 +84,43 @@ def portfolio(request, slug):
             row.round.facility = share.facility
             rows.append(row)
     domain_codes = list(domain_names)
+    offers = list(Share.objects.offered().filter(partner=partner).select_related("facility"))
+    # the names of the facilities the partner already sees or is offered, to warn when an
+    # offer carries one of them: a facility can be created under any name
+    names_seen = Counter(s.facility.name.casefold() for s in shares + offers)
     context = {
         "partner": partner,
+        "offers": [(offer, names_seen[offer.facility.name.casefold()] > 1) for offer in offers],
         "rows": rows,
         "without_results": [s.facility for s in shares if s.facility_id not in latest],
         "domains": [(code, domain_names[code]) for code in domain_codes],
         "figure": charts.portfolio_heatmap(rows, domain_codes, domain_names) if rows else None,
     }
     return render(request, "partners/portfolio.html", context)
+
+
+def _offer(request, slug, share_id) -> Share:
+    partner = get_partner_for_user(request.user, slug)
+    return get_object_or_404(
+        Share.objects.offered().select_related("facility", "partner"), pk=share_id, partner=partner
+    )
+
+
+@login_required
+@require_POST
+def offer_accept(request, slug, share_id):
+    share = _offer(request, slug, share_id)
+    access.accept_share(share=share, by=request.user)
+    messages.success(
+        request, _("You now see what %(facility)s shares.") % {"facility": share.facility.name}
+    )
+    return redirect("partner-portfolio", slug)
+
+
+@login_required
+@require_POST
+def offer_decline(request, slug, share_id):
+    share = _offer(request, slug, share_id)
+    access.decline_share(share=share, by=request.user)
+    messages.success(request, _("Offer declined. The facility's owners are told in their log."))
+    return redirect("partner-portfolio", slug)

@@ -5,10 +5,9 @@ clipped at the chart's edge or written over another label."""
 import pytest
 
 from readiness.models import Network, NetworkLeader, Partner, PartnerMembership, Round
-from readiness.services.access import share_with_partner
 from readiness.services.facilities import close_round, create_facility, open_round
 from tests.browser.conftest import DESKTOP, PHONE, sign_in
-from tests.conftest import full_answers, import_rows, make_user
+from tests.conftest import full_answers, import_rows, make_user, share_accepted
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +115,7 @@ def people(facility, instrument, owner, viewer):
     NetworkLeader.objects.create(user=make_user("lead"), network=network)
     partner = Partner.objects.create(name="Immigrant Health Coalition", slug="coalition")
     PartnerMembership.objects.create(user=make_user("advocate"), partner=partner)
-    share_with_partner(
+    share_accepted(
         facility=facility,
         partner=partner,
         rounds=None,

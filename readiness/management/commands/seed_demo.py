@@ -35,7 +35,7 @@ from readiness.models import (
     Round,
     Share,
 )
-from readiness.services.access import share_with_partner
+from readiness.services.access import accept_share, share_with_partner
 from readiness.services.facilities import create_facility
 from readiness.services.imports import import_responses
 from readiness.services.responses import save_page, start_respondent
@@ -198,8 +198,9 @@ class Command(BaseCommand):
         partner = Partner.objects.create(
             name="Demo Immigrant Health Coalition", slug="demo-coalition"
         )
-        PartnerMembership.objects.create(user=self._demo_user("demo-partner"), partner=partner)
-        share_with_partner(
+        advocate = self._demo_user("demo-partner")
+        PartnerMembership.objects.create(user=advocate, partner=partner)
+        eastside = share_with_partner(
             facility=facilities["demo-eastside-chc"],
             partner=partner,
             rounds=None,
@@ -207,8 +208,9 @@ class Command(BaseCommand):
             include_roles=True,
             by=owner,
         )
+        accept_share(share=eastside, by=advocate)
         gulf = facilities["demo-gulf-coast-hc"]
-        share_with_partner(
+        gulf_share = share_with_partner(
             facility=gulf,
             partner=partner,
             rounds=[gulf.rounds.get(label="Spring 2026")],
@@ -216,6 +218,7 @@ class Command(BaseCommand):
             include_roles=False,
             by=owner,
         )
+        accept_share(share=gulf_share, by=advocate)
         revoked = share_with_partner(
             facility=facilities["demo-hudson-amc"],
             partner=partner,
@@ -224,6 +227,7 @@ class Command(BaseCommand):
             include_roles=False,
             by=owner,
         )
+        accept_share(share=revoked, by=advocate)
         Share.objects.filter(pk=revoked.pk).update(revoked_at=timezone.now())
         expired = share_with_partner(
             facility=facilities["demo-bronx-family"],
@@ -233,6 +237,7 @@ class Command(BaseCommand):
             include_roles=False,
             by=owner,
         )
+        accept_share(share=expired, by=advocate)
         Share.objects.filter(pk=expired.pk).update(
             expires_on=timezone.localdate() - timedelta(days=1)
         )
