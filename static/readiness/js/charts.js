@@ -64,6 +64,17 @@
   if (!script || !charts.length) {
     return;
   }
+  // Each chart keeps its drawn height from the start, so that drawing it as it comes
+  // into view moves nothing on the page (no layout shift under a reader or a click).
+  charts.forEach(function (element) {
+    var source = document.getElementById(element.dataset.figure);
+    if (source) {
+      var height = variant(element, JSON.parse(source.textContent)).layout.height;
+      if (height) {
+        element.style.minHeight = height + "px";
+      }
+    }
+  });
   if (!("IntersectionObserver" in window)) {
     charts.forEach(draw);
     return;
