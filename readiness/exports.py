@@ -214,9 +214,82 @@ def csv_stream(rows: Iterator[list]) -> Iterator[str]:
         yield writer.writerow(_safe_cells(row))
 
 
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def facility_records(facility: Facility) -> dict:
+    """What the facility's own people wrote and decided, for the download that is to hold
+    everything before a facility is deleted: its members, its action plan, its
+    intervention inventory, its shares and its audit log. Nothing in them is an answer."""
+    from readiness.models import ActionItem, AuditEvent, FacilityIntervention, Membership, Share
+
+    return {
+        "members": [
+            {
+                "username": m.user.get_username(),
+                "email": m.user.email,
+                "level": m.level,
+                "since": _day(m.created_at),
+            }
+            for m in Membership.objects.filter(facility=facility).select_related("user")
+        ],
+        "action_plan": [
+            {
+                "title": item.title,
+                "strategy": item.strategy.code if item.strategy else None,
+                "targets": item.targets,
+                "baseline_round": item.baseline_round.label if item.baseline_round else None,
+                "owner": item.owner_name
+                or (item.owner_member.get_username() if item.owner_member else ""),
+                "due_on": _day(item.due_on),
+                "status": item.status,
+                "note": item.note,
+                "created_at": _day(item.created_at),
+            }
+            for item in ActionItem.objects.filter(facility=facility).select_related(
+                "strategy", "baseline_round", "owner_member"
+            )
+        ],
+        "interventions": [
+            {
+                "intervention": entry.intervention.code,
+                "status": entry.status,
+                "since": _day(entry.since),
+            }
+            for entry in FacilityIntervention.objects.filter(facility=facility).select_related(
+                "intervention"
+            )
+        ],
+        "shares": [
+            {
+                "partner": share.partner.name,
+                "all_rounds": share.all_rounds,
+                "include_strategies": share.include_strategies,
+                "include_roles": share.include_roles,
+                "created_at": _day(share.created_at),
+                "accepted_at": _day(share.accepted_at),
+                "revoked_at": _day(share.revoked_at),
+                "expires_on": _day(share.expires_on),
+            }
+            for share in Share.objects.filter(facility=facility).select_related("partner")
+        ],
+        "audit_log": [
+            {
+                "at": event.created_at.isoformat(),
+                "action": event.action,
+                "by": event.username,
+                "detail": event.detail,
+            }
+            for event in AuditEvent.objects.filter(facility=facility).order_by("created_at", "pk")
+        ],
+    }
+
+
 def json_chunks(facility: Facility, *, include_unfinished: bool = False) -> Iterator[str]:
-    """One JSON document: the facility, its rounds (with their dates), and each shown
-    respondent's answers, under rule 4 of disclosure.py."""
+    """One JSON document: the facility, its rounds (with their dates), its own records
+    (facility_records), and each shown respondent's answers, under rule 4 of
+    disclosure.py."""
     head = {
         "facility": {
             "name": facility.name,
@@ -237,6 +310,7 @@ def json_chunks(facility: Facility, *, include_unfinished: bool = False) -> Iter
         ],
         "minimum_group": disclosure.min_group(facility),
         "unfinished_included": include_unfinished,
+        **facility_records(facility),
     }
     yield json.dumps(head)[:-1] + ', "respondents": ['
     people = shown_respondents([facility], include_unfinished=include_unfinished)

@@ -640,3 +640,50 @@ def test_a_download_with_everyone_never_names_a_small_roles_group_of_one(
     assert sorted(role_of(owner_csv(login(owner))).values()) == ["nurse"] * 3
     everyone = role_of(owner_csv(login(owner), unfinished="1"))
     assert sorted(everyone.values()) == ["nurse"] * 3
+
+
+def test_the_everything_download_holds_the_facilitys_own_records(facility, owner, instrument):
+    """Before deleting, owners take everything: members, plan, inventory, shares and
+    the audit log beside the answers."""
+    from readiness.models import ActionItem, FacilityIntervention, Intervention, Strategy
+
+    people(facility, "Spring", {"nurse": 3}, instrument)
+    strategy = Strategy.objects.filter(instrument=instrument).first()
+    ActionItem.objects.create(
+        facility=facility,
+        strategy=strategy,
+        title="Train security",
+        targets=["LEGAL"],
+        owner_member=owner,
+        due_on=date(2027, 1, 31),
+    )
+    intervention = Intervention.objects.create(code="no-status", name="No status", description="-")
+    FacilityIntervention.objects.create(
+        facility=facility, intervention=intervention, status="in_place"
+    )
+    make_partner(facility, by=owner, slug="partner", roles=False)
+    client = Client()
+    client.force_login(owner)
+    response = client.get(reverse("facility-export-json", args=["mercy"]))
+    data = json.loads(b"".join(response.streaming_content))
+    assert [(m["username"], m["level"]) for m in data["members"]] == [("owner", "owner")]
+    (step,) = data["action_plan"]
+    assert (step["title"], step["strategy"], step["targets"], step["owner"], step["due_on"]) == (
+        "Train security",
+        strategy.code,
+        ["LEGAL"],
+        "owner",
+        "2027-01-31",
+    )
+    assert data["interventions"] == [
+        {"intervention": "no-status", "status": "in_place", "since": None}
+    ]
+    (share,) = data["shares"]
+    assert (share["partner"], share["include_roles"], share["accepted_at"] is not None) == (
+        "Partner",
+        False,
+        True,
+    )
+    actions = [event["action"] for event in data["audit_log"]]
+    assert {"share_granted", "share_accepted"} <= set(actions)
+    assert data["respondents"]  # and the answers, as before
