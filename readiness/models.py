@@ -331,6 +331,18 @@ class NetworkLeader(models.Model):
         return f"{self.user} – {self.network}"
 
 
+# How long owners can restore a facility they deleted (services/facilities.py); after it,
+# `manage.py purge_deleted_facilities` removes it for good.
+RESTORE_WITHIN_DAYS = 30
+
+
+class LiveFacilities(models.Manager):
+    """Facilities not deleted: what every page, comparison and link sees."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Facility(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
@@ -361,10 +373,20 @@ class Facility(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="facilities"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Deleted by an owner: gone at once for everyone, restorable for RESTORE_WITHIN_DAYS.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = LiveFacilities()
+    # Deleted ones too: for restoring and purging only.
+    all_objects = models.Manager()  # noqa: DJ012 - a manager, after the default one
 
     class Meta:
         ordering = ["name"]
         verbose_name_plural = "facilities"
+        base_manager_name = "all_objects"
 
     def __str__(self):
         return self.name
@@ -706,9 +728,10 @@ class ShareQuerySet(models.QuerySet):
         return self.live().filter(accepted_at__isnull=False)
 
     def live(self):
-        """Shares not revoked nor expired: in force, or offered and waiting."""
+        """Shares not revoked nor expired, of facilities not deleted: in force, or
+        offered and waiting."""
         today = timezone.localdate()
-        return self.filter(revoked_at__isnull=True).filter(
+        return self.filter(revoked_at__isnull=True, facility__deleted_at__isnull=True).filter(
             Q(expires_on__isnull=True) | Q(expires_on__gte=today)
         )
 
@@ -791,6 +814,7 @@ class AuditEvent(models.Model):
         FACILITY_VERIFIED = "facility_verified", _("Facility verified")
         ROUND_DELETED = "round_deleted", _("Round deleted")
         FACILITY_DELETED = "facility_deleted", _("Facility deleted")
+        FACILITY_RESTORED = "facility_restored", _("Facility restored")
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -67,7 +67,9 @@ def facility_access(user, slug: str) -> FacilityAccess:
     if not user.is_authenticated:
         raise Http404
     membership = (
-        Membership.objects.select_related("facility").filter(user=user, facility__slug=slug).first()
+        Membership.objects.select_related("facility")
+        .filter(user=user, facility__slug=slug, facility__deleted_at__isnull=True)
+        .first()
     )
     if membership is not None:
         return FacilityAccess(facility=membership.facility, level=membership.level)

@@ -86,6 +86,7 @@ urlpatterns = [
     path(FACILITY + "scores.csv", downloads.scores, {"fmt": "csv"}, name="facility-scores-csv"),
     path(FACILITY + "scores.xlsx", downloads.scores, {"fmt": "xlsx"}, name="facility-scores-xlsx"),
     path(FACILITY + "delete/", owner.facility_delete, name="facility-delete"),
+    path(FACILITY + "restore/", facilities.facility_restore, name="facility-restore"),
     # Networks of facilities
     path("networks/<slug:slug>/", networks.comparison, name="network-comparison"),
     path("networks/<slug:slug>/quality/", networks.quality, name="network-quality"),

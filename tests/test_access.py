@@ -547,17 +547,69 @@ class TestExportAndDeletion:
         assert not Answer.objects.exists() and not Respondent.objects.exists()
         assert "round_deleted" in actions(facility)
 
-    def test_deleting_a_facility_removes_its_answers_for_good(
+    def test_a_deleted_facility_disappears_for_everyone_at_once(
+        self, facility, owner, viewer, instrument, advocates, network, leader
+    ):
+        round_ = scored_round(facility, instrument, "R")
+        Facility.objects.filter(pk=facility.pk).update(network=network)
+        partner, member = advocates
+        share_accepted(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
+        )
+        live = Round.objects.create(facility=facility, instrument=instrument, label="Open")
+        started = Client().post(live.respondent_link(), {"role": "nurse"})
+        assert started.status_code in (200, 302)
+        client = login(owner)
+        client.post(reverse("facility-delete", args=[facility.slug]), {"confirm": "Mercy Clinic"})
+        for user in (owner, viewer, member, leader):
+            assert login(user).get(round_.get_absolute_url()).status_code == 404, user
+        assert login(member).get(partner.get_absolute_url()).status_code == 200
+        assert not Share.objects.active().exists()
+        assert Client().get(live.respondent_link()).status_code == 404
+        assert Client().get(live.short_link()).status_code == 404
+        comparison = login(leader).get(network.get_absolute_url()).content.decode()
+        assert "Mercy Clinic" not in text_of(comparison, "main")
+        # the owner, and only an owner, is offered to restore it
+        assert list_items(client.get(reverse("facility-list")).content.decode(), "restorable")
+        viewer_list = login(viewer).get(reverse("facility-list")).content.decode()
+        assert list_items(viewer_list, "restorable") == []
+        restore = reverse("facility-restore", args=[facility.slug])
+        assert login(viewer).post(restore).status_code == 404
+        assert client.post(restore).status_code == 302
+        assert login(viewer).get(round_.get_absolute_url()).status_code == 200
+        assert Client().get(live.respondent_link()).status_code == 200
+        assert actions(facility)[-2:] == ["facility_deleted", "facility_restored"]
+
+    def test_after_thirty_days_a_deleted_facility_is_removed_for_good(
         self, facility, other_facility, owner, instrument
     ):
+        from datetime import timedelta
+
+        from django.core.management import call_command
+
         scored_round(facility, instrument, "R")
         scored_round(other_facility, instrument, "Kept")
         client = login(owner)
         client.post(reverse("facility-delete", args=[facility.slug]), {"confirm": "Mercy Clinic"})
-        assert not Facility.objects.filter(slug="mercy").exists()
+        out = io.StringIO()
+        call_command("purge_deleted_facilities", stdout=out)
+        assert Facility.all_objects.filter(slug="mercy").exists()  # still restorable
+        Facility.all_objects.filter(slug="mercy").update(
+            deleted_at=timezone.now() - timedelta(days=31)
+        )
+        assert client.post(reverse("facility-restore", args=[facility.slug])).status_code == 404
+        call_command("purge_deleted_facilities", stdout=out)
+        assert "Removed Mercy Clinic" in out.getvalue()
+        assert not Facility.all_objects.filter(slug="mercy").exists()
         assert set(Respondent.objects.values_list("round__label", flat=True)) == {"Kept"}
-        event = AuditEvent.objects.get(action="facility_deleted")
-        assert event.detail["facility_name"] == "Mercy Clinic" and event.username == "owner"
+        deleted = AuditEvent.objects.filter(action="facility_deleted").order_by("pk")
+        assert [e.detail["facility_name"] for e in deleted] == ["Mercy Clinic"] * 2
+        assert deleted.last().detail["purged"] is True
 
 
 def test_a_password_reset_email_carries_a_working_link(owner):

@@ -114,6 +114,8 @@ EXPECTED = {
     "network-answers-csv": ("GET", NETWORK),
     "network-answers-xlsx": ("GET", NETWORK),
     "facility-delete": ("GET", OWNER_GET),
+    # nothing deleted to restore: 404 for everyone signed in
+    "facility-restore": ("POST", row(LOGIN, *[404] * 8)),
     "partner-portfolio": ("GET", row(LOGIN, 404, 404, 404, 404, 200, 404, 404, 404)),
     # an unknown offer: 404 for everyone who is signed in
     "partner-offer-accept": ("POST", row(LOGIN, *[404] * 8)),
@@ -232,6 +234,7 @@ def url_for(name, world):
         "facility-scores-csv": [slug],
         "facility-scores-xlsx": [slug],
         "facility-delete": [slug],
+        "facility-restore": [slug],
         "invitation-revoke": [slug, world["invitation"].pk],
         "member-level": [slug, world["membership"].pk],
         "member-remove": [slug, world["membership"].pk],

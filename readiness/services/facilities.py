@@ -1,5 +1,7 @@
 """Writes made by facility staff: facilities, rounds."""
 
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -7,7 +9,15 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from readiness.models import AuditEvent, Facility, Instrument, Membership, Round, new_token
+from readiness.models import (
+    RESTORE_WITHIN_DAYS,
+    AuditEvent,
+    Facility,
+    Instrument,
+    Membership,
+    Round,
+    new_token,
+)
 from readiness.services.audit import record
 
 
@@ -121,18 +131,58 @@ def delete_round(*, round_: Round, by) -> None:
     record(action=AuditEvent.Action.ROUND_DELETED, user=by, facility=facility, round=label)
 
 
-@transaction.atomic
 def delete_facility(*, facility: Facility, by) -> None:
-    """Removes the facility with its rounds, answers, members and shares, for good. The
-    audit entry keeps the name; its link to the facility is cleared."""
+    """The facility disappears at once for everyone (LiveFacilities): its pages, its
+    links for respondents, its place in networks, shares and peer comparisons. Its owners
+    can restore it for RESTORE_WITHIN_DAYS; `manage.py purge_deleted_facilities` then
+    removes it, with its rounds, answers, members and shares, for good."""
+    Facility.all_objects.filter(pk=facility.pk).update(deleted_at=timezone.now(), deleted_by=by)
     record(
         action=AuditEvent.Action.FACILITY_DELETED,
         user=by,
-        facility=None,
+        facility=facility,
         facility_name=facility.name,
         slug=facility.slug,
     )
-    facility.delete()
+
+
+def restorable_for(user):
+    """Deleted facilities this person owns that can still be restored."""
+    since = timezone.now() - timedelta(days=RESTORE_WITHIN_DAYS)
+    return Facility.all_objects.filter(
+        deleted_at__gte=since,
+        memberships__user=user,
+        memberships__level=Membership.Level.OWNER,
+    ).order_by("name")
+
+
+@transaction.atomic
+def restore_facility(*, facility: Facility, by) -> None:
+    if not restorable_for(by).filter(pk=facility.pk).exists():
+        raise ValidationError(_("This facility can no longer be restored."))
+    Facility.all_objects.filter(pk=facility.pk).update(deleted_at=None, deleted_by=None)
+    results_changed(facility_id=facility.pk)
+    record(action=AuditEvent.Action.FACILITY_RESTORED, user=by, facility=facility)
+
+
+def purge_deleted_facilities(*, now=None) -> list[str]:
+    """Remove for good every facility deleted more than RESTORE_WITHIN_DAYS ago; the
+    audit entries keep its name, their link to it is cleared. Returns the names."""
+    before = (now or timezone.now()) - timedelta(days=RESTORE_WITHIN_DAYS)
+    names = []
+    for facility in Facility.all_objects.filter(deleted_at__lt=before):
+        with transaction.atomic():
+            record(
+                action=AuditEvent.Action.FACILITY_DELETED,
+                user=None,
+                facility=None,
+                facility_name=facility.name,
+                slug=facility.slug,
+                purged=True,
+            )
+            facility.delete()
+        names.append(facility.name)
+    return names
 
 
 def results_changed(*, facility_id: int) -> None:

@@ -90,7 +90,7 @@ def start_respondent(*, round_: Round, role: Role, nonce: str) -> Started:
 def find_respondent(token: str) -> Respondent | None:
     return (
         Respondent.objects.select_related("round__facility", "round__instrument", "role")
-        .filter(token_hash=hash_token(token))
+        .filter(token_hash=hash_token(token), round__facility__deleted_at__isnull=True)
         .first()
     )
 

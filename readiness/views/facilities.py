@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from readiness.disclosure import min_group
 from readiness.forms import SLUG_UNAVAILABLE, FacilityForm, RoundForm
-from readiness.models import Respondent, new_short_code
+from readiness.models import RESTORE_WITHIN_DAYS, Respondent, new_short_code
 from readiness.permissions import (
     facilities_for,
     facility_access,
@@ -34,8 +35,22 @@ def facility_list(request):
         "facilities": facilities,
         "partners": partners_for(request.user),
         "networks": networks_for(request.user),
+        "restorable": facility_services.restorable_for(request.user),
+        "restore_within_days": RESTORE_WITHIN_DAYS,
     }
     return render(request, "facilities/list.html", context)
+
+
+@login_required
+@require_POST
+def facility_restore(request, slug):
+    """An owner brings back a facility deleted less than RESTORE_WITHIN_DAYS ago."""
+    facility = facility_services.restorable_for(request.user).filter(slug=slug).first()
+    if facility is None:
+        raise Http404
+    facility_services.restore_facility(facility=facility, by=request.user)
+    messages.success(request, _("%(name)s is back, as it was.") % {"name": facility.name})
+    return redirect(facility)
 
 
 @login_required

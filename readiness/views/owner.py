@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from readiness import exports
 from readiness.forms import ConfirmDeleteForm, NetworkAnswerAccessForm
-from readiness.models import AuditEvent
+from readiness.models import RESTORE_WITHIN_DAYS, AuditEvent
 from readiness.permissions import owner_access, round_for
 from readiness.services import access as access_services
 from readiness.services import facilities as facility_services
@@ -90,13 +90,24 @@ def facility_delete(request, slug):
     if request.method == "POST" and form.is_valid():
         facility_services.delete_facility(facility=facility, by=request.user)
         messages.success(
-            request, _("%(name)s and all its answers were deleted.") % {"name": facility.name}
+            request,
+            _(
+                "%(name)s was deleted: nobody sees it any more. Its owners can restore it "
+                "from their list of facilities for %(days)s days; then it is removed for good."
+            )
+            % {"name": facility.name, "days": RESTORE_WITHIN_DAYS},
         )
         return redirect("facility-list")
     return render(
         request,
         "owner/delete.html",
-        {"facility": facility, "form": form, "thing": facility.name, "round": None},
+        {
+            "facility": facility,
+            "form": form,
+            "thing": facility.name,
+            "round": None,
+            "restore_within_days": RESTORE_WITHIN_DAYS,
+        },
     )
 
 

@@ -111,7 +111,9 @@ def _render_start(request, round_, form, *, notice="", status=200):
 @limit_starts_per_round
 def start(request, link_token):
     round_ = get_object_or_404(
-        Round.objects.select_related("facility", "instrument"), link_token=link_token
+        Round.objects.select_related("facility", "instrument"),
+        link_token=link_token,
+        facility__deleted_at__isnull=True,  # a deleted facility's link leads nowhere
     )
     if not round_.is_open:
         return _closed(request, round_)
@@ -171,7 +173,11 @@ def short_link(request, code):
     a closed round's start page says it is closed (410)."""
     if _short_link_misses(request, increment=False):
         raise Ratelimited
-    link_token = Round.objects.filter(short_code=code).values_list("link_token", flat=True).first()
+    link_token = (
+        Round.objects.filter(short_code=code, facility__deleted_at__isnull=True)
+        .values_list("link_token", flat=True)
+        .first()
+    )
     if link_token is None:
         _short_link_misses(request, increment=True)  # counted; the next request may be refused
         raise Http404(_("This link is not valid."))
@@ -336,7 +342,9 @@ def csrf_failure_page(request, token, number):
 
 def csrf_failure_start(request, link_token):
     round_ = (
-        Round.objects.filter(link_token=link_token).select_related("facility", "instrument").first()
+        Round.objects.filter(link_token=link_token, facility__deleted_at__isnull=True)
+        .select_related("facility", "instrument")
+        .first()
     )
     if round_ is None or not round_.is_open:
         return None
