@@ -179,7 +179,7 @@ class FacilityForm(forms.ModelForm):
 
     def clean_slug(self):
         slug = self.cleaned_data["slug"]
-        if slug in RESERVED_SLUGS or Facility.objects.filter(slug=slug).exists():
+        if slug in RESERVED_SLUGS or Facility.all_objects.filter(slug=slug).exists():
             raise ValidationError(SLUG_UNAVAILABLE)
         return slug
 

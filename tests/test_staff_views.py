@@ -113,18 +113,24 @@ class TestFacilityPages:
         assert field in response.context["form"].errors
         assert Facility.objects.count() == 1
 
-    @pytest.mark.parametrize("slug", ["mercy", "new", "delete"])
+    @pytest.mark.parametrize("slug", ["mercy", "new", "delete", "gone"])
     def test_a_taken_or_reserved_short_name_gets_one_answer_that_reveals_nothing(
         self, facility, owner, client, slug
     ):
+        from django.utils import timezone
+
         assert facility.slug == "mercy"
+        # a deleted facility, still restorable, keeps its short name
+        Facility.objects.create(
+            name="Gone", slug="gone", type="fqhc", state="CA", deleted_at=timezone.now()
+        )
         data = {"name": "Another", "slug": slug, "type": "fqhc", "state": "CA"}
         response = login(client, owner).post(reverse("facility-create"), data)
         assert response.status_code == 200
         assert response.context["form"].errors["slug"] == [
             "This short name cannot be used. Choose another."
         ]
-        assert Facility.objects.count() == 1
+        assert Facility.objects.count() == 1  # the live ones: mercy
 
     def test_opening_a_round_gives_one_shareable_link(self, facility, instrument, owner, client):
         login(client, owner).post(reverse("round-open", args=[facility.slug]), {"label": "Fall"})
