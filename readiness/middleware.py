@@ -25,8 +25,9 @@ PERMISSIONS_POLICY = ", ".join(
         "usb",
     )
 )
-# Paths that carry a respondent's personal or round token.
-RESPONDENT_PATHS = ("/a/", "/r/", "/s/")
+# Paths that carry a token: a respondent's personal or round link, an invitation, a
+# password reset.
+TOKEN_PATHS = ("/a/", "/r/", "/s/", "/invitations/", "/accounts/reset/")
 # A signed-in person's session is saved again at most this often, so that it expires a
 # working day after their last request without a write on every request.
 ACTIVITY_EVERY = 15 * 60
@@ -46,7 +47,7 @@ def security_headers(get_response):
         if user is not None and user.is_authenticated:
             add_never_cache_headers(response)
             patch_cache_control(response, private=True)
-        if request.path.startswith(RESPONDENT_PATHS):
+        if request.path_info.startswith(TOKEN_PATHS):
             # Only "https://host/", never the path that holds the token. Not
             # "no-referrer": under it browsers send "Origin: null" with a form's POST,
             # which Django's CSRF protection rightly refuses.

@@ -24,6 +24,7 @@ from readiness.models import (
     Round,
     Share,
 )
+from readiness.services import access as access_services
 from readiness.services.facilities import create_facility
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.pages import list_items, text_of
@@ -565,7 +566,25 @@ class TestExportAndDeletion:
         started = Client().post(live.respondent_link(), {"role": "nurse"})
         assert started.status_code in (200, 302)
         client = login(owner)
+        invited = access_services.invite_member(
+            facility=facility, email="new.owner@example.org", level="owner", by=owner
+        )
         client.post(reverse("facility-delete", args=[facility.slug]), {"confirm": "Mercy Clinic"})
+        # the review's attack: an invitation sent before, used to take the facility back
+        join = reverse("invitation-accept", args=[invited.token])
+        assert Client().get(join).status_code == 404
+        signing_up = {
+            "username": "newowner",
+            "password1": "a long passphrase 42",
+            "password2": "a long passphrase 42",
+        }
+        assert Client().post(join, signing_up).status_code == 404
+        assert not Membership.objects.filter(user__username="newowner").exists()
+        # someone made owner after the deletion cannot restore it either
+        late = make_user("late")
+        Membership.objects.create(user=late, facility_id=facility.pk, level="owner")
+        restore = reverse("facility-restore", args=[facility.slug])
+        assert login(late).post(restore).status_code == 404
         for user in (owner, viewer, member, leader):
             assert login(user).get(round_.get_absolute_url()).status_code == 404, user
         assert login(member).get(partner.get_absolute_url()).status_code == 200
@@ -578,7 +597,6 @@ class TestExportAndDeletion:
         assert list_items(client.get(reverse("facility-list")).content.decode(), "restorable")
         viewer_list = login(viewer).get(reverse("facility-list")).content.decode()
         assert list_items(viewer_list, "restorable") == []
-        restore = reverse("facility-restore", args=[facility.slug])
         assert login(viewer).post(restore).status_code == 404
         assert client.post(restore).status_code == 302
         assert login(viewer).get(round_.get_absolute_url()).status_code == 200

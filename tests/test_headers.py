@@ -33,6 +33,8 @@ def test_respondent_pages_never_send_their_path_as_referrer(open_round_, client)
     # and the page says nothing that would loosen it
     assert b'name="referrer"' not in start.content
     assert client.get(reverse("login"))["Referrer-Policy"] == "same-origin"
+    # invitation and reset links carry tokens too, even on their "not found" page
+    assert client.get("/invitations/" + "u" * 43 + "/")["Referrer-Policy"] == "strict-origin"
 
 
 def test_a_session_ends_a_working_day_after_the_last_request_and_with_the_browser(

@@ -153,6 +153,14 @@ class TestSignInLimits:
         # the account itself is fine from elsewhere
         assert self.sign_in(Client(), "10.8.8.8").status_code == 302
 
+    def test_guessing_one_account_from_many_addresses_meets_a_ceiling(self, owner, settings):
+        settings.SIGN_IN_FAILURES_PER_ACCOUNT = "3/d"
+        for n in range(3):
+            assert self.fail(Client(), "Owner " if n else "owner", f"10.7.0.{n}").status_code == 200
+        assert self.sign_in(Client(), "10.7.0.99").status_code == 429
+        make_user("colleague")
+        assert self.sign_in(Client(), "10.7.0.99", "colleague", "pw-colleague").status_code == 302
+
     def test_failed_sign_ins_are_in_the_audit_log_of_the_accounts_facilities(self, facility):
         self.fail(Client(), "owner", "10.0.0.5")
         self.fail(Client(), "nobody-here", "10.0.0.5")
@@ -177,8 +185,10 @@ class TestPasswordResetLimits:
         owner.save()
         settings.PASSWORD_RESETS_PER_EMAIL = "2/h"
         settings.PASSWORD_RESETS_PER_ADDRESS = "3/h"
-        for n in range(4):
-            response = self.ask(Client(), "owner@example.org", f"10.1.1.{n}")
+        for n, typed in enumerate(
+            ["owner@example.org", "Owner@Example.org", " OWNER@example.org", "owner@example.org"]
+        ):
+            response = self.ask(Client(), typed, f"10.1.1.{n}")
             # the same answer every time: nothing says a limit was met
             assert response.status_code == 302
             assert response["Location"] == reverse("password_reset_done")
@@ -272,5 +282,74 @@ def test_an_oversized_body_is_refused_before_it_is_read(db, settings):
     assert response.status_code == 413
     assert read.call_count == 0
     assert text_of(response.content.decode(), "main").startswith("Too much at once")
+    # the refusal carries every header a page does
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
+    on_a_personal_link = client.post(
+        "/a/" + "k" * 43 + "/page/1/",
+        data=b"x",
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(300 * 1024),
+    )
+    assert on_a_personal_link.status_code == 413
+    assert on_a_personal_link["Referrer-Policy"] == "strict-origin"
     # a questionnaire-sized form goes through
     assert client.post(reverse("login"), {"username": "a", "password": "b"}).status_code == 200
+
+
+def test_rate_counts_in_the_database_cache_outlive_their_window(db, settings):
+    """The database cache increments by writing again with its default timeout: counts
+    must not expire before their hour is up, nor be culled by ordinary traffic."""
+    import datetime
+
+    from django.core.cache import caches
+    from django.db import connection
+    from django.test import RequestFactory
+    from django.utils import timezone
+    from django_ratelimit.core import get_usage
+
+    production = _production_settings()
+    assert production["TIMEOUT"] >= 25 * 60 * 60
+    assert production["OPTIONS"]["MAX_ENTRIES"] >= 1_000_000
+    settings.CACHES = {"default": production}
+    try:
+        request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.3.3.3")
+        for _ in range(3):
+            get_usage(request, group="t", key="ip", rate="50/h", increment=True)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT expires FROM readiness_cache")
+            (expires,) = cursor.fetchone()
+        if isinstance(expires, str):
+            expires = datetime.datetime.fromisoformat(expires)
+        if timezone.is_naive(expires):
+            expires = timezone.make_aware(expires, datetime.UTC)
+        assert expires - timezone.now() > datetime.timedelta(hours=24)
+    finally:
+        caches["default"].clear()
+
+
+def _production_settings() -> dict:
+    """settings.CACHES["default"] as production mode makes it, with no CACHE_URL."""
+    import json
+
+    env = dict(
+        os.environ,
+        DJANGO_ENV="production",
+        SECRET_KEY="x7" * 30 + "-not-a-real-secret-but-long-and-varied-enough",
+        SITE_ROOT="https://readiness.example.org",
+        EMAIL_HOST="smtp.example.org",
+        CACHE_URL="",
+    )
+    script = (
+        "import json; from django.conf import settings; "
+        "print(json.dumps(settings.CACHES['default']))"
+    )
+    result = subprocess.run(  # noqa: S603 - our own manage.py, fixed arguments
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout.strip().splitlines()[-1])

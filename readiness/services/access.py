@@ -84,7 +84,9 @@ def invite_member(*, facility: Facility, email: str, level: str, by, site: str =
 
 def find_invitation(token: str) -> Invitation | None:
     return (
-        Invitation.objects.select_related("facility").filter(token_hash=hash_token(token)).first()
+        Invitation.objects.select_related("facility")
+        .filter(token_hash=hash_token(token), facility__deleted_at__isnull=True)
+        .first()
     )
 
 
@@ -108,7 +110,7 @@ def accept_invitation(*, token: str, user) -> Membership:
     invitation = (
         Invitation.objects.select_for_update()
         .select_related("facility")
-        .filter(token_hash=hash_token(token))
+        .filter(token_hash=hash_token(token), facility__deleted_at__isnull=True)
         .first()
     )
     if invitation is None or not invitation.is_pending:

@@ -36,6 +36,9 @@ def create_facility(
         name=name, slug=slug, type=type, state=state, setting=setting, is_demo=is_demo
     )
     facility.full_clean()
+    # full_clean sees live facilities only; a deleted one keeps its short name until purged
+    if Facility.all_objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": _("This short name cannot be used. Choose another.")})
     facility.save()
     if owner is not None:
         Membership.objects.create(user=owner, facility=facility, level=Membership.Level.OWNER)
@@ -136,7 +139,12 @@ def delete_facility(*, facility: Facility, by) -> None:
     links for respondents, its place in networks, shares and peer comparisons. Its owners
     can restore it for RESTORE_WITHIN_DAYS; `manage.py purge_deleted_facilities` then
     removes it, with its rounds, answers, members and shares, for good."""
-    Facility.all_objects.filter(pk=facility.pk).update(deleted_at=timezone.now(), deleted_by=by)
+    now = timezone.now()
+    Facility.all_objects.filter(pk=facility.pk).update(deleted_at=now, deleted_by=by)
+    # no way back in through a link sent earlier
+    facility.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
     record(
         action=AuditEvent.Action.FACILITY_DELETED,
         user=by,
@@ -147,12 +155,14 @@ def delete_facility(*, facility: Facility, by) -> None:
 
 
 def restorable_for(user):
-    """Deleted facilities this person owns that can still be restored."""
+    """Deleted facilities that this person owned when they were deleted, and that can
+    still be restored."""
     since = timezone.now() - timedelta(days=RESTORE_WITHIN_DAYS)
     return Facility.all_objects.filter(
         deleted_at__gte=since,
         memberships__user=user,
         memberships__level=Membership.Level.OWNER,
+        memberships__created_at__lt=F("deleted_at"),
     ).order_by("name")
 
 
@@ -170,8 +180,16 @@ def purge_deleted_facilities(*, now=None) -> list[str]:
     audit entries keep its name, their link to it is cleared. Returns the names."""
     before = (now or timezone.now()) - timedelta(days=RESTORE_WITHIN_DAYS)
     names = []
-    for facility in Facility.all_objects.filter(deleted_at__lt=before):
+    for pk in Facility.all_objects.filter(deleted_at__lt=before).values_list("pk", flat=True):
         with transaction.atomic():
+            # read again under a lock: an owner may have restored it meanwhile
+            facility = (
+                Facility.all_objects.select_for_update()
+                .filter(pk=pk, deleted_at__lt=before)
+                .first()
+            )
+            if facility is None:
+                continue
             record(
                 action=AuditEvent.Action.FACILITY_DELETED,
                 user=None,

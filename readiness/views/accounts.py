@@ -13,6 +13,26 @@ from readiness.models import AuditEvent, Facility
 from readiness.services.audit import record_for_facilities
 
 FAILURES_GROUP = "sign-in-failures-per-address"
+ACCOUNT_FAILURES_GROUP = "sign-in-failures-per-account"
+
+
+def _username(request) -> str:
+    return request.POST.get("username", "").strip().casefold()[:150]
+
+
+def _account_failures(request, *, increment: bool) -> bool:
+    """Whether the account named has failed more often than SIGN_IN_FAILURES_PER_ACCOUNT
+    allows, from all addresses together (guessing spread over many addresses)."""
+    if not _username(request):
+        return False
+    usage = get_usage(
+        request,
+        group=ACCOUNT_FAILURES_GROUP,
+        key=lambda group, request: _username(request),
+        rate=settings.SIGN_IN_FAILURES_PER_ACCOUNT,
+        increment=increment,
+    )
+    return usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"])
 
 
 def _address_failures(request, *, increment: bool) -> bool:
@@ -36,7 +56,9 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if _address_failures(request, increment=False):
+        if _address_failures(request, increment=False) or _account_failures(
+            request, increment=False
+        ):
             return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
         return super().post(request, *args, **kwargs)
 
@@ -47,6 +69,7 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
     if request is None:
         return
     _address_failures(request, increment=True)
+    _account_failures(request, increment=True)
     username = str(credentials.get("username", ""))[:150]
     facilities = Facility.objects.filter(memberships__user__username=username).distinct()
     record_for_facilities(
@@ -55,6 +78,10 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
         facilities=list(facilities),
         username=username,
     )
+
+
+def _email(group, request) -> str:
+    return request.POST.get("email", "").strip().casefold()
 
 
 class SiteAddressResetForm(PasswordResetForm):
@@ -79,14 +106,15 @@ class PasswordResetView(auth_views.PasswordResetView):
         limited = [
             is_ratelimited(
                 self.request,
-                group=f"password-reset-{key}",
+                group=f"password-reset-{'address' if key == 'ip' else 'email'}",
                 key=key,
                 rate=rate,
                 increment=True,
             )
             for key, rate in (
                 ("ip", settings.PASSWORD_RESETS_PER_ADDRESS),
-                ("post:email", settings.PASSWORD_RESETS_PER_EMAIL),
+                # any case and spacing of one address counts as that address
+                (_email, settings.PASSWORD_RESETS_PER_EMAIL),
             )
         ]
         if any(limited):
