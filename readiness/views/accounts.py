@@ -7,9 +7,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import is_ratelimited
 
 from readiness.models import AuditEvent, Facility
+from readiness.ratelimits import used_up
 from readiness.services.audit import record_for_facilities
 
 FAILURES_GROUP = "sign-in-failures-per-address"
@@ -25,27 +26,25 @@ def _account_failures(request, *, increment: bool) -> bool:
     allows, from all addresses together (guessing spread over many addresses)."""
     if not _username(request):
         return False
-    usage = get_usage(
+    return used_up(
         request,
         group=ACCOUNT_FAILURES_GROUP,
         key=lambda group, request: _username(request),
         rate=settings.SIGN_IN_FAILURES_PER_ACCOUNT,
         increment=increment,
     )
-    return usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"])
 
 
 def _address_failures(request, *, increment: bool) -> bool:
     """Whether this address has failed to sign in more often than
     SIGN_IN_FAILURES_PER_ADDRESS allows (counted in the cache, under a hash of it)."""
-    usage = get_usage(
+    return used_up(
         request,
         group=FAILURES_GROUP,
         key="ip",
         rate=settings.SIGN_IN_FAILURES_PER_ADDRESS,
         increment=increment,
     )
-    return usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"])
 
 
 class SignInView(auth_views.LoginView):

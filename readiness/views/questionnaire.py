@@ -15,7 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import get_usage, is_ratelimited
+from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
@@ -23,6 +23,7 @@ from readiness.disclosure import min_group
 from readiness.forms import PageForm, StartForm, answer_choices
 from readiness.models import Answer, Respondent, Role, Round, new_token
 from readiness.pages import questionnaire_pages
+from readiness.ratelimits import used_up
 from readiness.services import quality, responses
 
 # Notices passed as ?notice=... after a redirect, because respondents have no session
@@ -156,14 +157,13 @@ SHORT_LINK_MISSES_PER_ADDRESS = "120/h"
 def _short_link_misses(request, *, increment: bool) -> bool:
     """Whether this address used up its unknown codes (after counting one more, with
     ``increment``): counted in the cache only, under django-ratelimit's hash of it."""
-    usage = get_usage(
+    return used_up(
         request,
         group="respondent-short-misses",
         key="ip",
         rate=SHORT_LINK_MISSES_PER_ADDRESS,
         increment=increment,
     )
-    return usage is not None and (usage["should_limit"] or usage["count"] >= usage["limit"])
 
 
 @require_http_methods(["GET"])
