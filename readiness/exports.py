@@ -276,7 +276,7 @@ def facility_records(facility: Facility) -> dict:
         ],
         "audit_log": [
             {
-                "at": event.created_at.isoformat(),
+                "at": event.created_at.isoformat(timespec="seconds"),
                 "action": event.action,
                 "by": event.username,
                 "detail": event.detail,
