@@ -33,7 +33,7 @@ run: install
 	$(BIN)/python manage.py load_instrument
 	$(BIN)/python manage.py load_interventions
 	$(BIN)/python manage.py seed_demo --if-empty
-	@echo "Readiness on http://127.0.0.1:$(PORT)/  Demo sign-in: demo / demo-readiness"
+	@echo "Readiness on http://127.0.0.1:$(PORT)/  Demo sign-in: demo / demo-readiness, then set up two-step sign-in with any authenticator app"
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev node_modules/.package-lock.json

@@ -1,10 +1,16 @@
 """Headers and session rules every response follows (docs/security.md)."""
 
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.shortcuts import render
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
+
+from readiness.services import two_factor
 
 # Features no page of Readiness uses; a page that never asks cannot be made to.
 PERMISSIONS_POLICY = ", ".join(
@@ -68,6 +74,39 @@ def session_activity(get_response):
             now = int(time.time())
             if now - request.session.get(LAST_SEEN, 0) >= ACTIVITY_EVERY:
                 request.session[LAST_SEEN] = now
+        return get_response(request)
+
+    return middleware
+
+
+# What someone who must set up two-factor sign-in can still reach: the set-up itself,
+# signing out, the help pages, and the pages of links that need no account.
+TWO_FACTOR_OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/help/", "/static/")
+
+
+def two_factor_required(get_response):
+    """Owners, partner members and network leaders (services/two_factor.standing) reach
+    nothing but the set-up until they have an authenticator app. A session signed in
+    without a second factor for an account that has one (made before it was set up
+    elsewhere) is signed out. Sessions that passed a second factor cost no query here."""
+
+    def middleware(request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not two_factor.is_verified(request.session)
+            and not request.path_info.startswith(TWO_FACTOR_OPEN_PATHS + TOKEN_PATHS)
+        ):
+            standing = two_factor.standing(user)
+            if standing.has_app:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+            if standing.required:
+                set_up = reverse("two-factor-set-up")
+                if request.method == "GET":
+                    set_up += "?" + urlencode({"next": request.get_full_path()})
+                return redirect(set_up)
         return get_response(request)
 
     return middleware

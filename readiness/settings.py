@@ -91,6 +91,11 @@ INSTALLED_APPS = [
     # each applies here)
     "django_ratelimit",
     "csp",
+    # Two-factor sign-in (readiness/services/two_factor.py): authenticator apps and
+    # recovery codes.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "readiness",
 ]
 
@@ -107,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "readiness.middleware.session_activity",
+    "readiness.middleware.two_factor_required",
     "readiness.middleware.security_headers",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -190,6 +196,14 @@ PASSWORD_RESETS_PER_ADDRESS = env_str("PASSWORD_RESETS_PER_ADDRESS", "20/h")
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Two-factor sign-in (docs/security.md): the name authenticator apps show, how long the
+# code step waits after the password, how many wrong codes before the password is asked
+# for again, and how many recovery codes an account gets.
+OTP_TOTP_ISSUER = "Readiness"
+TWO_FACTOR_PENDING_SECONDS = 5 * 60
+TWO_FACTOR_CODE_ATTEMPTS = 5
+TWO_FACTOR_RECOVERY_CODES = 10
 
 LOGIN_URL = "login"
 # Each person's start page (views/home.py): their network, their portfolio or their list.

@@ -17,6 +17,7 @@ from readiness.views import (
     plans,
     quality,
     questionnaire,
+    two_factor,
 )
 
 register_converter(TokenConverter, "token")
@@ -34,6 +35,15 @@ urlpatterns = [
         accounts.PasswordResetView.as_view(),
         name="password_reset",
     ),
+    path("accounts/login/code/", two_factor.verify, name="two-factor-verify"),
+    path("accounts/two-factor/", two_factor.overview, name="two-factor"),
+    path("accounts/two-factor/set-up/", two_factor.set_up, name="two-factor-set-up"),
+    path(
+        "accounts/two-factor/recovery-codes/",
+        two_factor.recovery_codes,
+        name="two-factor-recovery-codes",
+    ),
+    path("accounts/two-factor/off/", two_factor.turn_off, name="two-factor-off"),
     # logout, password change and reset, from django.contrib.auth
     path("accounts/", include("django.contrib.auth.urls")),
     path("invitations/<token:token>/", members.invitation_accept, name="invitation-accept"),

@@ -22,6 +22,7 @@ from readiness.models import (
 from readiness.services.facilities import create_facility, open_round
 from readiness.services.imports import import_responses
 from readiness.services.instrument import load_instrument
+from tests.clients import Client
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = Path(__file__).resolve().parent / "data" / "scoring_example"
@@ -35,6 +36,12 @@ def read_json(path: Path):
 def fast_password_hashing(settings):
     """Production hashes passwords slowly on purpose; tests sign in hundreds of times."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client, signing in past the second factor (tests/clients.py)."""
+    return Client()
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,6 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,6 +44,7 @@ from readiness.models import (
     Share,
 )
 from readiness.services.facilities import create_facility
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_user
 from tests.pages import assert_valid_figure
 from tests.test_questionnaire import page_items, page_url, start, start_url

@@ -17,7 +17,6 @@ import secrets
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 
 from readiness import disclosure
@@ -27,6 +26,7 @@ from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, score_round
 from readiness.scoring import shown as shown_score
 from readiness.services.facilities import close_round
 from readiness.services.imports import ImportRejected
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner, make_user
 from tests.pages import table, text_of
 from tests.test_permissions import all_url_names

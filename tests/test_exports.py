@@ -9,7 +9,6 @@ import re
 from datetime import date
 from html.parser import HTMLParser
 
-from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -25,6 +24,7 @@ from readiness.models import (
     Round,
 )
 from readiness.services.facilities import create_facility
+from tests.clients import Client
 from tests.conftest import import_rows, make_partner, make_user
 
 RANDOM_ID = re.compile(r"^r[0-9a-f]{8}$")

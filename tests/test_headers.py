@@ -3,10 +3,10 @@
 import datetime
 import time
 
-from django.test import Client
 from django.urls import reverse
 
 from readiness import middleware
+from tests.clients import Client
 
 
 def test_every_response_forbids_features_no_page_uses(client, db):

@@ -1,10 +1,10 @@
 """Where each person lands after signing in (views/home.py)."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from readiness.models import Membership, NetworkLeader, Partner, PartnerMembership
+from tests.clients import Client, code_now, with_app
 from tests.conftest import make_user
 from tests.pages import text_of
 
@@ -35,9 +35,9 @@ def test_a_partner_lands_on_the_portfolio(partner):
 def test_signing_in_goes_to_the_start_page_of_the_persons_role(partner, client):
     member = make_user("member")
     PartnerMembership.objects.create(user=member, partner=partner)
-    response = client.post(
-        reverse("login"), {"username": "member", "password": "pw-member"}, follow=True
-    )
+    app = with_app(member)
+    client.post(reverse("login"), {"username": "member", "password": "pw-member"})
+    response = client.post(reverse("two-factor-verify"), {"code": code_now(app)}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("partner-portfolio", args=["advocates"])
 
 

@@ -14,7 +14,6 @@ import textstat
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.template.loader import render_to_string
-from django.test import Client
 from django.urls import reverse
 
 from readiness import disclosure
@@ -32,6 +31,7 @@ from readiness.scoring import respondent_scores
 from readiness.services.facilities import open_round
 from readiness.services.imports import ImportRejected
 from readiness.services.instrument import export_instrument, load_instrument
+from tests.clients import Client
 from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows
 from tests.test_quality import elements
 from tests.test_questionnaire import page_url, start

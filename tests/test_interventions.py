@@ -5,11 +5,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.test import Client
 from django.urls import reverse
 
 from readiness.models import FacilityIntervention, Intervention, Round
 from readiness.services.facilities import open_round
+from tests.clients import Client
 from tests.conftest import ROOT
 
 

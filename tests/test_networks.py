@@ -7,7 +7,6 @@ import secrets
 from datetime import timedelta
 
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -16,6 +15,7 @@ from openpyxl import load_workbook
 from readiness import disclosure
 from readiness.models import Determinant, Facility, Round
 from readiness.services.facilities import create_facility
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, share_accepted
 from tests.pages import table, text_of
 from tests.test_benchmarks import parse

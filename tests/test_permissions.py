@@ -10,7 +10,6 @@ import json
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -24,6 +23,7 @@ from readiness.models import (
     Share,
 )
 from readiness.services.responses import start_respondent
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 
 PERSONAS = [
@@ -61,6 +61,14 @@ EXPECTED = {
     "logout": ("POST", row(*[302] * 9)),
     "password_change": ("GET", SIGNED_IN),
     "password_change_done": ("GET", SIGNED_IN),
+    # without a password step first, the code step sends everyone to sign in
+    "two-factor-verify": ("GET", row(*[302] * 9)),
+    "two-factor": ("GET", SIGNED_IN),
+    "two-factor-set-up": ("GET", SIGNED_IN),
+    # no authenticator app yet: nothing to replace
+    "two-factor-recovery-codes": ("POST", row(*[302] * 9)),
+    # without a code: refused, or (for those who must keep it) sent back
+    "two-factor-off": ("POST", row(302, 400, 400, 400, 302, 302, 302, 302, 302)),
     "password_reset": ("GET", PUBLIC),
     "password_reset_done": ("GET", PUBLIC),
     "password_reset_confirm": ("GET", PUBLIC),

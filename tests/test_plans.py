@@ -4,12 +4,12 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from readiness.models import ActionItem, Round, Strategy
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows
 from tests.pages import list_items
 

@@ -8,7 +8,6 @@ from unittest import mock
 
 import pytest
 from django.core import signing
-from django.test import Client
 from django.urls import reverse
 
 from readiness import disclosure
@@ -16,6 +15,7 @@ from readiness.models import Answer, AuditEvent, Domain, Item, Respondent, Round
 from readiness.services import quality
 from readiness.services.facilities import open_round
 from readiness.services.responses import find_respondent
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_user
 from tests.test_questionnaire import page_data, page_items, page_url, start, start_url
 

@@ -4,13 +4,13 @@ the network's quality page)."""
 import math
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from readiness import disclosure
 from readiness.models import Facility, Network, NetworkLeader
 from readiness.services.facilities import create_facility
 from readiness.services.instrument import load_instrument
+from tests.clients import Client
 from tests.conftest import import_rows, make_user
 from tests.pages import table
 

@@ -8,13 +8,13 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
 from pypdf import PdfReader
 
 from readiness.models import ActionItem, AuditEvent
 from readiness.scoring import FOCUS_SIZE, shown
 from readiness.services.facilities import close_round
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner
 
 ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]

@@ -10,7 +10,6 @@ from datetime import date, datetime
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from openpyxl import load_workbook
 from readiness import disclosure, exports, scoring
 from readiness.models import AuditEvent, Facility, Membership, Round, Share
 from readiness.scoring import RoundSummary
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner, make_user
 from tests.pages import text_of
 from tests.test_disclosure import respond

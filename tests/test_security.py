@@ -8,11 +8,11 @@ import sys
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 
 from readiness.log_filters import RedactTokens, redact
 from readiness.models import AuditEvent, Membership, Respondent, Round
+from tests.clients import Client
 from tests.conftest import ROOT, make_user
 from tests.pages import text_of
 from tests.test_permissions import EXPECTED, url_for, world  # noqa: F401 - fixture

@@ -2,11 +2,11 @@
 small-group rules as the scores (readiness/disclosure.py)."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from readiness.disclosure import _statements
 from readiness.models import Item
+from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner
 from tests.pages import text_of
 from tests.test_instrument_2027 import routed

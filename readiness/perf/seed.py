@@ -8,6 +8,10 @@ import random
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from readiness.models import (
     Answer,
@@ -41,11 +45,34 @@ def ensure_instrument() -> Instrument:
 
 
 def bench_user(username: str = BENCH_USER):
+    """A benchmark account with an authenticator app, as every owner and network leader
+    has (services/two_factor.py); bench_code() is what the app would show."""
     user, created = get_user_model().objects.get_or_create(username=username)
     if created:
         user.set_password(BENCH_PASSWORD)
         user.save()
+    TOTPDevice.objects.get_or_create(user=user, defaults={"name": "bench", "confirmed": True})
     return user
+
+
+def bench_code(username: str = BENCH_USER) -> str:
+    """The authenticator's current code. A code works once; the benchmark signs in more
+    often than every 30 seconds, so the last one used is forgotten first."""
+    device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+    TOTPDevice.objects.filter(pk=device.pk).update(last_t=-1)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():06d}"
+
+
+def signed_in_client(username: str = BENCH_USER) -> Client:
+    """A test client signed in past both steps, as a person's browser is."""
+    user = bench_user(username)
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.get(user=user).persistent_id
+    session.save()
+    return client
 
 
 def add_round(facility, instrument, label, respondents, rng, *, status=Round.Status.CLOSED):

@@ -9,27 +9,30 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django_ratelimit.core import is_ratelimited
 
+from readiness.forms import SignInForm
 from readiness.models import AuditEvent, Facility
 from readiness.ratelimits import used_up
+from readiness.services import two_factor
 from readiness.services.audit import record_for_facilities
 
 FAILURES_GROUP = "sign-in-failures-per-address"
 ACCOUNT_FAILURES_GROUP = "sign-in-failures-per-account"
 
 
-def _username(request) -> str:
-    return request.POST.get("username", "").strip().casefold()[:150]
+def _typed_username(request) -> str:
+    return request.POST.get("username", "")
 
 
-def _account_failures(request, *, increment: bool) -> bool:
+def _account_failures(request, *, increment: bool, username: str) -> bool:
     """Whether the account named has failed more often than SIGN_IN_FAILURES_PER_ACCOUNT
     allows, from all addresses together (guessing spread over many addresses)."""
-    if not _username(request):
+    username = username.strip().casefold()[:150]
+    if not username:
         return False
     return used_up(
         request,
         group=ACCOUNT_FAILURES_GROUP,
-        key=lambda group, request: _username(request),
+        key=lambda group, request: username,
         rate=settings.SIGN_IN_FAILURES_PER_ACCOUNT,
         increment=increment,
     )
@@ -47,19 +50,35 @@ def _address_failures(request, *, increment: bool) -> bool:
     )
 
 
+def sign_in_refused(request, *, username: str) -> bool:
+    """Whether this address, or the account named, has used up its failed sign-ins."""
+    return _address_failures(request, increment=False) or _account_failures(
+        request, increment=False, username=username
+    )
+
+
 class SignInView(auth_views.LoginView):
     """django-axes locks an account only from the address that failed on it (the owner
     typing the right password elsewhere still gets in); an address failing on many
-    accounts is stopped here, at a limit generous enough for a hospital's one address."""
+    accounts is stopped here, at a limit generous enough for a hospital's one address.
 
+    An account with an authenticator app is not signed in by its password alone: the
+    password leads to the code step (views/two_factor.verify)."""
+
+    authentication_form = SignInForm
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        if _address_failures(request, increment=False) or _account_failures(
-            request, increment=False
-        ):
+        if sign_in_refused(request, username=_typed_username(request)):
             return render(request, settings.AXES_LOCKOUT_TEMPLATE, status=429)
         return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.standing(user).has_app:
+            two_factor.start_sign_in(self.request, user, next_url=self.get_success_url())
+            return redirect("two-factor-verify")
+        return super().form_valid(form)
 
 
 def sign_in_failed(sender, credentials, request=None, **kwargs):
@@ -67,9 +86,18 @@ def sign_in_failed(sender, credentials, request=None, **kwargs):
     of each facility the named account belongs to (no address is recorded)."""
     if request is None:
         return
+    _record_failure(request, username=str(credentials.get("username", "")))
+
+
+def second_factor_failed(request, *, user):
+    """A wrong code after the right password counts as a failed sign-in too."""
+    _record_failure(request, username=user.get_username())
+
+
+def _record_failure(request, *, username: str):
     _address_failures(request, increment=True)
-    _account_failures(request, increment=True)
-    username = str(credentials.get("username", ""))[:150]
+    _account_failures(request, increment=True, username=username)
+    username = username[:150]
     facilities = Facility.objects.filter(memberships__user__username=username).distinct()
     record_for_facilities(
         action=AuditEvent.Action.SIGN_IN_FAILED,

@@ -1,4 +1,3 @@
-import segno
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -6,8 +5,6 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,6 +20,7 @@ from readiness.permissions import (
     require,
     round_for,
 )
+from readiness.qr import qr_svg
 from readiness.services import facilities as facility_services
 
 
@@ -207,21 +205,6 @@ def round_link_replace(request, slug, round_id):
 
 # The start page says so (templates/questionnaire/start.html).
 MINUTES_TO_ANSWER = 10
-
-
-def qr_svg(url: str, *, label: str, size: int | None = None) -> str:
-    """The QR code of ``url`` as inline SVG, made here (no image from another host), with
-    ``label`` as its accessible name. Error correction M at least (segno raises it when
-    that costs no size): a smudged or creased print still reads. ``size``: the SVG's
-    width and height in pixels; without it, the page's CSS sizes it."""
-    code = segno.make_qr(url, error="m")
-    options = {"border": 4, "title": label, "svgclass": "qr-code", "dark": "#000", "light": "#fff"}
-    if size is None:
-        svg = code.svg_inline(omitsize=True, **options)
-    else:
-        svg = code.svg_inline(scale=max(1, size // code.symbol_size(border=4)[0]), **options)
-    svg = svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
-    return mark_safe(svg)  # noqa: S308 (segno's own markup, numbers and the escaped title)
 
 
 def hand_out_message(round_, short_url: str) -> str:

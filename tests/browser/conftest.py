@@ -114,11 +114,25 @@ def _axe_source() -> str:
 
 
 def sign_in(page, base_url, username, password):
-    """Sign in and wait for the person's start page (views/home.py: their facilities,
-    their network or their partner's portfolio)."""
+    """Sign in, both steps, and wait for the person's start page (views/home.py: their
+    facilities, their network or their partner's portfolio). The account gets an
+    authenticator app first if it has none (tests/browser/test_two_factor.py sets one up
+    through the pages)."""
+    from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.clients import code_now, with_app
+
+    user = get_user_model().objects.get(username=username)
+    app = TOTPDevice.objects.filter(user=user, confirmed=True).first() or with_app(user)
+    # a code works once; the same account may sign in again within its 30 seconds
+    TOTPDevice.objects.filter(pk=app.pk).update(last_t=-1)
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/accounts/login/code/")
+    page.fill("#id_code", code_now(app))
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url and url.rstrip("/") != base_url)
 
