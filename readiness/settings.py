@@ -248,6 +248,12 @@ CSRF_FAILURE_VIEW = "readiness.views.errors.csrf_failure"
 MAX_REQUEST_BYTES = env_int("MAX_REQUEST_BYTES", 256 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BYTES
 DATA_UPLOAD_MAX_NUMBER_FILES = 0
+# The largest file `manage.py import_responses` takes: about 150,000 lines, some 3,000
+# respondents answering 50 statements. On SQLite, writing a file this size holds the
+# database's write lock about 2 s on a 2-core server, and every respondent's save waits
+# for it: well inside the 20 s a save waits (DATABASES), even on a slower server
+# (docs/performance.md, Importing a file).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5 * 1024 * 1024, minimum=1)
 SESSION_COOKIE_HTTPONLY = True
 # A signed-in session ends a working day after the last request (readiness/middleware.py
 # moves its end at most every 15 minutes) and when the browser closes.

@@ -1,10 +1,28 @@
 """CSV import: all or nothing, every rejection names its line."""
 
-import pytest
+import io
+import itertools
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import tracemalloc
+from contextlib import closing
+from urllib.parse import quote
 
-from readiness.models import Answer, DeterminantScore, Respondent, Round
-from readiness.services.imports import ImportRejected, import_responses
-from tests.conftest import csv_bytes, import_rows
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+
+from readiness.models import Answer, DeterminantScore, Item, Respondent, Role, Round
+from readiness.pages import questionnaire_pages
+from readiness.services import responses
+from readiness.services.imports import MAX_REPORTED_ERRORS, ImportRejected, import_responses
+from readiness.services.responses import start_respondent
+from tests.conftest import ROOT, csv_bytes, import_rows
 
 GOOD = [("p1", "nurse", "EVAL-1", 4), ("p1", "nurse", "EVAL-2", "DK")]
 
@@ -130,3 +148,343 @@ def test_the_round_label_is_validated(toy_instrument, facility):
     with pytest.raises(ImportRejected, match="1 to 80"):
         import_rows(facility, "x" * 81, GOOD)
     assert stored_nothing()
+
+
+# --- Large files: a size limit, streaming, and other people's saves meanwhile ----------
+
+
+def nurse_items(instrument) -> list[str]:
+    return [
+        item.code
+        for item in Item.objects.filter(determinant__domain__instrument=instrument)
+        if item.is_asked_of("nurse")
+    ]
+
+
+def nurse_rows(items: list[str], lines: range) -> list[tuple]:
+    """Answer lines (numbered from 0) of nurses answering every statement in turn, with
+    ids as a paper survey numbers its forms."""
+    return [
+        (f"ward-3-form-{n // len(items):05d}", "nurse", items[n % len(items)], n % 5 + 1)
+        for n in lines
+    ]
+
+
+def lines_of(rows) -> bytes:
+    return csv_bytes(rows).split(b"\n", 1)[1]
+
+
+class Stream(io.RawIOBase):
+    """A file that cannot tell its size, made up of ``parts`` as it is read, so that the
+    test does not hold it either."""
+
+    def __init__(self, parts):
+        self.parts = iter(parts)
+        self.pending = b""
+        self.given = 0
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        while len(self.pending) < len(buffer):
+            part = next(self.parts, None)
+            if part is None:
+                break
+            self.pending += part
+        n = min(len(buffer), len(self.pending))
+        buffer[:n], self.pending = self.pending[:n], self.pending[n:]
+        self.given += n
+        return n
+
+
+def test_a_file_above_the_limit_is_refused_unread_saying_what_to_do(
+    toy_instrument, facility, settings, tmp_path
+):
+    settings.IMPORT_MAX_BYTES = 2000
+    path = tmp_path / "answers.csv"
+    path.write_bytes(csv_bytes(GOOD * 100)[:2001])
+    with pytest.raises(CommandError) as refused:
+        call_command("import_responses", str(path), "--facility", "mercy", "--round", "R")
+    assert str(refused.value) == (
+        "Nothing was imported:\n"
+        "The file has 2,001 bytes, more than the 0.00191 MB (2,000 bytes) an import accepts "
+        "(setting IMPORT_MAX_BYTES): a larger file would keep the database from "
+        "respondents' answers while it is written. Split it into smaller files, keeping "
+        "all of a respondent's lines in the same file, and import them one after the other "
+        "into the same round."
+    )
+    assert stored_nothing()
+
+    class Unread(io.BytesIO):
+        def read(self, size=-1):
+            raise AssertionError("read before its size was checked")
+
+    with pytest.raises(ImportRejected, match="^The file has 2,001 bytes, more than"):
+        import_responses(facility=facility, round_label="R", source=Unread(path.read_bytes()))
+    # Exactly at the limit is accepted.
+    path.write_bytes(csv_bytes(GOOD) + b"\n" * (2000 - len(csv_bytes(GOOD))))
+    assert import_responses(facility=facility, round_label="R", source=path).answers == 2
+
+
+def test_a_stream_that_cannot_tell_its_size_is_cut_off_at_the_limit(
+    toy_instrument, facility, settings
+):
+    settings.IMPORT_MAX_BYTES = 100_000
+    header = b"respondent,role,item,value\n"
+    stream = Stream(itertools.chain([header], itertools.repeat(lines_of(GOOD), 10_000)))
+    with pytest.raises(ImportRejected, match="^The file is larger, more than the 0.0954 MB"):
+        import_responses(facility=facility, round_label="R", source=stream)
+    assert stream.given <= 100_000 + 8192  # it stopped at the limit, not at the end
+    assert stored_nothing()
+
+
+def test_a_big_file_is_checked_as_it_streams_and_a_wrong_last_line_stores_nothing(
+    instrument, facility, tmp_path
+):
+    # 60,000 lines, about 2 MB, then one answering again what line 2 answered.
+    items = nurse_items(instrument)
+    path = tmp_path / "answers.csv"
+    with path.open("wb") as file:
+        file.write(b"respondent,role,item,value\n")
+        for n in range(0, 60_000, 1000):
+            file.write(lines_of(nurse_rows(items, range(n, n + 1000))))
+        file.write(lines_of([("ward-3-form-00000", "nurse", items[0], 3)]))
+    tracemalloc.start()
+    try:
+        with pytest.raises(CommandError) as rejected:
+            call_command("import_responses", str(path), "--facility", "mercy", "--round", "R")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(rejected.value) == (
+        "Nothing was imported:\n"
+        f"Line 60002: respondent 'ward-3-form-00000' answers {items[0]} twice (also on line 2)."
+    )
+    assert stored_nothing()
+    # Holding the file takes its size at least (the import used to hold its bytes, its
+    # text and a row object per line: 17 times the file); the check keeps about a
+    # dozen bytes per line, half the file here.
+    size = path.stat().st_size
+    assert peak < size, (peak, size)
+
+
+def test_a_path_and_an_open_file_are_read_from_where_they_stand(toy_instrument, facility, tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(b"Exported from the paper survey tool\n" + csv_bytes(GOOD))
+    with path.open("rb") as file:
+        file.readline()  # the caller skips a line of its own
+        summary = import_responses(facility=facility, round_label="A", source=file)
+        assert not file.closed  # the caller's file is the caller's to close
+    assert (summary.respondents, summary.answers) == (1, 2)
+    path.write_bytes(csv_bytes(GOOD))
+    summary = import_responses(facility=facility, round_label="B", source=path)
+    assert (summary.respondents, summary.answers) == (1, 2)
+
+
+def test_the_byte_of_a_decoding_error_is_counted_in_the_whole_file(toy_instrument, facility):
+    # Excel's "CSV UTF-8" starts with a byte order mark; the bad byte lies far past the
+    # first piece read.
+    rows = [(f"p{n}", "nurse", "EVAL-1", 4) for n in range(3000)]
+    content = b"\xef\xbb\xbf" + csv_bytes(rows) + b"p9,nurse,EVAL-2,\xe9\n"
+    with pytest.raises(ImportRejected) as rejected:
+        import_responses(facility=facility, round_label="R", content=content)
+    byte = content.index(b"\xe9") + 1
+    assert rejected.value.errors == [
+        f"The file is not UTF-8 text (byte {byte}). Save it as CSV UTF-8."
+    ]
+
+
+def test_only_the_first_problems_are_listed_and_the_rest_counted(toy_instrument, facility):
+    rows = GOOD + [(f"x{n}", "nurse", "EVAL-1", 9) for n in range(30)] + GOOD
+    with pytest.raises(ImportRejected) as rejected:
+        import_rows(facility, "R", rows)
+    errors = rejected.value.errors
+    assert len(errors) == MAX_REPORTED_ERRORS + 1
+    assert errors[0] == "Line 4: value '9' is not 1-5, DK or NA."
+    assert errors[-1] == "... and 12 more problem(s)."  # 10 more bad values, 2 repeats
+
+
+class SharedDatabase:
+    """The test's data, for connections other than the test's own: threads, each with a
+    connection of its own, and other processes.
+
+    On PostgreSQL that is the test database. SQLite's test database is in memory, where
+    connections share one cache and lock tables rather than the file: at first use it is
+    copied to a file, opened as in production (settings.DATABASES: WAL, the write lock
+    taken at BEGIN), and from then on every connection here works on that file.
+    """
+
+    def __init__(self, path):
+        self.path = path
+        self.settings = None
+
+    def _ready(self) -> dict:
+        if self.settings is None:
+            self.settings = dict(connection.settings_dict)
+            if connection.vendor == "sqlite":
+                connection.ensure_connection()
+                with closing(sqlite3.connect(self.path)) as copy:
+                    connection.connection.backup(copy)
+                    copy.execute("PRAGMA journal_mode=WAL")
+                self.settings["NAME"] = str(self.path)
+        return self.settings
+
+    def url(self) -> str:
+        """DATABASE_URL for another process (settings.DATABASES)."""
+        db = self._ready()
+        if connection.vendor == "sqlite":
+            return f"sqlite:///{db['NAME']}"
+        user = quote(db["USER"] or "") + (":" + quote(db["PASSWORD"]) if db["PASSWORD"] else "")
+        return f"postgres://{user}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+    def in_thread(self, function):
+        """Starts ``function`` in a thread; returns the thread and, once it has ended,
+        the function's {"result": ...} or {"error": ...}."""
+        db, backend = self._ready(), type(connections["default"])
+        outcome = {}
+
+        def target():
+            if connection.vendor == "sqlite":
+                connections["default"] = backend(db, "default")
+            try:
+                outcome["result"] = function()
+            except BaseException as error:  # reported by the caller
+                outcome["error"] = error
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=target)
+        thread.start()
+        return thread, outcome
+
+    def run(self, function):
+        thread, outcome = self.in_thread(function)
+        thread.join(timeout=30)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+
+@pytest.fixture
+def shared_database(transactional_db, tmp_path):
+    return SharedDatabase(tmp_path / "db.sqlite3")
+
+
+def wait_for_locks_at_most(seconds: float):
+    """Fail a statement that waits longer than this for another connection's lock."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        else:
+            cursor.execute(f"SET lock_timeout = '{int(seconds * 1000)}ms'")
+
+
+# The command as an operator runs it, in a process of its own; prints when it began
+# writing (its first BEGIN or write statement) and when it was done.
+IMPORT_IN_ANOTHER_PROCESS = """
+import json, sys, time
+import django
+django.setup()
+from django.core.management import call_command
+from django.db import connection
+window = {}
+def spy(execute, sql, params, many, context):
+    if "start" not in window and sql.split()[0].upper() in {"BEGIN", "INSERT", "UPDATE", "DELETE"}:
+        window["start"] = time.monotonic()
+    return execute(sql, params, many, context)
+with connection.execute_wrapper(spy):
+    call_command("import_responses", *sys.argv[1:])
+window["end"] = time.monotonic()
+print(json.dumps(window))
+"""
+
+
+def test_respondents_elsewhere_save_while_a_big_file_is_imported(
+    shared_database, instrument, open_round_, other_facility, tmp_path
+):
+    """Another facility's respondents keep saving pages while a file is imported.
+
+    In production a save waits up to 20 s for SQLite's write lock (settings.DATABASES),
+    and a file at the size limit holds it about 2 s. Scaled down here: a 60,000-line
+    file, and saves that give up after 1.5 s. Before the import's write was made short,
+    this file held the lock 2 s (a 1,007,000-line one over 30 s: saves failed with
+    "database is locked"). PostgreSQL locks rows: nothing of the import is in a save's
+    way there, and the test checks that it stays so.
+    """
+    path = tmp_path / "answers.csv"
+    items = nurse_items(instrument)
+    path.write_bytes(csv_bytes(nurse_rows(items, range(60_000))))
+    nurse = Role.objects.get(instrument=instrument, code="nurse")
+    tokens = [
+        start_respondent(round_=open_round_, role=nurse, nonce=f"n{n}" * 10).token for n in range(3)
+    ]
+    pages = questionnaire_pages(instrument, "nurse")
+    imported = threading.Event()
+    environment = dict(os.environ, DATABASE_URL=shared_database.url())
+    importer = subprocess.Popen(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", IMPORT_IN_ANOTHER_PROCESS, str(path)]
+        + ["--facility", "other", "--round", "Paper"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+    def respond(token):
+        wait_for_locks_at_most(1.5)
+        saves, failures, last = [], [], {}
+        while not saves or not imported.is_set():
+            page = pages[len(saves) % len(pages)]
+            answers = {item.pk: ("scale", len(saves) % 5 + 1) for item in page.items}
+            started = time.monotonic()
+            try:
+                responses.save_page(
+                    respondent=responses.find_respondent(token), page=page.number, answers=answers
+                )
+            except Exception as error:  # the view would answer 500
+                failures.append(repr(error))
+            else:
+                last |= answers
+            saves.append((started, time.monotonic()))
+            time.sleep(0.01)
+        return saves, failures, last
+
+    respondents = [shared_database.in_thread(lambda t=token: respond(t)) for token in tokens]
+    try:
+        output, errors = importer.communicate(timeout=60)
+    finally:
+        imported.set()
+    for thread, outcome in respondents:
+        thread.join(timeout=30)
+        assert "error" not in outcome, outcome
+    assert importer.returncode == 0, errors.decode()
+    *summary, window = output.decode().splitlines()
+    people = -(-60_000 // len(items))
+    assert summary == [
+        f"Imported {people} respondents and 60000 answers into other / Paper (new round)"
+    ]
+    window = json.loads(window)
+    outcomes = [outcome["result"] for _, outcome in respondents]
+    assert [failures for _, failures, _ in outcomes] == [[], [], []]
+    # Each respondent saved while the import was writing (on SQLite: waited for it).
+    assert [
+        any(started <= window["end"] and window["start"] <= ended for started, ended in saves)
+        for saves, _, _ in outcomes
+    ] == [True, True, True], "a respondent never saved during the write: this proves nothing"
+
+    def stored():
+        return Answer.objects.filter(respondent__round__facility__slug="other").count(), [
+            dict(
+                Answer.objects.filter(respondent=responses.find_respondent(token)).values_list(
+                    "item_id", "value"
+                )
+            )
+            for token in tokens
+        ]
+
+    imported, saved = shared_database.run(stored)
+    assert imported == 60_000
+    assert saved == [
+        {item_id: value for item_id, (_kind, value) in last.items()} for *_, last in outcomes
+    ]

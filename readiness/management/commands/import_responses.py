@@ -1,16 +1,17 @@
-from pathlib import Path
-
 from django.core.management.base import BaseCommand, CommandError
 
 from readiness.models import Facility
-from readiness.services.imports import ImportRejected, import_responses
+from readiness.services.imports import ImportRejected, import_responses, max_bytes
 
 
 class Command(BaseCommand):
     help = (
         "Import finished responses from a CSV file with the columns "
         "respondent,role,item,value (value 1-5, DK or NA). The whole file is rejected "
-        "if any line is wrong; nothing is stored then."
+        "if any line is wrong; nothing is stored then. Files larger than the "
+        f"IMPORT_MAX_BYTES setting ({max_bytes():,} bytes; by default 5 MB, about "
+        "150,000 lines) are refused: split them, keeping each respondent's lines in the "
+        "same part, and import the parts into the same round one after the other."
     )
 
     def add_arguments(self, parser):
@@ -28,13 +29,17 @@ class Command(BaseCommand):
         if facility_obj is None:
             raise CommandError(f"No facility with slug {facility!r}.")
         try:
-            content = Path(file).read_bytes()
+            opened = open(file, "rb")  # closed below; read as a stream
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}") from None
         try:
-            summary = import_responses(
-                facility=facility_obj, round_label=round_label, content=content, replace=replace
-            )
+            with opened:
+                summary = import_responses(
+                    facility=facility_obj,
+                    round_label=round_label,
+                    source=opened,
+                    replace=replace,
+                )
         except ImportRejected as rejection:
             raise CommandError("Nothing was imported:\n" + "\n".join(rejection.errors)) from None
         created = " (new round)" if summary.round_created else ""
