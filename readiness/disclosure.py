@@ -262,8 +262,8 @@ def release_for(round_: Round) -> RoundRelease:
     if release.respondents and "items" not in release.aggregates:
         # Published before answers per statement were kept: the same people, counted
         # again with them (their results are unchanged, so nothing new is learned).
-        release.aggregates = aggregate(round_, published=True)
-        release.save(update_fields=["aggregates"])
+        release.set_aggregates(aggregate(round_, published=True))
+        release.save(update_fields=["aggregates", "summary"])
     return release
 
 
@@ -315,9 +315,12 @@ def released_summaries(round_ids) -> dict[int, RoundSummary]:
     one query; determinants of fewer than the minimum are left out, and so are rounds
     with nothing to show."""
     summaries = {}
-    for round_ in Round.objects.filter(pk__in=round_ids).select_related(
-        "release", "facility", "instrument"
-    ):
+    rounds = (
+        Round.objects.filter(pk__in=round_ids)
+        .select_related("release", "facility", "instrument")
+        .defer("release__aggregates", "release__merged_roles")
+    )
+    for round_ in rounds:
         try:
             release = round_.release
         except RoundRelease.DoesNotExist:
@@ -340,11 +343,11 @@ def summarise_release(release: RoundRelease, round_: Round) -> RoundSummary | No
         instrument_version=round_.instrument.version,
         respondents=release.respondents,
         roles_with_minimum=frozenset(
-            code for code, n in release.aggregates["roles"].items() if n >= minimum
+            code for code, n in release.summary["roles"].items() if n >= minimum
         ),
     )
     by_domain: dict[str, list[float]] = {}
-    for code, row in release.aggregates["determinants"].items():
+    for code, row in release.summary["determinants"].items():
         if row["scored"] < minimum or row["mean"] is None:
             continue
         summary.determinants[code] = row["mean"]

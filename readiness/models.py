@@ -561,6 +561,10 @@ class RoundRelease(models.Model):
     updated_on = models.DateField(default=timezone.localdate)
     # scoring.aggregate()'s output for the published respondents.
     aggregates = models.JSONField(default=dict)
+    # Its facility-level part (respondents, roles, determinants), about a fortieth of it:
+    # what pages comparing many rounds read (disclosure.released_summaries), so that a
+    # network of hundreds of sites does not decode every statement's counts.
+    summary = models.JSONField(default=dict)
     # Roles merged into "small roles" in answer-level downloads of this round. It only
     # grows, so that two downloads never tell apart what one of them merged.
     merged_roles = models.JSONField(default=list)
@@ -572,6 +576,15 @@ class RoundRelease(models.Model):
 
     def __str__(self):
         return f"{self.round} – release {self.number} ({self.respondents})"
+
+    def set_aggregates(self, aggregates: dict) -> None:
+        self.aggregates = aggregates
+        self.summary = summary_of(aggregates)
+
+
+def summary_of(aggregates: dict) -> dict:
+    """The facility-level part of a round's aggregates (RoundRelease.summary)."""
+    return {key: aggregates[key] for key in ("respondents", "roles", "determinants")}
 
 
 class Answer(models.Model):

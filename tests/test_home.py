@@ -1,12 +1,14 @@
 """Where each person lands after signing in (views/home.py)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from readiness.models import Membership, NetworkLeader, Partner, PartnerMembership
+from readiness.models import Facility, Membership, NetworkLeader, Partner, PartnerMembership
 from tests.clients import Client, code_now, with_app
 from tests.conftest import make_user
-from tests.pages import text_of
+from tests.pages import table, text_of
 
 
 def signed_in(user) -> Client:
@@ -64,3 +66,32 @@ def test_someone_with_no_role_yet_is_asked_to_add_a_facility(db):
     assert text_of(html, "no-facility") == (
         "You do not belong to any facility yet. Add yours to run an assessment."
     )
+
+
+def test_the_list_of_facilities_shows_a_page_at_a_time(db, monkeypatch):
+    """Someone in hundreds of facilities (a network's administrator) gets pages of them,
+    each page the same number of queries."""
+    monkeypatch.setattr("readiness.paging.PAGE_SIZE", 2)
+    person = make_user("many")
+    rows = {}
+    for name in ("Clinic C", "Clinic A", "Clinic B"):
+        facility = Facility.objects.create(
+            name=name, slug=name.lower().replace(" ", "-"), type="fqhc", state="CA"
+        )
+        Membership.objects.create(user=person, facility=facility, level=Membership.Level.VIEWER)
+        rows[name] = f"{name} {facility.get_type_display()}, {facility.get_state_display()}"
+    client = signed_in(person)
+    url = reverse("facility-list")
+
+    def listed(params=None):
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url, params or {}).content.decode()
+        return html, [row for row in table(html, "facilities-table") if row != "Facility"], queries
+
+    first, on_first, first_queries = listed()
+    assert on_first == [rows["Clinic A"], rows["Clinic B"]]
+    assert text_of(first, "facilities-position") == "Showing 1 to 2 of 3 (page 1 of 2)."
+    _, on_second, second_queries = listed({"page": 2})
+    assert on_second == [rows["Clinic C"]]
+    assert listed({"page": "x"})[1] == on_first
+    assert len(second_queries) == len(first_queries)

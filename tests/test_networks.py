@@ -19,6 +19,7 @@ from tests.clients import Client
 from tests.conftest import full_answers, import_rows, share_accepted
 from tests.pages import table, text_of
 from tests.test_benchmarks import parse
+from tests.test_quality import elements
 from tests.test_questionnaire import answer_everything, start
 
 
@@ -371,3 +372,62 @@ def test_the_portfolio_labels_open_and_closed_rounds_and_what_is_shared(instrume
         "Scores and recommended strategies, without results by role.",
         "75",
     ]
+
+
+def sites_on(html) -> list[str]:
+    """The row headers of the sites table: each site's name, type and state."""
+    return [header for header in table(html, "sites-table") if header != "Site"]
+
+
+def row_header(facility) -> str:
+    return f"{facility.name} {facility.get_type_display()}, {facility.state}"
+
+
+def test_the_sites_table_shows_a_page_at_a_time_and_the_summary_every_site(
+    network, leader, instrument, monkeypatch
+):
+    """A network of hundreds of sites costs one page of rows; its summary still speaks
+    of every site."""
+    monkeypatch.setattr("readiness.paging.PAGE_SIZE", 2)
+    a, b, c = (
+        site(network, instrument, slug, value=v) for slug, v in (("a", 2), ("b", 4), ("c", 3))
+    )
+    client = login(leader)
+    first = client.get(network.get_absolute_url()).content.decode()
+    assert sites_on(first) == [row_header(a), row_header(b)]
+    assert text_of(first, "sites-position") == "Showing 1 to 2 of 3 (page 1 of 2)."
+    figure = json.loads(text_of(first, "comparison-figure"))
+    assert list(figure["data"][0]["y"]) == ["Site a", "Site b"]
+    assert "across the 3 sites with results" in text_of(first, "network-summary")
+    next_links = [link["href"] for link in elements(first, "a", rel="next")]
+    assert len(next_links) == 2  # above the heat map and below the table
+    second = client.get(network.get_absolute_url() + next_links[0]).content.decode()
+    assert sites_on(second) == [row_header(c)]
+    # a page past the end shows the last; another order starts on the first page
+    past = client.get(network.get_absolute_url(), {"page": 9, "sort": "overall"})
+    assert text_of(past.content.decode(), "sites-position").endswith("(page 2 of 2).")
+    sort_links = [link["href"] for link in elements(second, "a") if "sort=" in link.get("href", "")]
+    assert sort_links and not [link for link in sort_links if "page=" in link]
+
+
+def test_comparisons_read_each_rounds_summary_which_older_releases_gain(
+    network, leader, instrument
+):
+    """A network page reads each round's facility-level summary, a fortieth of its
+    aggregates; releases written before the summary existed get it from migration 0018."""
+    import importlib
+
+    from django.apps import apps
+
+    from readiness.models import RoundRelease, summary_of
+
+    facility = site(network, instrument, "a", value=4)
+    release = RoundRelease.objects.get(round__facility=facility)
+    assert release.summary == summary_of(release.aggregates)
+    before = text_of(login(leader).get(network.get_absolute_url()).content.decode(), "sites-table")
+    RoundRelease.objects.update(summary={})  # as written before 0018
+    importlib.import_module("readiness.migrations.0018_release_summary").fill_summaries(apps, None)
+    release.refresh_from_db()
+    assert release.summary == summary_of(release.aggregates)
+    after = text_of(login(leader).get(network.get_absolute_url()).content.decode(), "sites-table")
+    assert before.startswith("Scores by site") and after == before

@@ -116,7 +116,7 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         and joining.update(published=True) > 0
     )
     if changed or created:
-        release.aggregates = aggregate(round_, published=True)
+        release.set_aggregates(aggregate(round_, published=True))
         release.respondents = release.aggregates["respondents"]
         release.merged_roles = merged_roles(
             release.aggregates["roles"], minimum, already=release.merged_roles

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from readiness.disclosure import min_group
 from readiness.forms import SLUG_UNAVAILABLE, FacilityForm, RoundForm
 from readiness.models import RESTORE_WITHIN_DAYS, Respondent, new_short_code
+from readiness.paging import page_of
 from readiness.permissions import (
     facilities_for,
     facility_access,
@@ -26,11 +27,13 @@ from readiness.services import facilities as facility_services
 
 @login_required
 def facility_list(request):
-    facilities = facilities_for(request.user).annotate(
-        round_count=Count("rounds", distinct=True), last_opened=Max("rounds__opened_on")
+    facilities = (
+        facilities_for(request.user)
+        .annotate(round_count=Count("rounds", distinct=True), last_opened=Max("rounds__opened_on"))
+        .order_by("name", "pk")
     )
     context = {
-        "facilities": facilities,
+        "facilities": page_of(facilities, request),
         "partners": partners_for(request.user),
         "networks": networks_for(request.user),
         "restorable": facility_services.restorable_for(request.user),

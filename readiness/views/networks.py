@@ -28,6 +28,7 @@ from readiness.models import (
     Round,
     USState,
 )
+from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
 from readiness.scoring import band_for, comparable, shown
 from readiness.services.audit import record_for_facilities
@@ -262,7 +263,10 @@ def _overview(network, data) -> dict:
 def comparison(request, slug):
     network = get_network_for_user(request.user, slug)
     context = _overview(network, request.GET)
-    scored, codes = context["scored"], context["codes"]
+    # The summary covers every site; the table and the heat map one page of them.
+    context["page"] = page_of(context["sites"], request)
+    scored = [site for site in context["page"] if site.round is not None]
+    codes = context["codes"]
     context["figure"] = (
         charts._score_heatmap(
             [[s.scores.get(code) for code in codes] for s in scored],
@@ -276,6 +280,7 @@ def comparison(request, slug):
     )
     query = request.GET.copy()
     query.pop("sort", None)
+    query.pop("page", None)  # another order starts again on the first page
     context["filter_query"] = query.urlencode()
     every_site = list(
         network.facilities.order_by("name").values_list("name", "network_answer_access")
