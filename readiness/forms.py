@@ -228,7 +228,8 @@ class RoundForm(forms.ModelForm):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    # at most a username's length: the address becomes the new account's username
+    email = forms.EmailField(label=_("E-mail address"), max_length=150)
     level = forms.ChoiceField(
         label=_("Role in this facility"),
         choices=Membership.Level.choices,
@@ -419,6 +420,22 @@ class SignUpForm(BaseUserCreationForm):
         return cleaned
 
 
+def sign_in_name(typed: str) -> str:
+    """The username a sign-in names, as the password check and every limit on failures
+    see it: NFKC-normalised (as Django's UsernameField does), and an e-mail address in
+    any case as the account that has it as its username (made from an invitation, or
+    earlier with capitals), when exactly one has."""
+    name = unicodedata.normalize("NFKC", typed).strip()
+    if "@" not in name:
+        return name
+    matches = list(
+        get_user_model()
+        .objects.filter(username__iexact=name)
+        .values_list("username", flat=True)[:2]
+    )
+    return matches[0] if len(matches) == 1 else account_address(name)
+
+
 class SignInForm(AuthenticationForm):
     """The password step of signing in (views/accounts.SignInView). Accounts made from an
     invitation have their e-mail address as username, typed in any case."""
@@ -428,8 +445,7 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = _("E-mail address or username")
 
     def clean_username(self):
-        username = self.cleaned_data["username"]
-        return account_address(username) if "@" in username else username
+        return sign_in_name(self.cleaned_data["username"])
 
 
 class TwoFactorCodeForm(forms.Form):

@@ -79,30 +79,33 @@ def session_activity(get_response):
     return middleware
 
 
-# What someone who must set up two-factor sign-in can still reach: the set-up itself,
-# signing out, the help pages, and the pages of links that need no account.
+# What someone who must set up two-step sign-in can still reach before they have: the
+# set-up itself, signing out, the help pages, and the pages of links that need no account.
 TWO_FACTOR_OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/help/", "/static/")
 
 
 def two_factor_required(get_response):
-    """Owners, partner members and network leaders (services/two_factor.standing) reach
-    nothing but the set-up until they have an authenticator app. A session signed in
-    without a second factor for an account that has one (made before it was set up
-    elsewhere) is signed out. Sessions that passed a second factor cost no query here."""
+    """Every signed-in request: a session that passed the second step keeps counting only
+    while the app or recovery codes it passed with still exist (an operator's reset, or
+    the person turning it off, ends it everywhere). A session without the second step
+    for an account that has an app (one that began before the app was set up elsewhere)
+    is signed out, whatever the page. Owners, partner members and network leaders without
+    an app reach nothing but the set-up (TWO_FACTOR_OPEN_PATHS) until they have one."""
 
     def middleware(request):
         user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not two_factor.is_verified(request.session)
-            and not request.path_info.startswith(TWO_FACTOR_OPEN_PATHS + TOKEN_PATHS)
-        ):
+        if user is None or not user.is_authenticated:
+            return get_response(request)
+        passed = two_factor.session_device(request.session, user)
+        if passed is two_factor.GONE:
+            return _signed_out(request) or get_response(request)
+        if passed is None:
             standing = two_factor.standing(user)
             if standing.has_app:
-                logout(request)
-                return redirect_to_login(request.get_full_path())
-            if standing.required:
+                return _signed_out(request) or get_response(request)
+            if standing.required and not request.path_info.startswith(
+                TWO_FACTOR_OPEN_PATHS + TOKEN_PATHS
+            ):
                 set_up = reverse("two-factor-set-up")
                 if request.method == "GET":
                     set_up += "?" + urlencode({"next": request.get_full_path()})
@@ -110,6 +113,13 @@ def two_factor_required(get_response):
         return get_response(request)
 
     return middleware
+
+
+def _signed_out(request):
+    logout(request)
+    if request.path_info.startswith(TOKEN_PATHS + ("/help/", "/static/")):
+        return None  # go on as anyone else would: these pages need no account
+    return redirect_to_login(request.get_full_path())
 
 
 def seen_at_sign_in(sender, request, user, **kwargs):

@@ -112,8 +112,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "readiness.middleware.session_activity",
-    "readiness.middleware.two_factor_required",
     "readiness.middleware.security_headers",
+    # Inside security_headers, so that its redirects carry the same headers.
+    "readiness.middleware.two_factor_required",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -202,6 +203,8 @@ AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
 # for again, and how many recovery codes an account gets.
 OTP_TOTP_ISSUER = "Readiness"
 TWO_FACTOR_PENDING_SECONDS = 5 * 60
+# How long a key shown on the set-up page can still be confirmed.
+TWO_FACTOR_SETUP_SECONDS = 15 * 60
 TWO_FACTOR_CODE_ATTEMPTS = 5
 TWO_FACTOR_RECOVERY_CODES = 10
 

@@ -140,11 +140,12 @@ def test_figures_are_valid_plotly(facility, instrument):
 def test_query_count_does_not_grow_with_respondents(
     facility, instrument, owner, client, django_assert_num_queries
 ):
-    """Dashboard queries, each fixed whatever the data: session, user, membership with
-    facility, round with instrument, live respondent counts, the release, who is not a
-    peer (for the cache key); then, to rebuild the results: the release, the earlier
-    rounds' releases, the facility's action items, who is not a peer. (The instrument's
-    structure and the day's peer snapshot are read once per process, warmed first.)"""
+    """Dashboard queries, each fixed whatever the data: session, user, the second step's
+    device (middleware.two_factor_required), membership with facility, round with
+    instrument, live respondent counts, the release, who is not a peer (for the cache
+    key); then, to rebuild the results: the release, the earlier rounds' releases, the
+    facility's action items, who is not a peer. (The instrument's structure and the day's
+    peer snapshot are read once per process, warmed first.)"""
     round_ = add_respondents(facility, instrument, "R", 10)
     Round.objects.filter(pk=round_.pk).update(opened_on="2026-01-01")
     add_respondents(facility, instrument, "Earlier", 3)
@@ -159,7 +160,7 @@ def test_query_count_does_not_grow_with_respondents(
     assert round_.respondents.count() == 70
     with django_assert_num_queries(len(small)):
         assert client.get(url).status_code == 200
-    assert len(small) == 11
+    assert len(small) == 12
 
 
 @pytest.mark.parametrize("respondents", [4, 40])
@@ -185,9 +186,9 @@ def test_results_are_computed_once_and_rebuilt_when_they_are_published(
     client.force_login(owner)
     url = reverse("round-dashboard", args=[facility.slug, round_.pk])
     client.get(url)
-    # warm: session, user, membership, round, live counts, release, who is not a peer;
-    # no scoring query
-    with django_assert_max_num_queries(7):
+    # warm: session, user, the second step's device, membership, round, live counts,
+    # release, who is not a peer; no scoring query
+    with django_assert_max_num_queries(8):
         html = client.get(url).content.decode()
 
     def people_with_a_score(html):
@@ -254,10 +255,10 @@ def test_trends_follow_determinants_across_instrument_versions(facility, instrum
 def test_results_json_query_count_does_not_grow_with_respondents(
     facility, instrument, owner, client, django_assert_num_queries
 ):
-    """results.json: session, user, membership with facility, round with instrument, the
-    release, the earlier rounds' releases, who is not a peer, live counts, the release's
-    counters, and the read's audit event. (The instrument's structure and the day's peer
-    snapshot are read once per process, warmed first.)"""
+    """results.json: session, user, the second step's device, membership with facility,
+    round with instrument, the release, the earlier rounds' releases, who is not a peer,
+    live counts, the release's counters, and the read's audit event. (The instrument's
+    structure and the day's peer snapshot are read once per process, warmed first.)"""
     round_ = add_respondents(facility, instrument, "R", 6)
     client.force_login(owner)
     url = reverse("round-results-json", args=[facility.slug, round_.pk])
@@ -267,7 +268,7 @@ def test_results_json_query_count_does_not_grow_with_respondents(
     add_respondents(facility, instrument, "R", 60, start=6)
     with django_assert_num_queries(len(small)):
         assert client.get(url).json()["respondents"] == 66
-    assert len(small) == 10
+    assert len(small) == 11
 
 
 def test_names_typed_by_people_are_never_markup_in_a_chart(facility, instrument, owner, client):

@@ -328,9 +328,9 @@ def test_query_count_stays_flat_with_open_and_closed_rounds(network, leader, ins
     small = counts()
     add_sites(range(2, 8))
     assert counts() == small
-    # session, user, leader check, sites, rounds, published results, columns, key roles,
-    # every site's answer download setting: as many as before the summary and the option
-    assert small[0] == 9
+    # session, user, the second step's device, leader check, sites, rounds, published
+    # results, columns, key roles, every site's answer download setting
+    assert small[0] == 10
 
 
 # --- The partner's portfolio ------------------------------------------------------------

@@ -430,11 +430,12 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rounds(
         assert content
         return len(queries)
 
-    # 1 session, 2 the user, 3 the membership with its facility (facility_access),
-    # 4 the rounds with their questionnaire (exports.score_table), 5 the rounds with
-    # their published results (disclosure.released_summaries), 6 the audit event.
+    # 1 session, 2 the user, 3 the second step's device (middleware), 4 the membership
+    # with its facility (facility_access), 5 the rounds with their questionnaire
+    # (exports.score_table), 6 the rounds with their published results
+    # (disclosure.released_summaries), 7 the audit event.
     client = clients[owner]
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(csv_table(client)) == 1 + ROWS_PER_ROUND
     one = {
         (user, fmt): download(user, fmt)
@@ -451,13 +452,14 @@ def test_the_number_of_queries_does_not_grow_with_the_number_of_rounds(
     a_round(facility, "R2", nurses(instrument, 5, prefix="b"), opened_on=date(2026, 1, 5))
     a_round(facility, "R3", nurses(instrument, 3, prefix="c"), opened_on=date(2026, 6, 1))
     a_round(facility, "Small", nurses(instrument, 2, prefix="d"), opened_on=date(2026, 9, 1))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         assert len(csv_table(client)) == 1 + 4 * ROWS_PER_ROUND
     several = {key: download(*key) for key in one}
     assert several == one
-    # a partner: 3 a membership (none), 4 a network leadership (none), 5 the share,
-    # then the rounds, their published results and the audit event, as for a member
-    assert one[(partner_user, "csv")] == 8
+    # a partner: after the second step's device, 4 a membership (none), 5 a network
+    # leadership (none), 6 the share, then the rounds, their published results and the
+    # audit event, as for a member
+    assert one[(partner_user, "csv")] == 9
 
 
 # --- The facility page ----------------------------------------------------------------------

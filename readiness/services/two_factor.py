@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import login as otp_login
+from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -25,6 +26,8 @@ from readiness.models import Membership, NetworkLeader, PartnerMembership
 
 # The sign-in's first step, passed: whose password it was, when, and where to go after.
 PENDING = "readiness_two_factor_pending"
+# The authenticator this session is setting up, and since when.
+SETTING_UP = "readiness_two_factor_setting_up"
 APP_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
 # The wait after a wrong code doubles (1, 2, 4 … seconds) up to 2**9 s, under 9 minutes:
@@ -61,9 +64,21 @@ def standing(user) -> Standing:
     return Standing(has_app=has_app, required=any(roles))
 
 
-def is_verified(session) -> bool:
-    """Whether this session passed a second factor (at sign-in or when setting one up)."""
-    return DEVICE_ID_SESSION_KEY in session
+# session_device(): the session passed a second step with a device that no longer is.
+GONE = object()
+
+
+def session_device(session, user):
+    """The device this session passed the second step with (at sign-in, or when setting
+    the app up); None if it passed none; GONE if that device was removed since (turned
+    off, or reset by an operator), or is not this account's. One query, when it passed."""
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+    if not persistent_id:
+        return None
+    device = Device.from_persistent_id(persistent_id)
+    if device is None or device.user_id != user.pk or not device.confirmed:
+        return GONE
+    return device
 
 
 def app_device(user) -> TOTPDevice | None:
@@ -71,18 +86,29 @@ def app_device(user) -> TOTPDevice | None:
 
 
 def recovery_codes_left(user) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return StaticToken.objects.filter(
+        device__user=user, device__name=RECOVERY_NAME, device__confirmed=True
+    ).count()
 
 
 # Setting up
 
 
-def device_being_set_up(user) -> TOTPDevice:
-    """The account's unconfirmed authenticator, kept until confirmed so that reloading
-    the page does not undo a QR code that was already scanned."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+def device_being_set_up(request) -> TOTPDevice:
+    """This session's unconfirmed authenticator: kept for SETUP_SECONDS, so that reloading
+    the page does not undo a QR code already scanned, but never shown to another session
+    (someone who glimpsed a key on a shared computer cannot wait for it to be used)."""
+    user = request.user
+    state = request.session.get(SETTING_UP) or {}
+    device = None
+    if time.time() - state.get("at", 0) <= settings.TWO_FACTOR_SETUP_SECONDS:
+        device = TOTPDevice.objects.filter(
+            pk=state.get("device"), user=user, confirmed=False
+        ).first()
     if device is None:
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name=APP_NAME, confirmed=False)
+        request.session[SETTING_UP] = {"device": device.pk, "at": int(time.time())}
     return device
 
 
@@ -103,6 +129,9 @@ def confirm_app(request, device: TOTPDevice, code: str) -> "Check":
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     TOTPDevice.objects.filter(user=device.user, confirmed=False).delete()
+    request.session.pop(SETTING_UP, None)
+    # a new session key for the session that now counts as having passed both steps
+    request.session.cycle_key()
     request.user.otp_device = device
     otp_login(request, device)
     return Check(device, recovery=False, codes=new_recovery_codes(device.user))
@@ -114,6 +143,7 @@ def new_recovery_codes(user) -> list[str]:
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
     )
+    device.throttle_reset(commit=True)
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(settings.TWO_FACTOR_RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
@@ -121,16 +151,19 @@ def new_recovery_codes(user) -> list[str]:
 
 
 def turn_off(request, user) -> None:
+    """Every other session that passed the second step is signed out at its next page
+    (middleware.two_factor_required); this one goes on without it."""
     TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).delete()
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
 
 
 def forget_devices(user) -> int:
     """For an operator, when someone has lost both their phone and their recovery codes
-    (manage.py reset_two_factor)."""
+    (manage.py reset_two_factor). Every session that passed the second step with them is
+    signed out at its next page (middleware.two_factor_required)."""
     apps, _ = TOTPDevice.objects.filter(user=user).delete()
-    StaticDevice.objects.filter(user=user).delete()
+    StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).delete()
     return apps
 
 
@@ -203,9 +236,11 @@ def check_code(user, code: str) -> Check:
     (django-otp's throttling: 1, 2, 4 … seconds); while it waits, nothing is checked."""
     code = normalise(code)
     recovery = not (len(code) == 6 and code.isdigit())
-    model = StaticDevice if recovery else TOTPDevice
+    devices = (
+        StaticDevice.objects.filter(name=RECOVERY_NAME) if recovery else TOTPDevice.objects.all()
+    )
     with transaction.atomic():
-        device = model.objects.select_for_update().filter(user=user, confirmed=True).first()
+        device = devices.select_for_update().filter(user=user, confirmed=True).first()
         if device is None:
             return Check(None, recovery)
         return _verify(device, code, recovery=recovery)

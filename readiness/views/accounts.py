@@ -9,7 +9,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.shortcuts import redirect, render
 from django_ratelimit.core import is_ratelimited
 
-from readiness.forms import SignInForm
+from readiness.forms import SignInForm, sign_in_name
 from readiness.models import AuditEvent, Facility
 from readiness.ratelimits import used_up
 from readiness.services import two_factor
@@ -20,7 +20,9 @@ ACCOUNT_FAILURES_GROUP = "sign-in-failures-per-account"
 
 
 def _typed_username(request) -> str:
-    return request.POST.get("username", "")
+    """As the form will see it, so that a full-width or capitalised twin of a username
+    meets the same limit (forms.sign_in_name)."""
+    return sign_in_name(request.POST.get("username", "")[:300])
 
 
 def _account_failures(request, *, increment: bool, username: str) -> bool:

@@ -62,15 +62,22 @@ def verify(request):
                 messages.error(request, _("Too many wrong codes. Sign in again."))
                 return redirect("login")
             form.add_error("code", _("That code is not right. Check it and try again."))
-    return render(request, "registration/two_factor_verify.html", {"form": form}, status=200)
+    return render(
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "pending_minutes": settings.TWO_FACTOR_PENDING_SECONDS // 60},
+    )
 
 
 def _wait(seconds: int) -> str:
+    if seconds < 10:
+        return _("Too many wrong codes. Wait a few seconds, then try again.")
+    minutes = max(1, round(seconds / 60))
     return ngettext(
-        "Too many wrong codes. Wait %(seconds)d second, then try again.",
-        "Too many wrong codes. Wait %(seconds)d seconds, then try again.",
-        seconds,
-    ) % {"seconds": seconds}
+        "Too many wrong codes. Wait about %(minutes)d minute, then try again.",
+        "Too many wrong codes. Wait about %(minutes)d minutes, then try again.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _recovery_code_used(request, user):
@@ -95,7 +102,8 @@ def overview(request):
         {
             "standing": standing,
             "codes_left": two_factor.recovery_codes_left(user) if standing.has_app else 0,
-            "form": TwoFactorCodeForm(),
+            "form": TwoFactorCodeForm(recovery=True),
+            "codes_form": TwoFactorCodeForm(recovery=True, prefix="codes"),
         },
     )
 
@@ -111,7 +119,7 @@ def set_up(request):
     user = request.user
     if two_factor.app_device(user) is not None:
         return redirect("two-factor")
-    device = two_factor.device_being_set_up(user)
+    device = two_factor.device_being_set_up(request)
     form = TwoFactorCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         check = two_factor.confirm_app(request, device, form.cleaned_data["code"])
@@ -141,18 +149,29 @@ def set_up(request):
             "secret": two_factor.secret_for_typing(device),
             "required": two_factor.standing(user).required,
             "next": _next(request, ""),
+            "setup_minutes": settings.TWO_FACTOR_SETUP_SECONDS // 60,
         },
     )
 
 
 @never_cache
+@sensitive_post_parameters("codes-code")
 @login_required
 @require_POST
 def recovery_codes(request):
-    if two_factor.app_device(request.user) is None:
+    """New codes replace the old ones, with a current code, so that a computer left
+    signed in cannot be used to take the codes (or to cancel the person's own)."""
+    user = request.user
+    if two_factor.app_device(user) is None:
         return redirect("two-factor")
-    codes = two_factor.new_recovery_codes(request.user)
-    return render(request, "two_factor/recovery_codes.html", {"codes": codes, "next": ""})
+    form = TwoFactorCodeForm(request.POST, recovery=True, prefix="codes")
+    if form.is_valid():
+        check = two_factor.check_code(user, form.cleaned_data["code"])
+        if check.device is not None:
+            codes = two_factor.new_recovery_codes(user)
+            return render(request, "two_factor/recovery_codes.html", {"codes": codes, "next": ""})
+        form.add_error("code", _refusal(request, check))
+    return _overview_again(request, codes_form=form)
 
 
 @sensitive_post_parameters("code")
@@ -173,19 +192,24 @@ def turn_off(request):
             two_factor.turn_off(request, user)
             messages.success(request, _("Two-step sign-in is off."))
             return redirect("two-factor")
-        form.add_error(
-            "code",
-            _wait(check.wait_seconds)
-            if check.wait_seconds
-            else _("That code is not right. Nothing was changed."),
-        )
-    return render(
-        request,
-        "two_factor/overview.html",
-        {
-            "standing": standing,
-            "codes_left": two_factor.recovery_codes_left(user),
-            "form": form,
-        },
-        status=400,
-    )
+        form.add_error("code", _refusal(request, check))
+    return _overview_again(request, form=form)
+
+
+def _refusal(request, check) -> str:
+    if check.wait_seconds:
+        return _wait(check.wait_seconds)
+    # a wrong code here is a guess at the second step too
+    accounts.second_factor_failed(request, user=request.user)
+    return _("That code is not right. Nothing was changed.")
+
+
+def _overview_again(request, **forms):
+    user = request.user
+    context = {
+        "standing": two_factor.standing(user),
+        "codes_left": two_factor.recovery_codes_left(user),
+        "form": TwoFactorCodeForm(recovery=True),
+        "codes_form": TwoFactorCodeForm(recovery=True, prefix="codes"),
+    }
+    return render(request, "two_factor/overview.html", context | forms, status=400)

@@ -49,8 +49,12 @@ def test_an_owner_sets_up_two_step_sign_in_and_uses_a_recovery_code(
     page.click("button[type=submit]")
     page.wait_for_url(base + "/accounts/login/code/")
     page.get_by_role("button", name="Sign in").click()  # empty: the error is announced
+    field = page.get_by_label("Code from your authenticator app, or a recovery code")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert "id_code_error" in field.get_attribute("aria-describedby").split()
+    assert page.locator("#error_1_id_code").inner_text() == "This field is required."
     problems += axe_violations(page) + fits(page, page.url)
-    page.get_by_label("Code from your authenticator app, or a recovery code").fill(codes[0])
+    field.fill(codes[0])
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
     status = page.get_by_role("status").inner_text()

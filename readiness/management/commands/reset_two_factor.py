@@ -20,7 +20,17 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, username, **options):
-        user = get_user_model().objects.filter(username__iexact=username).first()
+        users = get_user_model().objects
+        user = users.filter(username=username).first()
+        if user is None:
+            # typed in another case: only when that names one account
+            matches = list(users.filter(username__iexact=username)[:2])
+            if len(matches) > 1:
+                raise CommandError(
+                    f"Several accounts have the username {username!r} in some case; "
+                    "type it exactly."
+                )
+            user = matches[0] if matches else None
         if user is None:
             raise CommandError(f"No account with the username {username!r}.")
         if forget_devices(user):
