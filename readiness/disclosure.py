@@ -263,7 +263,7 @@ def release_for(round_: Round) -> RoundRelease:
         # Published before answers per statement were kept: the same people, counted
         # again with them (their results are unchanged, so nothing new is learned).
         release.set_aggregates(aggregate(round_, published=True))
-        release.save(update_fields=["aggregates", "summary"])
+        release.save(update_fields=["aggregates", "summary", "most_scored"])
     return release
 
 
@@ -310,10 +310,11 @@ def released_scores(
     return scores
 
 
-def released_summaries(round_ids) -> dict[int, RoundSummary]:
+def released_summaries(round_ids, *, rounds_read: dict | None = None) -> dict[int, RoundSummary]:
     """Facility-level published results of several rounds (ids, or a queryset of ids), in
     one query; determinants of fewer than the minimum are left out, and so are rounds
-    with nothing to show."""
+    with nothing to show. ``rounds_read``, if given, gets each Round read, by id (with
+    its facility and questionnaire), for a caller that shows them."""
     summaries = {}
     rounds = (
         Round.objects.filter(pk__in=round_ids)
@@ -321,6 +322,8 @@ def released_summaries(round_ids) -> dict[int, RoundSummary]:
         .defer("release__aggregates", "release__merged_roles")
     )
     for round_ in rounds:
+        if rounds_read is not None:
+            rounds_read[round_.pk] = round_
         try:
             release = round_.release
         except RoundRelease.DoesNotExist:
@@ -334,7 +337,7 @@ def released_summaries(round_ids) -> dict[int, RoundSummary]:
 def summarise_release(release: RoundRelease, round_: Round) -> RoundSummary | None:
     """A round's published facility-level results, or None with nothing to show."""
     minimum = min_group(round_.facility)
-    if release.respondents < minimum:
+    if not release.has_results(minimum):
         return None
     summary = RoundSummary(
         round_id=round_.pk,

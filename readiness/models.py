@@ -565,6 +565,9 @@ class RoundRelease(models.Model):
     # what pages comparing many rounds read (disclosure.released_summaries), so that a
     # network of hundreds of sites does not decode every statement's counts.
     summary = models.JSONField(default=dict)
+    # The most people scored on any one determinant: with ``respondents``, whether the
+    # round has anything to show under a minimum group, without reading any JSON.
+    most_scored = models.PositiveIntegerField(default=0)
     # Roles merged into "small roles" in answer-level downloads of this round. It only
     # grows, so that two downloads never tell apart what one of them merged.
     merged_roles = models.JSONField(default=list)
@@ -580,11 +583,21 @@ class RoundRelease(models.Model):
     def set_aggregates(self, aggregates: dict) -> None:
         self.aggregates = aggregates
         self.summary = summary_of(aggregates)
+        self.most_scored = most_scored_of(aggregates)
+
+    def has_results(self, minimum: int) -> bool:
+        """Whether anything of it may be shown under this minimum group: the same answer as
+        disclosure.summarise_release giving a summary, from two numbers."""
+        return self.respondents >= minimum and self.most_scored >= minimum
 
 
 def summary_of(aggregates: dict) -> dict:
     """The facility-level part of a round's aggregates (RoundRelease.summary)."""
     return {key: aggregates[key] for key in ("respondents", "roles", "determinants")}
+
+
+def most_scored_of(aggregates: dict) -> int:
+    return max((row["scored"] for row in aggregates.get("determinants", {}).values()), default=0)
 
 
 class Answer(models.Model):

@@ -5,7 +5,8 @@ SUMMARY_KEYS = ("respondents", "roles", "determinants")
 
 
 def fill_summaries(apps, schema_editor):
-    """Every release written before the summary existed gets it from its aggregates."""
+    """Every release written before the summary existed gets it, and the most people
+    scored on a determinant, from its aggregates."""
     RoundRelease = apps.get_model("readiness", "RoundRelease")
     pks = list(RoundRelease.objects.values_list("pk", flat=True))
     # In chunks, read before written: SQLite does not isolate a query being iterated
@@ -15,7 +16,9 @@ def fill_summaries(apps, schema_editor):
         for pk, aggregates in list(chunk.values_list("pk", "aggregates")):
             if all(key in aggregates for key in SUMMARY_KEYS):
                 summary = {key: aggregates[key] for key in SUMMARY_KEYS}
-                RoundRelease.objects.filter(pk=pk).update(summary=summary)
+                # as readiness.models.most_scored_of
+                most = max((row["scored"] for row in summary["determinants"].values()), default=0)
+                RoundRelease.objects.filter(pk=pk).update(summary=summary, most_scored=most)
 
 
 class Migration(migrations.Migration):
@@ -28,6 +31,11 @@ class Migration(migrations.Migration):
             model_name="roundrelease",
             name="summary",
             field=models.JSONField(default=dict),
+        ),
+        migrations.AddField(
+            model_name="roundrelease",
+            name="most_scored",
+            field=models.PositiveIntegerField(default=0),
         ),
         migrations.RunPython(fill_summaries, migrations.RunPython.noop, elidable=True),
     ]

@@ -28,6 +28,7 @@ from readiness.models import (
     Round,
     USState,
 )
+from readiness.pages import instrument_by_version
 from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
 from readiness.scoring import band_for, comparable, shown
@@ -103,16 +104,18 @@ def _a_year_before(day: datetime.date) -> datetime.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def _in_period(round_: Round, filters: dict) -> bool:
-    if filters.get("opened_from") and round_.opened_on < filters["opened_from"]:
+def _in_period_dates(opened_on: datetime.date, filters: dict) -> bool:
+    if filters.get("opened_from") and opened_on < filters["opened_from"]:
         return False
-    return not (filters.get("opened_to") and round_.opened_on > filters["opened_to"])
+    return not (filters.get("opened_to") and opened_on > filters["opened_to"])
 
 
 def _comparison(network, data):
     """Sites with their latest closed round in the period that has published results (or
     their latest round with results, open or closed, when asked), in a fixed number of
-    queries."""
+    queries. Rounds are chosen from plain columns (RoundRelease.has_results); only the
+    chosen round of each site is summarised, so a site costs the same with 3 rounds or
+    30."""
     form = ComparisonFilter(data)
     filters = form.cleaned_data if form.is_valid() else {}
     include_open = bool(filters.get("include_open"))
@@ -122,47 +125,73 @@ def _comparison(network, data):
     if filters.get("state"):
         facilities = facilities.filter(state=filters["state"])
     sites = {f.pk: Site(facility=f) for f in facilities}  # 1
+    minimums = {pk: disclosure.min_group(site.facility) for pk, site in sites.items()}
     # Every round of the sites, the period applied here: the summary's "no closed round
     # in the last twelve months" looks beyond the period chosen.
     every_round = list(  # 2
         Round.objects.filter(facility__in=facilities)
-        .select_related("instrument")
         .order_by("-opened_on", "-pk")
+        .values_list(
+            "pk",
+            "facility_id",
+            "opened_on",
+            "closed_on",
+            "status",
+            "instrument__version",
+            "release__respondents",
+            "release__most_scored",
+        )
     )
-    rounds = [r for r in every_round if _in_period(r, filters)]
-    # the rounds in the period, and every closed one for the summary
-    wanted = {r.pk for r in every_round if not r.is_open or _in_period(r, filters)}
-    summaries = released_summaries(wanted) if wanted else {}  # 3
-    eligible = [r for r in rounds if include_open or not r.is_open]
-    # the columns: the newest questionnaire among the rounds that may be compared
-    reference = (eligible or rounds)[0].instrument if rounds else None
-    for round_ in every_round:
-        site = sites[round_.facility_id]
+
+    def has_results(respondents, most_scored, facility_id) -> bool:
+        if respondents is None:  # no release yet: made, and judged, when summarised
+            return True
+        minimum = minimums[facility_id]
+        return respondents >= minimum and most_scored >= minimum
+
+    chosen = {}  # site -> its round's id
+    eligible_instrument = period_instrument = None
+    for pk, facility_id, opened_on, closed_on, status, version, *counts in every_round:
+        site = sites[facility_id]
         site.has_rounds = True
-        if not round_.is_open and round_.pk in summaries:
-            closed = round_.closed_on or round_.opened_on  # imports before closed_on: opened
+        is_open = status == Round.Status.OPEN
+        results = has_results(*counts, facility_id)
+        if not is_open and results:
+            closed = closed_on or opened_on  # imports before closed_on: opened
             if site.last_closed_on is None or closed > site.last_closed_on:
                 site.last_closed_on = closed
-    for round_ in rounds:  # newest first: the latest round with results wins
-        site = sites[round_.facility_id]
-        if site.round is not None:
+        if not _in_period_dates(opened_on, filters):
             continue
-        if round_.pk not in summaries or (round_.is_open and not include_open):
-            if round_.is_open and not site.collecting:  # (the newest open one)
+        period_instrument = period_instrument or version
+        if include_open or not is_open:
+            eligible_instrument = eligible_instrument or version
+        if facility_id in chosen:
+            continue
+        if not results or (is_open and not include_open):
+            if is_open and not site.collecting:  # (the newest open one)
                 site.collecting = True
-                site.collecting_has_results = round_.pk in summaries
+                site.collecting_has_results = results
             continue
+        chosen[facility_id] = pk
+    rounds = {}
+    summaries = released_summaries(chosen.values(), rounds_read=rounds) if chosen else {}  # 3
+    # the columns: the newest questionnaire among the rounds that may be compared (read
+    # once per process: versions never change once loaded)
+    reference_version = eligible_instrument or period_instrument
+    reference = instrument_by_version(reference_version) if reference_version else None
+    for facility_id, pk in chosen.items():
+        if pk not in summaries:  # a round from before releases, with nothing to show
+            continue
+        site, round_ = sites[facility_id], rounds[pk]
         site.round, round_.facility = round_, site.facility
         # in the newest round's questionnaire version: another version's round keeps only
         # the determinants that carried over, and no overall score
-        summary = comparable(summaries[round_.pk], reference)
+        summary = comparable(summaries[pk], reference)
         site.scores = summary.determinants
         site.overall = summary.overall
         site.people = summary.respondents  # the published count (disclosure.release_status)
         site.other_version = round_.instrument_id != reference.pk
-    for site in sites.values():
-        if site.round is not None:
-            site.roles_heard = summaries[site.round.pk].roles_with_minimum
+        site.roles_heard = summaries[pk].roles_with_minimum
     determinants = (
         list(  # 4. the columns: the newest questionnaire's determinants
             Determinant.objects.filter(domain__instrument=reference)
@@ -203,6 +232,15 @@ def _weakest(sites, determinants) -> list[WeakArea]:
     return [area for *_key, area in sorted(areas, key=lambda a: a[:2])[:WEAKEST_SHOWN]]
 
 
+def with_rows(sites, codes):
+    """Each site's table cells (score, band in words), for the sites shown."""
+    for site in sites:
+        site.row = [
+            (site.scores.get(code), Band(band_for(site.scores.get(code))).label) for code in codes
+        ]
+    return sites
+
+
 def _sorted(sites, sort, codes):
     def key(site):
         if sort == "overall":
@@ -224,10 +262,6 @@ def _overview(network, data) -> dict:
     codes = [code for code, _ in determinants]
     sort = data.get("sort", "name")
     sites = _sorted(sites, sort, codes)
-    for site in sites:
-        site.row = [
-            (site.scores.get(code), Band(band_for(site.scores.get(code))).label) for code in codes
-        ]
     scored = [s for s in sites if s.round is not None]
     # Only sites with results can be judged on the roles heard; the others say so in the
     # table.
@@ -265,8 +299,9 @@ def comparison(request, slug):
     context = _overview(network, request.GET)
     # The summary covers every site; the table and the heat map one page of them.
     context["page"] = page_of(context["sites"], request)
-    scored = [site for site in context["page"] if site.round is not None]
     codes = context["codes"]
+    with_rows(context["page"], codes)
+    scored = [site for site in context["page"] if site.round is not None]
     context["figure"] = (
         charts._score_heatmap(
             [[s.scores.get(code) for code in codes] for s in scored],
@@ -296,6 +331,7 @@ def comparison_report_pdf(request, slug):
     """The network's report: every site on one page, the weakest areas across them."""
     network = get_network_for_user(request.user, slug)
     context = _overview(network, request.GET)
+    with_rows(context["sites"], context["codes"])
     context["heading"] = _("%(network)s · sites compared") % {"network": network.name}
     content = reports.pdf("reports/network.html", context)
     # every site the report names, with or without scores
