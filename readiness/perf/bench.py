@@ -496,6 +496,8 @@ def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:
     if CHROMIUM is None:
         return {}
     results = {}
+    # Before Playwright's event loop starts: the ORM refuses to run inside it.
+    code = seed.bench_code()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
@@ -512,7 +514,7 @@ def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:
                 page.fill("#id_password", seed.BENCH_PASSWORD)
                 page.click("button[type=submit]")
                 page.wait_for_url(server.url + "/accounts/login/code/")
-                page.fill("#id_code", seed.bench_code())
+                page.fill("#id_code", code)
                 page.click("button[type=submit]")
                 page.wait_for_load_state("networkidle")
             cdp = context.new_cdp_session(page)
