@@ -6,6 +6,7 @@ import json
 import secrets
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -110,10 +111,13 @@ def test_sites_that_never_heard_from_key_roles_are_listed(network, leader, instr
 
 
 def test_query_count_stays_flat_as_sites_grow(network, leader, instrument):
+    """Made afresh (after new results), the page costs the same queries for 2 sites or
+    8; shown again unchanged, only the page's own few."""
     client = login(leader)
     for n in range(2):
         site(network, instrument, f"s{n}")
     client.get(network.get_absolute_url())  # the questionnaire, read once per process
+    cache.clear()
     with CaptureQueriesContext(connection) as small:
         client.get(network.get_absolute_url())
     for n in range(2, 8):
@@ -122,6 +126,11 @@ def test_query_count_stays_flat_as_sites_grow(network, leader, instrument):
         html = client.get(network.get_absolute_url()).content.decode()
     assert "Site s7" in html
     assert len(large) == len(small)
+    with CaptureQueriesContext(connection) as again:
+        shown_again = client.get(network.get_absolute_url()).content.decode()
+    assert text_of(shown_again, "main") == text_of(html, "main")
+    # session, user, the second step's device, leader check, the sites' results versions
+    assert len(again) == 5
 
 
 def test_downloads_neutralise_formulas_and_stream(network, leader, instrument):
@@ -317,6 +326,7 @@ def test_query_count_stays_flat_with_open_and_closed_rounds(network, leader, ins
     def counts():
         measured = []
         for params in ({}, {"include_open": "on"}):
+            cache.clear()  # made afresh, as after new results
             with CaptureQueriesContext(connection) as page:
                 client.get(network.get_absolute_url(), params)
             with CaptureQueriesContext(connection) as download:
@@ -330,10 +340,10 @@ def test_query_count_stays_flat_with_open_and_closed_rounds(network, leader, ins
     small = counts()
     add_sites(range(2, 8))
     assert counts() == small
-    # session, user, the second step's device, leader check, sites, rounds (plain
-    # columns), the chosen rounds' published results, columns, key roles, every site's
-    # answer download setting
-    assert small[0] == 10
+    # session, user, the second step's device, leader check, the sites' results versions
+    # (the cache key), sites, rounds (plain columns), the chosen rounds' published
+    # results, columns, key roles, every site's answer download setting
+    assert small[0] == 11
 
 
 # --- The partner's portfolio ------------------------------------------------------------
@@ -456,3 +466,40 @@ def test_a_newer_round_with_nothing_to_show_leaves_the_older_one_compared(
     html = login(leader).get(network.get_absolute_url()).content.decode()
     (row,) = [cells for header, cells in table(html, "sites-table").items() if header != "Site"]
     assert row[0].startswith("Spring")
+
+
+def test_the_page_kept_for_an_unchanged_network_is_made_again_after_every_change(
+    network, leader, instrument, owner
+):
+    """What the kept page shows follows every change that touches it: a raised minimum
+    group above all (cells it would now hide), new results, a round opened, closed or
+    deleted, a site deleted or gone from the network."""
+    from readiness.services import access, facilities
+
+    a = site(network, instrument, "a", value=4)  # 3 nurses: shown under a minimum of 3
+    b = site(network, instrument, "b", value=2)
+    client = login(leader)
+    url = network.get_absolute_url()
+
+    def table_now():
+        return table(client.get(url).content.decode(), "sites-table")
+
+    first = table_now()
+    assert table_now() == first  # kept
+    assert row_of(first, a.name)[1] == "75"  # overall: "agree" throughout
+    access.set_min_group(facility=a, min_group=4, by=owner)
+    # nothing shown for its 3 people now
+    assert set(row_of(table_now(), a.name)[1:]) == {"–"}
+    later = add_round(b, instrument, "Autumn", value=5, opened_on="2026-09-01")
+    assert row_of(table_now(), b.name)[0].startswith("Autumn")
+    facilities.reopen_round(round_=later, by=owner)
+    assert row_of(table_now(), b.name)[0].startswith("Spring")
+    facilities.close_round(round_=later, by=owner)
+    assert row_of(table_now(), b.name)[0].startswith("Autumn")
+    facilities.delete_round(round_=later, by=owner)
+    assert row_of(table_now(), b.name)[0].startswith("Spring")
+    Facility.objects.filter(pk=b.pk).update(network=None)
+    assert row_header(b) not in table_now()
+    Facility.objects.filter(pk=b.pk).update(network=network)
+    facilities.delete_facility(facility=b, by=owner)
+    assert row_header(b) not in table_now()

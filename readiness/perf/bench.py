@@ -279,7 +279,16 @@ def scale_pages(fx: Fixture, signed_in, staff_get) -> dict:
     }
     for sites, network in sorted(fx.networks.items()):
         url = network.get_absolute_url()
-        pages[f"network page, {sites:,} sites"] = partial(signed_in(scale_leader(sites)), url)
+        get = signed_in(scale_leader(sites))
+        pages[f"network page, {sites:,} sites"] = partial(get, url)
+        # made afresh, as after any site's new results
+        one_site = network.facilities.order_by("pk").first()
+        pages[f"network page after new answers, {sites:,} sites"] = (
+            lambda get=get, url=url, f=one_site: (
+                Facility.objects.filter(pk=f.pk).update(results_version=F("results_version") + 1),
+                get(url),
+            )
+        )
     return pages
 
 

@@ -303,6 +303,9 @@ def set_network_answer_access(*, facility: Facility, allowed: bool, by) -> bool:
         return False
     Facility.objects.filter(pk=facility.pk).update(network_answer_access=allowed)
     facility.network_answer_access = allowed
+    from readiness.services.facilities import results_changed
+
+    results_changed(facility_id=facility.pk)  # the network page lists the sites allowing it
     record(
         action=AuditEvent.Action.NETWORK_ANSWERS_GRANTED
         if allowed

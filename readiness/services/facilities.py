@@ -79,6 +79,7 @@ def open_round(
     )
     round_.full_clean()
     round_.save()
+    results_changed(facility_id=facility.pk)  # network pages say a round is collecting
     record(action=AuditEvent.Action.ROUND_OPENED, user=by, facility=facility, round=round_.label)
     return round_
 
@@ -93,6 +94,7 @@ def close_round(*, round_: Round, by=None) -> None:
     from readiness.services.releases import refresh_release  # (releases imports this module)
 
     refresh_release(round_id=round_.pk)  # a round kept for its close publishes now
+    results_changed(facility_id=round_.facility_id)  # comparisons show closed rounds
     record(
         action=AuditEvent.Action.ROUND_CLOSED, user=by, facility=round_.facility, round=round_.label
     )
@@ -102,6 +104,7 @@ def close_round(*, round_: Round, by=None) -> None:
 def reopen_round(*, round_: Round, by=None) -> None:
     Round.objects.filter(pk=round_.pk).update(status=Round.Status.OPEN, closed_on=None)
     round_.refresh_from_db(fields=["status", "closed_on"])
+    results_changed(facility_id=round_.facility_id)
     record(
         action=AuditEvent.Action.ROUND_REOPENED,
         user=by,
@@ -204,7 +207,9 @@ def purge_deleted_facilities(*, now=None) -> list[str]:
 
 
 def results_changed(*, facility_id: int) -> None:
-    """Record that the facility's results changed, so cached dashboards are rebuilt."""
+    """Record that what the facility's results pages show changed (a new release, a
+    round opened, closed, reopened or deleted, a plan change, a new minimum group), so
+    cached dashboards and network pages are rebuilt."""
     Facility.objects.filter(pk=facility_id).update(results_version=F("results_version") + 1)
 
 

@@ -2,17 +2,23 @@
 summary of where the network stands, and downloads of the table and of every answer."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass, field
 from statistics import median
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.db.models import Count, F, Sum
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_ratelimit.decorators import ratelimit
 
 from readiness import charts, disclosure, exports, reliability, reports
@@ -33,6 +39,7 @@ from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
 from readiness.scoring import band_for, comparable, shown
 from readiness.services.audit import record_for_facilities
+from readiness.views.dashboard import RESULTS_TIMEOUT
 
 # The summary names this many of the weakest areas across the sites.
 WEAKEST_SHOWN = 3
@@ -293,9 +300,28 @@ def _overview(network, data) -> dict:
     }
 
 
-@login_required
-def comparison(request, slug):
-    network = get_network_for_user(request.user, slug)
+def _body_key(network, request) -> str:
+    """The network page's body is the same for each of its leaders, for one version of its
+    sites' results (one query: which live sites, and each one's results_version, which
+    every new release, round opened, closed or deleted, and new minimum group bumps), one
+    query string, one language and one day (the summary counts twelve months back)."""
+    stamp = network.facilities.aggregate(
+        sites=Count("pk"),
+        ids=Sum("pk"),
+        id_squares=Sum(F("pk") * F("pk")),
+        versions=Sum("results_version"),
+    )
+    query = hashlib.sha256(urlencode(sorted(request.GET.lists()), doseq=True).encode()).hexdigest()[
+        :32
+    ]
+    parts = [stamp[name] or 0 for name in ("sites", "ids", "id_squares", "versions")]
+    return (
+        f"network-page:{network.pk}:{':'.join(map(str, parts))}:{get_language()}"
+        f":{timezone.localdate().isoformat()}:{query}"
+    )
+
+
+def _body(network, request) -> str:
     context = _overview(network, request.GET)
     # The summary covers every site; the table and the heat map one page of them.
     context["page"] = page_of(context["sites"], request)
@@ -322,7 +348,25 @@ def comparison(request, slug):
     )
     context["answer_sites"] = [name for name, allowed in every_site if allowed]
     context["site_count"] = len(every_site)
-    return render(request, "networks/comparison.html", context)
+    context["request"] = request  # for the links between pages (its query string only)
+    return render_to_string("networks/_comparison_body.html", context)
+
+
+@login_required
+def comparison(request, slug):
+    """Rendered once per version of the sites' results (_body_key); a leader's view of an
+    unchanged network costs the page's own few queries."""
+    network = get_network_for_user(request.user, slug)
+    key = _body_key(network, request)
+    body = cache.get(key)
+    if body is None:
+        body = _body(network, request)
+        cache.set(key, body, RESULTS_TIMEOUT)
+    return render(
+        request,
+        "networks/comparison.html",
+        {"network": network, "body": mark_safe(body)},  # noqa: S308
+    )
 
 
 @login_required
