@@ -11,7 +11,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from readiness.disclosure import min_group
 from readiness.forms import SLUG_UNAVAILABLE, FacilityForm, RoundForm
-from readiness.models import RESTORE_WITHIN_DAYS, Respondent, new_short_code
+from readiness.models import (
+    RESTORE_WITHIN_DAYS,
+    FacilityType,
+    Respondent,
+    USState,
+    new_short_code,
+)
 from readiness.paging import page_of
 from readiness.permissions import (
     facilities_for,
@@ -32,8 +38,14 @@ def facility_list(request):
         .annotate(round_count=Count("rounds", distinct=True), last_opened=Max("rounds__opened_on"))
         .order_by("name", "pk")
     )
+    page = page_of(facilities, request)
+    # Labels looked up once: get_FOO_display() rebuilds its table of choices on every call
+    # (56 states), which was most of this page's time for 50 rows.
+    types, states = dict(FacilityType.choices), dict(USState.choices)
+    for facility in page:
+        facility.type_label, facility.state_label = types[facility.type], states[facility.state]
     context = {
-        "facilities": page_of(facilities, request),
+        "facilities": page,
         "partners": partners_for(request.user),
         "networks": networks_for(request.user),
         "restorable": facility_services.restorable_for(request.user),
