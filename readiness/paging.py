@@ -6,7 +6,7 @@ from django.core.paginator import Page, Paginator
 PAGE_SIZE = 50
 
 
-def page_of(rows, request) -> Page:
-    """The page ``?page=`` asks for; the last one for a number past the end, the first
+def page_of(rows, number) -> Page:
+    """The page asked for (``?page=``); the last one for a number past the end, the first
     for anything that is not a number."""
-    return Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return Paginator(rows, PAGE_SIZE).get_page(number)

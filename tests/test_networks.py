@@ -340,10 +340,11 @@ def test_query_count_stays_flat_with_open_and_closed_rounds(network, leader, ins
     small = counts()
     add_sites(range(2, 8))
     assert counts() == small
-    # session, user, the second step's device, leader check, the sites' results versions
-    # (the cache key), sites, rounds (plain columns), the chosen rounds' published
-    # results, columns, key roles, every site's answer download setting
-    assert small[0] == 11
+    # session, user, the second step's device, leader check, the sites' results
+    # versions (the cache key), sites, rounds without a release (none), rounds (plain
+    # columns), the chosen rounds' published results, columns, key roles, every site's
+    # answer download setting
+    assert small[0] == 12
 
 
 # --- The partner's portfolio ------------------------------------------------------------
@@ -485,7 +486,9 @@ def test_the_page_kept_for_an_unchanged_network_is_made_again_after_every_change
         return table(client.get(url).content.decode(), "sites-table")
 
     first = table_now()
+    Facility.objects.filter(pk=a.pk).update(name="Site a, renamed")  # bumps nothing
     assert table_now() == first  # kept
+    Facility.objects.filter(pk=a.pk).update(name=a.name)
     assert row_of(first, a.name)[1] == "75"  # overall: "agree" throughout
     access.set_min_group(facility=a, min_group=4, by=owner)
     # nothing shown for its 3 people now
@@ -503,3 +506,51 @@ def test_the_page_kept_for_an_unchanged_network_is_made_again_after_every_change
     Facility.objects.filter(pk=b.pk).update(network=network)
     facilities.delete_facility(facility=b, by=owner)
     assert row_header(b) not in table_now()
+
+
+def test_the_kept_page_follows_a_round_opened_answer_downloads_and_the_site_minimum(
+    network, leader, instrument, owner, settings
+):
+    from readiness.services import access, facilities
+
+    a = site(network, instrument, "a", value=4)
+    client = login(leader)
+    url = network.get_absolute_url()
+    page = client.get(url).content.decode()
+    assert "A newer round" not in text_of(page, "sites-table")
+    facilities.open_round(facility=a, label="Autumn", by=owner)
+    page = client.get(url).content.decode()
+    assert row_of(table(page, "sites-table"), a.name)[0].endswith(
+        "A newer round is still collecting answers."
+    )
+    access.set_network_answer_access(facility=a, allowed=True, by=owner)
+    assert text_of(client.get(url).content.decode(), "answer-sites").startswith(
+        "Answer downloads include only sites whose owners allow it: 1 of 1 (Site a)."
+    )
+    # a raised site minimum, or a deploy, is never answered from an earlier rendering
+    settings.DISCLOSURE_MIN_GROUP = 4
+    rows = table(client.get(url).content.decode(), "sites-table")
+    assert set(row_of(rows, a.name)[1:]) == {"–"}
+
+
+def test_made_up_parameters_share_the_kept_page(network, leader, instrument):
+    site(network, instrument, "a")
+    client = login(leader)
+    url = network.get_absolute_url()
+    client.get(url)
+    for junk in ({"x": "1"}, {"x": "2", "sort": "nonsense"}, {"page": "abc"}, {"page": "99"}):
+        with CaptureQueriesContext(connection) as queries:
+            client.get(url, junk)
+        # session, user, device, leader check, the key (and, for a made-up column, the
+        # look-up that finds it is none): nothing rendered again
+        assert len(queries) <= 6, junk
+
+
+def test_a_round_from_before_releases_gets_its_release_and_is_compared(network, leader, instrument):
+    from readiness.models import RoundRelease
+
+    a = site(network, instrument, "a", value=4)
+    RoundRelease.objects.filter(round__facility=a).delete()
+    html = login(leader).get(network.get_absolute_url()).content.decode()
+    assert row_of(table(html, "sites-table"), a.name)[1] == "75"
+    assert RoundRelease.objects.filter(round__facility=a).exists()

@@ -175,17 +175,25 @@ def _scale_network(sites: int) -> Network:
         )
         # the n-th round made is a copy of models[n % len(models)]
         copies = [(round_, models[n % len(models)].release) for n, round_ in enumerate(rounds)]
-        RoundRelease.objects.bulk_create(
-            RoundRelease(
+        copied = []
+        for round_, release in copies:
+            copy = RoundRelease(
                 round=round_,
                 number=release.number,
                 respondents=release.respondents,
-                aggregates=release.aggregates,
-                summary=release.summary,
                 merged_roles=release.merged_roles,
             )
-            for round_, release in copies
-        )
+            copy.set_aggregates(release.aggregates)  # with its summary and most scored
+            copied.append(copy)
+        RoundRelease.objects.bulk_create(copied)
+    # A network page of sites without results would measure an empty table.
+    with_results = sum(
+        1
+        for site in Facility.objects.filter(network=network)
+        if any(r.release.has_results(3) for r in site.rounds.select_related("release"))
+    )
+    if with_results != sites:
+        raise RuntimeError(f"{sites - with_results} of {sites} benchmark sites have no results")
     return network
 
 

@@ -79,6 +79,9 @@ def open_round(
     )
     round_.full_clean()
     round_.save()
+    from readiness.services.releases import refresh_release  # (releases imports this module)
+
+    refresh_release(round_id=round_.pk)  # its (empty) published results, from the start
     results_changed(facility_id=facility.pk)  # network pages say a round is collecting
     record(action=AuditEvent.Action.ROUND_OPENED, user=by, facility=facility, round=round_.label)
     return round_

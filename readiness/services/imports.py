@@ -35,6 +35,7 @@ from readiness.models import (
 )
 from readiness.scoring import respondent_scores
 from readiness.services import quality
+from readiness.services.facilities import results_changed
 from readiness.services.releases import refresh_release
 
 COLUMNS = ("respondent", "role", "item", "value")
@@ -494,6 +495,8 @@ def import_responses(
             # too fast.
             quality.flag(batch)
         refresh_release(round_id=round_.pk)
+        if round_created:  # a new round, even one that publishes nothing yet
+            results_changed(facility_id=facility.pk)
     return ImportSummary(
         round=round_,
         round_created=round_created,

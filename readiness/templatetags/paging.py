@@ -5,8 +5,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def page_query(context, number) -> str:
-    """The current query string with ``page`` set to ``number``, the filters and order
-    kept (for links between pages)."""
-    query = context["request"].GET.copy()
+    """The page's query string (``query`` in the context: the filters and order it was
+    made with) with ``page`` set to ``number``, for links between pages."""
+    query = context["query"].copy()
     query["page"] = number
     return query.urlencode()

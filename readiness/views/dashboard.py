@@ -12,18 +12,22 @@ from django_ratelimit.decorators import ratelimit
 from readiness import benchmarks, charts, disclosure, reports
 from readiness.models import ActionItem, AuditEvent
 from readiness.permissions import facility_access, round_for
+from readiness.rendered import results_key
 from readiness.services.audit import record
 
 # Results are rebuilt when the facility's results_version changes (a new release, a
-# plan change, a new minimum group); the day bounds anything else a deployment might
-# change (a new template, a new translation).
+# plan change, a new minimum group), and after a deploy or a raised site minimum
+# (readiness/rendered.py); kept a day at most.
 RESULTS_TIMEOUT = 24 * 60 * 60
 
 
 def _cache_key(round_, scope: disclosure.Scope, plan: str) -> str:
-    key = (
-        f"dashboard:{round_.pk}:{round_.facility.results_version}:{get_language()}"
-        f":{int(scope.roles)}{int(scope.strategies)}{int(scope.compare)}{plan}"
+    key = results_key(
+        "dashboard",
+        round_.pk,
+        round_.facility.results_version,
+        get_language(),
+        f"{int(scope.roles)}{int(scope.strategies)}{int(scope.compare)}{plan}",
     )
     if scope.benchmarks:
         # Peer benchmarks change with the day's snapshot and with who can reach which

@@ -38,7 +38,7 @@ def facility_list(request):
         .annotate(round_count=Count("rounds", distinct=True), last_opened=Max("rounds__opened_on"))
         .order_by("name", "pk")
     )
-    page = page_of(facilities, request)
+    page = page_of(facilities, request.GET.get("page"))
     # Labels looked up once: get_FOO_display() rebuilds its table of choices on every call
     # (56 states), which was most of this page's time for 50 rows.
     types, states = dict(FacilityType.choices), dict(USState.choices)
@@ -46,6 +46,7 @@ def facility_list(request):
         facility.type_label, facility.state_label = types[facility.type], states[facility.state]
     context = {
         "facilities": page,
+        "query": request.GET,  # for the links between pages
         "partners": partners_for(request.user),
         "networks": networks_for(request.user),
         "restorable": facility_services.restorable_for(request.user),

@@ -5,13 +5,12 @@ import datetime
 import hashlib
 from dataclasses import dataclass, field
 from statistics import median
-from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, F, Sum
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -21,7 +20,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
-from readiness import charts, disclosure, exports, reliability, reports
+from readiness import charts, disclosure, exports, paging, reliability, reports
 from readiness.disclosure import released_summaries
 from readiness.models import (
     AuditEvent,
@@ -37,8 +36,10 @@ from readiness.models import (
 from readiness.pages import instrument_by_version
 from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
+from readiness.rendered import results_key
 from readiness.scoring import band_for, comparable, shown
 from readiness.services.audit import record_for_facilities
+from readiness.services.releases import refresh_release
 from readiness.views.dashboard import RESULTS_TIMEOUT
 
 # The summary names this many of the weakest areas across the sites.
@@ -132,10 +133,16 @@ def _comparison(network, data):
     if filters.get("state"):
         facilities = facilities.filter(state=filters["state"])
     sites = {f.pk: Site(facility=f) for f in facilities}  # 1
+    # Rounds from before every round had its release get one, once (refresh_release):
+    # the choice below reads every round's release.
+    for pk in Round.objects.filter(facility__in=facilities, release__isnull=True).values_list(
+        "pk", flat=True
+    ):  # 2
+        refresh_release(round_id=pk)
     minimums = {pk: disclosure.min_group(site.facility) for pk, site in sites.items()}
     # Every round of the sites, the period applied here: the summary's "no closed round
     # in the last twelve months" looks beyond the period chosen.
-    every_round = list(  # 2
+    every_round = list(  # 3
         Round.objects.filter(facility__in=facilities)
         .order_by("-opened_on", "-pk")
         .values_list(
@@ -151,8 +158,6 @@ def _comparison(network, data):
     )
 
     def has_results(respondents, most_scored, facility_id) -> bool:
-        if respondents is None:  # no release yet: made, and judged, when summarised
-            return True
         minimum = minimums[facility_id]
         return respondents >= minimum and most_scored >= minimum
 
@@ -181,14 +186,12 @@ def _comparison(network, data):
             continue
         chosen[facility_id] = pk
     rounds = {}
-    summaries = released_summaries(chosen.values(), rounds_read=rounds) if chosen else {}  # 3
+    summaries = released_summaries(chosen.values(), rounds_read=rounds) if chosen else {}  # 4
     # the columns: the newest questionnaire among the rounds that may be compared (read
     # once per process: versions never change once loaded)
     reference_version = eligible_instrument or period_instrument
     reference = instrument_by_version(reference_version) if reference_version else None
     for facility_id, pk in chosen.items():
-        if pk not in summaries:  # a round from before releases, with nothing to show
-            continue
         site, round_ = sites[facility_id], rounds[pk]
         site.round, round_.facility = round_, site.facility
         # in the newest round's questionnaire version: another version's round keeps only
@@ -200,7 +203,7 @@ def _comparison(network, data):
         site.other_version = round_.instrument_id != reference.pk
         site.roles_heard = summaries[pk].roles_with_minimum
     determinants = (
-        list(  # 4. the columns: the newest questionnaire's determinants
+        list(  # 5. the columns: the newest questionnaire's determinants
             Determinant.objects.filter(domain__instrument=reference)
             .order_by("domain__position", "position")
             .values_list("code", "name")
@@ -209,7 +212,7 @@ def _comparison(network, data):
         else []
     )
     key_roles = (
-        list(  # 5.
+        list(  # 6.
             Role.objects.filter(instrument=reference, key_voice=True).values_list("code", "name")
         )
         if reference
@@ -300,31 +303,61 @@ def _overview(network, data) -> dict:
     }
 
 
-def _body_key(network, request) -> str:
+def _choice(request) -> tuple[QueryDict, int] | None:
+    """The filters and order asked for, written as the page writes them, and the page
+    number; None when a filter is invalid (that page is shown with its error, and not
+    kept). Made-up parameters and spellings fall away, so that they do not each render
+    the page again, and the page kept is the same whoever asked."""
+    form = ComparisonFilter(request.GET)
+    if not form.is_valid():
+        return None
+    query = QueryDict(mutable=True)
+    for name, value in form.cleaned_data.items():
+        if value is True:
+            query[name] = "on"
+        elif value:
+            query[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    sort = request.GET.get("sort", "name")
+    if sort == "overall" or (
+        sort != "name" and Determinant.objects.filter(code=sort[:32]).exists()
+    ):
+        query["sort"] = sort
+    try:
+        number = max(1, int(request.GET.get("page", 1)))
+    except ValueError:
+        number = 1
+    return query, number
+
+
+def _body_key(network, query: QueryDict, number: int) -> str:
     """The network page's body is the same for each of its leaders, for one version of its
     sites' results (one query: which live sites, and each one's results_version, which
-    every new release, round opened, closed or deleted, and new minimum group bumps), one
-    query string, one language and one day (the summary counts twelve months back)."""
+    every new release, round opened, closed or deleted, new minimum group and answer-
+    download change bumps), one choice (_choice), one language and one day (the summary
+    counts twelve months back); and for one build and site minimum (rendered.py)."""
     stamp = network.facilities.aggregate(
         sites=Count("pk"),
         ids=Sum("pk"),
         id_squares=Sum(F("pk") * F("pk")),
         versions=Sum("results_version"),
     )
-    query = hashlib.sha256(urlencode(sorted(request.GET.lists()), doseq=True).encode()).hexdigest()[
-        :32
-    ]
+    pages = max(1, -(-(stamp["sites"] or 0) // paging.PAGE_SIZE))
     parts = [stamp[name] or 0 for name in ("sites", "ids", "id_squares", "versions")]
-    return (
-        f"network-page:{network.pk}:{':'.join(map(str, parts))}:{get_language()}"
-        f":{timezone.localdate().isoformat()}:{query}"
+    return results_key(
+        "network-page",
+        network.pk,
+        "-".join(map(str, parts)),
+        get_language(),
+        timezone.localdate().isoformat(),
+        hashlib.sha256(query.urlencode().encode()).hexdigest()[:24],
+        min(number, pages),
     )
 
 
-def _body(network, request) -> str:
-    context = _overview(network, request.GET)
+def _body(network, query: QueryDict, number) -> str:
+    context = _overview(network, query)
     # The summary covers every site; the table and the heat map one page of them.
-    context["page"] = page_of(context["sites"], request)
+    context["page"] = page_of(context["sites"], number)
     codes = context["codes"]
     with_rows(context["page"], codes)
     scored = [site for site in context["page"] if site.round is not None]
@@ -339,16 +372,15 @@ def _body(network, request) -> str:
         if scored
         else None
     )
-    query = request.GET.copy()
-    query.pop("sort", None)
-    query.pop("page", None)  # another order starts again on the first page
-    context["filter_query"] = query.urlencode()
+    filters = query.copy()
+    filters.pop("sort", None)  # another order starts again on the first page
+    context["filter_query"] = filters.urlencode()
+    context["query"] = query  # for the links between pages
     every_site = list(
         network.facilities.order_by("name").values_list("name", "network_answer_access")
     )
     context["answer_sites"] = [name for name, allowed in every_site if allowed]
     context["site_count"] = len(every_site)
-    context["request"] = request  # for the links between pages (its query string only)
     return render_to_string("networks/_comparison_body.html", context)
 
 
@@ -357,15 +389,19 @@ def comparison(request, slug):
     """Rendered once per version of the sites' results (_body_key); a leader's view of an
     unchanged network costs the page's own few queries."""
     network = get_network_for_user(request.user, slug)
-    key = _body_key(network, request)
-    body = cache.get(key)
-    if body is None:
-        body = _body(network, request)
-        cache.set(key, body, RESULTS_TIMEOUT)
+    choice = _choice(request)
+    if choice is None:  # shown with the filter's error, as asked, and not kept
+        body = _body(network, request.GET, request.GET.get("page"))
+    else:
+        key = _body_key(network, *choice)
+        body = cache.get(key)
+        if body is None:
+            body = _body(network, *choice)
+            cache.set(key, body, RESULTS_TIMEOUT)
     return render(
         request,
         "networks/comparison.html",
-        {"network": network, "body": mark_safe(body)},  # noqa: S308
+        {"network": network, "body": mark_safe(body)},  # noqa: S308 (rendered by _body)
     )
 
 

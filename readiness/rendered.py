@@ -1,0 +1,28 @@
+"""Keys of results rendered once and kept in the shared cache (dashboards, network
+pages). Beyond what each key names, a kept rendering is only good for the code and
+templates that made it, and for the site's smallest group shown: a deploy, or a raised
+DISCLOSURE_MIN_GROUP, must never be answered from a rendering made before it."""
+
+import functools
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
+
+_SOURCES = (("readiness", "*.py"), ("templates", "*.html"), ("locale", "*.mo"))
+
+
+@functools.cache
+def build() -> str:
+    """A digest of the app's code, templates and translations, read once per process."""
+    digest = hashlib.sha256()
+    for folder, pattern in _SOURCES:
+        root = Path(settings.BASE_DIR) / folder
+        for path in sorted(root.rglob(pattern)):
+            digest.update(str(path.relative_to(root)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def results_key(kind: str, *parts) -> str:
+    return ":".join([kind, build(), str(settings.DISCLOSURE_MIN_GROUP), *map(str, parts)])
