@@ -810,6 +810,10 @@ class AuditEvent(models.Model):
     class Action(models.TextChoices):
         SIGNED_IN = "signed_in", _("Signed in")
         SIGN_IN_FAILED = "sign_in_failed", _("Sign-in failed")
+        TWO_FACTOR_ON = "two_factor_on", _("Two-step sign-in turned on")
+        TWO_FACTOR_OFF = "two_factor_off", _("Two-step sign-in turned off")
+        RECOVERY_CODES_REPLACED = "recovery_codes_replaced", _("New recovery codes")
+        TWO_FACTOR_RESET = "two_factor_reset", _("Two-step sign-in reset by an operator")
         MEMBER_INVITED = "member_invited", _("Member invited")
         INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
         MEMBER_JOINED = "member_joined", _("Member joined")
@@ -841,6 +845,16 @@ class AuditEvent(models.Model):
         ROUND_DELETED = "round_deleted", _("Round deleted")
         FACILITY_DELETED = "facility_deleted", _("Facility deleted")
         FACILITY_RESTORED = "facility_restored", _("Facility restored")
+
+    # An account's own events, recorded without a facility: the audit log of each
+    # facility the account belongs to shows them (views/owner.audit_log).
+    ACCOUNT_EVENTS = (
+        Action.SIGNED_IN,
+        Action.TWO_FACTOR_ON,
+        Action.TWO_FACTOR_OFF,
+        Action.RECOVERY_CODES_REPLACED,
+        Action.TWO_FACTOR_RESET,
+    )
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(

@@ -30,7 +30,7 @@ class Client(DjangoClient):
 def with_app(user) -> TOTPDevice:
     """The account has set up an authenticator app (and has its recovery codes)."""
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
-    two_factor.new_recovery_codes(user)
+    two_factor.new_recovery_codes(user, first=True)
     return device
 
 

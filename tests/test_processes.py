@@ -28,7 +28,7 @@ round_ = open_round(facility=facility, label="Spring")
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from readiness.services.two_factor import new_recovery_codes
 TOTPDevice.objects.create(user=owner, name="app", confirmed=True)
-codes = new_recovery_codes(owner)
+codes = new_recovery_codes(owner, first=True)
 print(codes[0], codes[1], round_.link_token, round_.pk)
 """
 

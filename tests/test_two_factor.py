@@ -15,6 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from readiness.models import AuditEvent, Membership
 from readiness.services import two_factor
+from tests.clients import Client as SignedInClient
 from tests.clients import code_now, with_app
 from tests.conftest import make_partner, make_user
 from tests.pages import list_items, text_of
@@ -417,3 +418,41 @@ class TestSessionsThatDidNotPassOrNoLongerCount:
         client = Client()
         sign_in(client, "nurse.lead@example.org", password="pw-Nurse.Lead@Example.org")
         assert signed_in(client)
+
+
+def test_turning_it_on_or_off_new_codes_and_resets_are_in_the_members_facilities_logs(
+    facility, other_facility, viewer, owner
+):
+    """In the audit log of each facility the account belongs to, and no other."""
+    client = Client()
+    sign_in(client, "viewer")
+    client.get(reverse("two-factor-set-up"))
+    device = TOTPDevice.objects.get(user=viewer)
+    client.post(reverse("two-factor-set-up"), {"code": code_now(device)})
+    client.post(
+        reverse("two-factor-recovery-codes"), {"codes-code": code_now(device, steps_ahead=1)}
+    )
+    client.post(reverse("two-factor-off"), {"code": code_now(device, steps_ahead=2)})
+    with_app(viewer)
+    call_command("reset_two_factor", "viewer")
+
+    def log_of(facility, user):
+        """(who, what) of each event the facility's audit page lists, newest first."""
+        logged_in = SignedInClient()
+        logged_in.force_login(user)
+        shown = logged_in.get(reverse("facility-audit", args=[facility.slug])).context["events"]
+        return [
+            [event.username, event.get_action_display()]
+            for event in shown
+            if event.action != AuditEvent.Action.SIGNED_IN
+        ]
+
+    assert log_of(facility, owner)[:4] == [
+        ["viewer", "Two-step sign-in reset by an operator"],
+        ["viewer", "Two-step sign-in turned off"],
+        ["viewer", "New recovery codes"],
+        ["viewer", "Two-step sign-in turned on"],
+    ]
+    assert not [
+        row for row in log_of(other_facility, other_facility.members.first()) if row[0] == "viewer"
+    ]

@@ -22,7 +22,8 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from readiness.models import Membership, NetworkLeader, PartnerMembership
+from readiness.models import AuditEvent, Membership, NetworkLeader, PartnerMembership
+from readiness.services.audit import record
 
 # The sign-in's first step, passed: whose password it was, when, and where to go after.
 PENDING = "readiness_two_factor_pending"
@@ -134,11 +135,12 @@ def confirm_app(request, device: TOTPDevice, code: str) -> "Check":
     request.session.cycle_key()
     request.user.otp_device = device
     otp_login(request, device)
-    return Check(device, recovery=False, codes=new_recovery_codes(device.user))
+    record(action=AuditEvent.Action.TWO_FACTOR_ON, user=device.user)
+    return Check(device, recovery=False, codes=new_recovery_codes(device.user, first=True))
 
 
 @transaction.atomic
-def new_recovery_codes(user) -> list[str]:
+def new_recovery_codes(user, *, first: bool = False) -> list[str]:
     """Replace the account's recovery codes: the old ones stop working at once."""
     device, _ = StaticDevice.objects.get_or_create(
         user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
@@ -147,6 +149,8 @@ def new_recovery_codes(user) -> list[str]:
     device.token_set.all().delete()
     codes = [StaticToken.random_token() for _ in range(settings.TWO_FACTOR_RECOVERY_CODES)]
     StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    if not first:  # the first ones come with turning it on
+        record(action=AuditEvent.Action.RECOVERY_CODES_REPLACED, user=user)
     return codes
 
 
@@ -156,6 +160,7 @@ def turn_off(request, user) -> None:
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).delete()
     request.session.pop(DEVICE_ID_SESSION_KEY, None)
+    record(action=AuditEvent.Action.TWO_FACTOR_OFF, user=user)
 
 
 def forget_devices(user) -> int:
@@ -164,6 +169,8 @@ def forget_devices(user) -> int:
     signed out at its next page (middleware.two_factor_required)."""
     apps, _ = TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user, name=RECOVERY_NAME).delete()
+    if apps:
+        record(action=AuditEvent.Action.TWO_FACTOR_RESET, user=user)
     return apps
 
 

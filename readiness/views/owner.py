@@ -23,10 +23,15 @@ AUDIT_PAGE = 200
 @login_required
 def audit_log(request, slug):
     access = owner_access(request.user, slug)
-    # The facility's events, and the sign-ins of its current members.
+    # The facility's events, and the sign-ins and two-step sign-in changes of its current
+    # members.
     events = AuditEvent.objects.filter(
         Q(facility=access.facility)
-        | Q(action=AuditEvent.Action.SIGNED_IN, user__memberships__facility=access.facility)
+        | Q(
+            action__in=AuditEvent.ACCOUNT_EVENTS,
+            facility=None,
+            user__memberships__facility=access.facility,
+        )
     ).distinct()[:AUDIT_PAGE]
     return render(request, "owner/audit.html", {"facility": access.facility, "events": events})
 
