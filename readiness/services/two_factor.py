@@ -1,5 +1,6 @@
-"""Two-factor sign-in: a code from an authenticator app (TOTP) after the password, and
-single-use recovery codes for a lost phone (docs/security.md, Two-factor sign-in).
+"""Two-step (two-factor) sign-in: a code from an authenticator app (TOTP) after the
+password, and single-use recovery codes for a lost phone (docs/security.md, Two-step
+sign-in).
 
 django-otp keeps the devices, checks codes (with clock drift and a growing wait after
 each wrong code) and marks a session as verified (DEVICE_ID_SESSION_KEY). What is ours:
