@@ -133,6 +133,17 @@ class TestInvitations:
         )
         assert not Invitation.objects.exists()
 
+    def test_an_address_longer_than_a_username_is_not_invited(self, facility, owner):
+        email = "n" * 140 + "@example.org"  # 152 characters
+        response = login(owner).post(
+            reverse("member-invite", args=[facility.slug]), {"email": email, "level": "viewer"}
+        )
+        assert response.status_code == 200
+        assert text_of(response.content.decode(), "error_1_id_email").startswith(
+            "Ensure this value has at most 150 characters"
+        )
+        assert not Invitation.objects.exists()
+
     def test_one_address_in_another_case_is_one_account(self, facility, owner):
         """The holder of the link sent to an address with an account learns only that
         their own address has one."""

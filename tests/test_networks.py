@@ -439,10 +439,11 @@ def test_comparisons_read_each_rounds_summary_which_older_releases_gain(
     release = RoundRelease.objects.get(round__facility=facility)
     assert release.summary == summary_of(release.aggregates)
     before = text_of(login(leader).get(network.get_absolute_url()).content.decode(), "sites-table")
-    RoundRelease.objects.update(summary={})  # as written before 0018
+    RoundRelease.objects.update(summary={}, most_scored=0)  # as written before 0018
     importlib.import_module("readiness.migrations.0018_release_summary").fill_summaries(apps, None)
     release.refresh_from_db()
     assert release.summary == summary_of(release.aggregates)
+    assert release.most_scored == 3  # every determinant, of the 3 nurses
     after = text_of(login(leader).get(network.get_absolute_url()).content.decode(), "sites-table")
     assert before.startswith("Scores by site") and after == before
 
@@ -554,3 +555,20 @@ def test_a_round_from_before_releases_gets_its_release_and_is_compared(network, 
     html = login(leader).get(network.get_absolute_url()).content.decode()
     assert row_of(table(html, "sites-table"), a.name)[1] == "75"
     assert RoundRelease.objects.filter(round__facility=a).exists()
+
+
+def test_an_import_that_starts_a_round_shows_on_the_kept_page(network, leader, instrument):
+    """Two people imported into a new round publish nothing, yet the round exists: the
+    kept page is made again and says that a newer round is collecting answers."""
+    a = site(network, instrument, "a", value=4)
+    client = login(leader)
+    url = network.get_absolute_url()
+    assert "A newer round" not in text_of(client.get(url).content.decode(), "sites-table")
+    rows = []
+    for n in range(2):
+        rows += full_answers(instrument, f"late{n}", "nurse", lambda item: "4")
+    import_rows(a, "Autumn", rows)
+    page = client.get(url).content.decode()
+    assert row_of(table(page, "sites-table"), a.name)[0].endswith(
+        "A newer round is still collecting answers."
+    )

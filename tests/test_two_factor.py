@@ -6,7 +6,7 @@ import re
 import time
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 from django_otp.oath import TOTP
@@ -255,15 +255,33 @@ class TestWhoMustUseIt:
         response = client.get(facility.get_absolute_url())
         assert response["Location"].startswith(reverse("two-factor-set-up"))
 
-    def test_respondent_pages_and_signing_out_stay_open_before_set_up(self, facility, owner):
+    def test_respondent_pages_and_signing_out_stay_open_before_set_up(
+        self, facility, owner, open_round_
+    ):
         client = Client()
         sign_in(client)
         assert client.get(reverse("how-scores-work")).status_code == 200
+        assert client.get(open_round_.respondent_link()).status_code == 200
+        # the redirect to the set-up carries the headers every response has
+        refused = client.get(facility.get_absolute_url())
+        assert refused["Location"].startswith(reverse("two-factor-set-up"))
+        assert refused["Permissions-Policy"].startswith("accelerometer=()")
+        assert "no-store" in refused["Cache-Control"]
         client.post(reverse("logout"))
         assert not signed_in(client)
 
 
 class TestRecoveryCodes:
+    def test_a_reset_names_one_account_or_none(self, facility, app):
+        make_user("Owner")  # "owner" in another case: a second account
+        with pytest.raises(CommandError, match="Several accounts have the username 'OWNER'"):
+            call_command("reset_two_factor", "OWNER")
+        assert TOTPDevice.objects.filter(user=app.user).exists()
+        with pytest.raises(CommandError, match="No account with the username 'nobody'"):
+            call_command("reset_two_factor", "nobody")
+        call_command("reset_two_factor", "owner")  # typed exactly
+        assert not TOTPDevice.objects.filter(user=app.user).exists()
+
     def test_new_codes_replace_the_old_ones(self, facility, app):
         old = set(StaticToken.objects.filter(device__user=app.user).values_list("token", flat=True))
         client = Client()

@@ -23,7 +23,6 @@ from functools import partial
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.urls import reverse
@@ -41,6 +40,7 @@ from readiness.models import (
     RoundRelease,
 )
 from readiness.perf import seed, write_section
+from readiness.services import facilities as facility_services
 from readiness.services.responses import start_respondent
 
 REQUESTS = 100
@@ -187,10 +187,14 @@ def _scale_network(sites: int) -> Network:
             copied.append(copy)
         RoundRelease.objects.bulk_create(copied)
     # A network page of sites without results would measure an empty table.
-    with_results = sum(
-        1
-        for site in Facility.objects.filter(network=network)
-        if any(r.release.has_results(3) for r in site.rounds.select_related("release"))
+    minimum = settings.DISCLOSURE_MIN_GROUP  # as RoundRelease.has_results reads it
+    with_results = (
+        RoundRelease.objects.filter(
+            round__facility__network=network, respondents__gte=minimum, most_scored__gte=minimum
+        )
+        .values("round__facility")
+        .distinct()
+        .count()
     )
     if with_results != sites:
         raise RuntimeError(f"{sites - with_results} of {sites} benchmark sites have no results")
@@ -229,7 +233,7 @@ def page_post_data(round_, value) -> dict:
 
 def results_changed(fx: Fixture):
     """Make the next dashboard view rebuild its results, as after new answers."""
-    Facility.objects.filter(pk=fx.facility.pk).update(results_version=F("results_version") + 1)
+    facility_services.results_changed(facility_id=fx.facility.pk)
 
 
 def measure_client(fx: Fixture) -> dict[str, Timing]:
@@ -293,7 +297,7 @@ def scale_pages(fx: Fixture, signed_in, staff_get) -> dict:
         one_site = network.facilities.order_by("pk").first()
         pages[f"network page after new answers, {sites:,} sites"] = (
             lambda get=get, url=url, f=one_site: (
-                Facility.objects.filter(pk=f.pk).update(results_version=F("results_version") + 1),
+                facility_services.results_changed(facility_id=f.pk),
                 get(url),
             )
         )
