@@ -12,7 +12,7 @@ import json
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -215,7 +215,12 @@ def csv_stream(rows: Iterator[list]) -> Iterator[str]:
 
 
 def _day(value) -> str | None:
-    return value.isoformat() if value else None
+    """A date, or a moment to the second: the microseconds say nothing to the reader."""
+    if not value:
+        return None
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
 
 
 def facility_records(facility: Facility) -> dict:

@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from datetime import date
+from datetime import date, datetime
 from html.parser import HTMLParser
 
 from django.urls import reverse
@@ -686,4 +686,8 @@ def test_the_everything_download_holds_the_facilitys_own_records(facility, owner
     )
     actions = [event["action"] for event in data["audit_log"]]
     assert {"share_granted", "share_accepted"} <= set(actions)
+    # moments to the second, as the audit log gives them: a reader (or a test looking for
+    # decimals) never mistakes "17:45:45.712345" for a figure
+    since = datetime.fromisoformat(data["members"][0]["since"])
+    assert since.microsecond == 0 and since.tzinfo is not None
     assert data["respondents"]  # and the answers, as before
