@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install system run test lint clean bench load
+.PHONY: install system run test lint clean bench load explain
 
 # What comes from Debian, once: Pango for WeasyPrint (PDF reports), Chromium for the
 # browser tests.
@@ -54,6 +54,18 @@ bench: $(VENV)/.installed-dev node_modules/.package-lock.json
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$${DATABASE_URL:-$(BENCH_DATABASE_URL)} $(BIN)/python manage.py bench $(BENCH_ARGS)
 
+# Creates the PostgreSQL database that the URL $(1) names, when it is missing.
+ensure_database = psql "$(dir $(1))postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(1))'" | grep -q 1 \
+	|| psql "$(dir $(1))postgres" -qc 'CREATE DATABASE "$(notdir $(1))"'
+
+# Query plans of the pages that must stay flat, on PostgreSQL at the benchmark's size.
+EXPLAIN_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/readiness_bench
+
+explain: $(VENV)/.installed-dev
+	$(call ensure_database,$(EXPLAIN_DATABASE_URL))
+	DATABASE_URL=$(EXPLAIN_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(EXPLAIN_DATABASE_URL) $(BIN)/python manage.py bench --explain
+
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/readiness_load
 
 $(VENV)/.installed-load: $(VENV)/.installed-dev
@@ -61,7 +73,6 @@ $(VENV)/.installed-load: $(VENV)/.installed-dev
 	touch $@
 
 load: $(VENV)/.installed-load node_modules/.package-lock.json
-	psql "$(dir $(LOAD_DATABASE_URL))postgres" -qtAc "SELECT 1 FROM pg_database WHERE datname = '$(notdir $(LOAD_DATABASE_URL))'" | grep -q 1 \
-		|| psql "$(dir $(LOAD_DATABASE_URL))postgres" -qc 'CREATE DATABASE "$(notdir $(LOAD_DATABASE_URL))"'
+	$(call ensure_database,$(LOAD_DATABASE_URL))
 	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
-	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python manage.py loadtest
+	DATABASE_URL=$(LOAD_DATABASE_URL) $(BIN)/python manage.py loadtest $(LOAD_ARGS)

@@ -606,7 +606,12 @@ class Answer(models.Model):
         DONT_KNOW = "dk", _("Don't know")
         NOT_APPLICABLE = "na", _("Not applicable")
 
-    respondent = models.ForeignKey(Respondent, on_delete=models.CASCADE, related_name="answers")
+    # No index of its own: answer_once_per_item's (respondent, item) serves every lookup
+    # by respondent (the planner uses it, docs/performance.md), and one index fewer is
+    # one less to write for every answer saved or imported.
+    respondent = models.ForeignKey(
+        Respondent, on_delete=models.CASCADE, related_name="answers", db_index=False
+    )
     item = models.ForeignKey(Item, on_delete=models.PROTECT, related_name="answers")
     kind = models.CharField(max_length=5, choices=Kind.choices)
     value = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -630,8 +635,9 @@ class Answer(models.Model):
 class DeterminantScore(models.Model):
     """One finished respondent's result for one determinant (see scoring.py)."""
 
+    # Served by determinant_score_unique's (respondent, determinant), as Answer's is.
     respondent = models.ForeignKey(
-        Respondent, on_delete=models.CASCADE, related_name="determinant_scores"
+        Respondent, on_delete=models.CASCADE, related_name="determinant_scores", db_index=False
     )
     determinant = models.ForeignKey(
         Determinant, on_delete=models.PROTECT, related_name="respondent_scores"

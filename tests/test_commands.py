@@ -125,6 +125,39 @@ def test_import_and_scores_reproduce_the_worked_example(db):
     }
 
 
+def _planner_knows(table: str, column: str) -> bool:
+    """Whether the database holds planner statistics for this column (SQLite: for the
+    table's indexes) — what ANALYZE makes."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if cursor.fetchone() is None:
+                return False
+            cursor.execute("SELECT 1 FROM sqlite_stat1 WHERE tbl = %s", [table])
+        else:
+            cursor.execute(
+                "SELECT 1 FROM pg_stats WHERE tablename = %s AND attname = %s", [table, column]
+            )
+        return cursor.fetchone() is not None
+
+
+def test_an_import_leaves_the_planner_statistics_of_what_it_wrote(db):
+    """Right after a bulk write, PostgreSQL planned an export of one facility as a scan
+    of every answer in the database (docs/performance.md, Query plans): the command ends
+    by refreshing the statistics (readiness/planner.py)."""
+    from django.db import connection
+
+    run("load_instrument", str(EXAMPLE / "instrument.json"))
+    run("add_facility", "Example", "--slug", "ex", "--type", "fqhc", "--state", "NY")
+    if connection.vendor == "sqlite":  # a test database has none until something analyses
+        assert not _planner_knows("readiness_answer", "respondent_id")
+    run("import_responses", str(EXAMPLE / "responses.csv"), "--facility", "ex", "--round", "R1")
+    assert _planner_knows("readiness_answer", "respondent_id")
+    assert _planner_knows("readiness_respondent", "round_id")
+
+
 def test_import_responses_fails_loudly_and_stores_nothing(db, tmp_path):
     run("load_instrument", str(EXAMPLE / "instrument.json"))
     run("add_facility", "Example", "--slug", "ex", "--type", "fqhc", "--state", "NY")

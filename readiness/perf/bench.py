@@ -40,6 +40,7 @@ from readiness.models import (
     RoundRelease,
 )
 from readiness.perf import seed, write_section
+from readiness.planner import refresh_statistics
 from readiness.services import facilities as facility_services
 from readiness.services.responses import start_respondent
 
@@ -128,6 +129,7 @@ def prepare(stdout) -> Fixture:
         pages[n] = (round_, started.token)
     network = _network()
     networks = {NETWORK_SITES: network} | {n: _scale_network(n) for n in SCALE_NETWORKS}
+    refresh_statistics()  # for the rounds and releases just copied in bulk
     return Fixture(facility, dashboards, pages, network, networks)
 
 
@@ -368,6 +370,7 @@ def production_env() -> dict:
         # staff's minutes of reading into seconds), all from one address.
         RESPONDENT_RATE=UNLIMITED,
         RESPONDENT_RATE_PER_ADDRESS=UNLIMITED,
+        RESPONDENT_STARTS_PER_ADDRESS=UNLIMITED,
     )
     return env
 
@@ -375,13 +378,18 @@ def production_env() -> dict:
 class Server:
     """gunicorn serving the app in production mode on a loopback port."""
 
-    def __init__(self, workers: int = 1):
-        self.port = free_port()
+    def __init__(self, workers: int = 1, *, port: int | None = None, reuse_port=False, env=None):
+        """``reuse_port``: several servers may listen on one port, the kernel sharing the
+        connections among them (SO_REUSEPORT), as a proxy in front of app servers would.
+        ``env``: settings to change from the production ones (CACHE_URL, say)."""
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.workers = workers
+        self.reuse_port = reuse_port
+        self.env = env or {}
 
     def __enter__(self):
-        env = production_env()
+        env = production_env() | self.env
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
             env=env,
@@ -400,6 +408,7 @@ class Server:
                 f"127.0.0.1:{self.port}",
                 "--log-level",
                 "warning",
+                *(["--reuse-port"] if self.reuse_port else []),
             ],
             env=env,
             cwd=settings.BASE_DIR,
@@ -734,7 +743,7 @@ def evaluate(client_t, server_t, queries, sizes, lighthouse=None):
     return targets
 
 
-def run(*, facilities, rounds, respondents, stdout) -> str:
+def run(*, facilities, rounds, respondents, stdout, explain=False) -> str:
     stdout.write(f"Seeding {facilities} facilities x {rounds} rounds x {respondents} respondents")
     start = time.perf_counter()
     seed.seed(facilities=facilities, rounds=rounds, respondents=respondents, stdout=stdout)
@@ -749,6 +758,13 @@ def run(*, facilities, rounds, respondents, stdout) -> str:
         + (f"seeded in {seeded:.0f} s" if seeded > 5 else "seeded by an earlier run")
         + ")."
     )
+    if explain:
+        from readiness.perf import explain as explaining
+
+        markdown = explaining.run(fx, stdout, verbose=True)
+        stdout.write(markdown)
+        stdout.write(f"Written to {write_section('explain', markdown)}")
+        return markdown
     stdout.write("Measuring through the test client")
     with override_settings(RESPONDENT_RATE=UNLIMITED, RESPONDENT_RATE_PER_ADDRESS=UNLIMITED):
         client_t = measure_client(fx)

@@ -24,6 +24,7 @@ from readiness.models import (
     Role,
     Round,
 )
+from readiness.planner import refresh_statistics
 from readiness.scoring import respondent_scores
 from readiness.services.instrument import load_instrument
 from readiness.services.releases import refresh_release
@@ -132,3 +133,4 @@ def seed(*, facilities: int, rounds: int, respondents: int, stdout=None) -> None
             add_round(facility, instrument, f"Round {r + 1}", respondents, rng)
         if stdout and n % 25 == 0:
             stdout.write(f"  seeded {n + 1}/{facilities} facilities")
+    refresh_statistics()

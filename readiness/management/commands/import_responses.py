@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from readiness.models import Facility
+from readiness.planner import refresh_statistics
 from readiness.services.imports import ImportRejected, import_responses, max_bytes
 
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
                 )
         except ImportRejected as rejection:
             raise CommandError("Nothing was imported:\n" + "\n".join(rejection.errors)) from None
+        refresh_statistics()
         created = " (new round)" if summary.round_created else ""
         replaced = f", {summary.replaced} replaced" if summary.replaced else ""
         self.stdout.write(

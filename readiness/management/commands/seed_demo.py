@@ -35,6 +35,7 @@ from readiness.models import (
     Round,
     Share,
 )
+from readiness.planner import refresh_statistics
 from readiness.services.access import accept_share, share_with_partner
 from readiness.services.facilities import create_facility
 from readiness.services.imports import import_responses
@@ -167,6 +168,7 @@ class Command(BaseCommand):
             self._access_examples(user)
             for name, slug, type_, state, setting in PEERS:
                 self._seed_peer(name, slug, type_, state, setting, instrument, rng)
+        refresh_statistics()
         self.stdout.write(
             f"Demo data ready: {len(FACILITIES)} facilities and {len(PEERS)} peers. "
             f"Sign in as {DEMO_USERNAME!r} with password {DEMO_PASSWORD!r}; also demo-viewer, "

@@ -1,0 +1,22 @@
+"""Fresh statistics for the database's query planner after rows are written in bulk.
+
+PostgreSQL plans from statistics that autovacuum refreshes only after a while. Right after
+an import or a seed of millions of answers, it still believes the tables small and their
+values spread evenly: an export of one facility's 6,000 answers then read all 2 million
+(260 ms instead of 14 ms at the benchmark's size, docs/performance.md), and worse as the
+database grows. SQLite has no statistics until ANALYZE makes them. So the commands that
+write in bulk end by refreshing them.
+"""
+
+from django.db import connection
+
+from readiness.models import Answer, DeterminantScore, Respondent, Round, RoundRelease
+
+# What bulk writes fill: the tables whose sizes decide the exports' and pages' plans.
+BULK_TABLES = (Answer, DeterminantScore, Respondent, Round, RoundRelease)
+
+
+def refresh_statistics(models=BULK_TABLES) -> None:
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
