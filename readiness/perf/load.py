@@ -46,6 +46,7 @@ def run_locust(server: Server, link: str, workdir: Path) -> Path:
             "locust",
             "-f",
             str(Path(__file__).with_name("locustfile.py")),
+            "Respondent",
             "--headless",
             "--users",
             str(USERS),
