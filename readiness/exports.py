@@ -214,7 +214,7 @@ def csv_stream(rows: Iterator[list]) -> Iterator[str]:
         yield writer.writerow(_safe_cells(row))
 
 
-def _day(value) -> str | None:
+def _iso(value) -> str | None:
     """A date, or a moment to the second: the microseconds say nothing to the reader."""
     if not value:
         return None
@@ -235,7 +235,7 @@ def facility_records(facility: Facility) -> dict:
                 "username": m.user.get_username(),
                 "email": m.user.email,
                 "level": m.level,
-                "since": _day(m.created_at),
+                "since": _iso(m.created_at),
             }
             for m in Membership.objects.filter(facility=facility).select_related("user")
         ],
@@ -247,10 +247,10 @@ def facility_records(facility: Facility) -> dict:
                 "baseline_round": item.baseline_round.label if item.baseline_round else None,
                 "owner": item.owner_name
                 or (item.owner_member.get_username() if item.owner_member else ""),
-                "due_on": _day(item.due_on),
+                "due_on": _iso(item.due_on),
                 "status": item.status,
                 "note": item.note,
-                "created_at": _day(item.created_at),
+                "created_at": _iso(item.created_at),
             }
             for item in ActionItem.objects.filter(facility=facility).select_related(
                 "strategy", "baseline_round", "owner_member"
@@ -260,7 +260,7 @@ def facility_records(facility: Facility) -> dict:
             {
                 "intervention": entry.intervention.code,
                 "status": entry.status,
-                "since": _day(entry.since),
+                "since": _iso(entry.since),
             }
             for entry in FacilityIntervention.objects.filter(facility=facility).select_related(
                 "intervention"
@@ -272,10 +272,10 @@ def facility_records(facility: Facility) -> dict:
                 "all_rounds": share.all_rounds,
                 "include_strategies": share.include_strategies,
                 "include_roles": share.include_roles,
-                "created_at": _day(share.created_at),
-                "accepted_at": _day(share.accepted_at),
-                "revoked_at": _day(share.revoked_at),
-                "expires_on": _day(share.expires_on),
+                "created_at": _iso(share.created_at),
+                "accepted_at": _iso(share.accepted_at),
+                "revoked_at": _iso(share.revoked_at),
+                "expires_on": _iso(share.expires_on),
             }
             for share in Share.objects.filter(facility=facility).select_related("partner")
         ],

@@ -4,8 +4,7 @@ PostgreSQL plans from statistics that autovacuum refreshes only after a while. R
 an import or a seed of millions of answers, it still believes the tables small and their
 values spread evenly: an export of one facility's 6,000 answers then read all 2 million
 (260 ms instead of 14 ms at the benchmark's size, docs/performance.md), and worse as the
-database grows. SQLite has no statistics until ANALYZE makes them. So the commands that
-write in bulk end by refreshing them.
+database grows. So the commands that write in bulk end by refreshing them.
 """
 
 from django.db import connection
@@ -16,7 +15,12 @@ from readiness.models import Answer, DeterminantScore, Respondent, Round, RoundR
 BULK_TABLES = (Answer, DeterminantScore, Respondent, Round, RoundRelease)
 
 
-def refresh_statistics(models=BULK_TABLES) -> None:
+def refresh_statistics(tables=BULK_TABLES) -> None:
+    """ANALYZE these models' tables on PostgreSQL (it samples them). Not on SQLite: its
+    planner chooses from the indexes without statistics, and its ANALYZE would hold the
+    database's one write lock while it reads them, keeping respondents' saves waiting."""
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
-        for model in models:
+        for model in tables:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -297,10 +297,29 @@ def test_an_oversized_body_is_refused_before_it_is_read(db, settings):
     assert client.post(reverse("login"), {"username": "a", "password": "b"}).status_code == 200
 
 
+def _expiry_of(key_part: str = ""):
+    """The expiry of the one cache row whose key contains ``key_part``, aware."""
+    import datetime
+
+    from django.db import connection
+    from django.utils import timezone
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT expires FROM readiness_cache WHERE cache_key LIKE %s", [f"%{key_part}%"]
+        )
+        (expires,) = cursor.fetchone()
+    if isinstance(expires, str):
+        expires = datetime.datetime.fromisoformat(expires)
+    if timezone.is_naive(expires):
+        expires = timezone.make_aware(expires, datetime.UTC)
+    return expires
+
+
 def test_rate_counts_in_the_database_cache_last_exactly_their_window(db, settings):
     """Django's database cache increments by writing again with its default timeout;
     ours keeps the count's expiry (readiness/cache.py): a count neither ends before its
-    hour is up nor stays for a day, piling up rows that every write counts."""
+    window is up nor stays a day, piling up rows that every write counts."""
     import datetime
 
     from django.core.cache import caches
@@ -312,50 +331,71 @@ def test_rate_counts_in_the_database_cache_last_exactly_their_window(db, setting
     production = _production_settings()
     assert production["BACKEND"] == "readiness.cache.DatabaseCache"
     settings.CACHES = {"default": production}
+    request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.3.3.3")
 
-    def expiry():
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT expires FROM readiness_cache")
-            (expires,) = cursor.fetchone()
-        if isinstance(expires, str):
-            expires = datetime.datetime.fromisoformat(expires)
-        if timezone.is_naive(expires):
-            expires = timezone.make_aware(expires, datetime.UTC)
-        return expires
+    def count():
+        return get_usage(request, group="t", key="ip", rate="50/h", increment=True)["count"]
 
     try:
-        request = RequestFactory().post("/accounts/login/", REMOTE_ADDR="10.3.3.3")
-        counts = [get_usage(request, group="t", key="ip", rate="50/h", increment=True)["count"]]
-        added = expiry()
-        for _ in range(2):
-            counts.append(
-                get_usage(request, group="t", key="ip", rate="50/h", increment=True)["count"]
-            )
+        counts = [count()]
+        added = _expiry_of()
+        counts += [count(), count()]
         assert counts == [1, 2, 3]
-        assert expiry() == added  # the increments kept it
-        # it ends with its window (django-ratelimit aligns windows on the hour, and adds
-        # a few seconds), never a day later
-        assert added - timezone.now() <= datetime.timedelta(hours=1, minutes=1)
-        # an expired count is gone: the next request starts a new one
+        assert _expiry_of() == added  # the increments kept it
+        # django-ratelimit adds a count for its period and a few seconds: never a day
+        assert added - timezone.now() <= datetime.timedelta(hours=1, seconds=10)
+        # once expired, the count starts again
         with connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE readiness_cache SET expires = %s",
                 [timezone.now() - datetime.timedelta(seconds=1)],
             )
+        assert count() == 1
+        # a value kept with no timeout keeps none when incremented
         cache = caches["default"]
-        (key,) = [k for k in _cache_keys() if k]
+        cache.set("forever", 1, timeout=None)
+        assert cache.incr("forever") == 2
+        assert _expiry_of("forever").year == datetime.MAXYEAR
         with pytest.raises(ValueError):
-            cache.incr(key.split(":", 2)[2])
+            cache.incr("never-set")
     finally:
         caches["default"].clear()
 
 
-def _cache_keys() -> list[str]:
-    from django.db import connection
+def test_the_database_cache_culls_expired_rows_and_keeps_live_counts(db):
+    """Past MAX_ENTRIES a write deletes the expired rows only; Django's would also
+    delete a third of the live ones, resetting rate-limit counts inside their window."""
+    import datetime
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT cache_key FROM readiness_cache")
-        return [row[0] for row in cursor.fetchall()]
+    from django.db import connection
+    from django.utils import timezone
+
+    from readiness.cache import DatabaseCache
+
+    cache = DatabaseCache(
+        "readiness_cache", {"OPTIONS": {"MAX_ENTRIES": 3, "LIVE_MAX_ENTRIES": 50}}
+    )
+    try:
+        for n in range(2):
+            cache.set(f"old-{n}", n, 60)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE readiness_cache SET expires = %s",
+                [timezone.now() - datetime.timedelta(seconds=1)],
+            )
+        for n in range(5):  # the writes past 3 rows cull
+            cache.set(f"live-{n}", n, 3600)
+        assert [cache.get(f"live-{n}") for n in range(5)] == [0, 1, 2, 3, 4]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM readiness_cache")
+            assert cursor.fetchone() == (5,)  # the expired rows went
+        for n in range(50):  # past the live ceiling, Django's cull applies
+            cache.set(f"more-{n}", n, 3600)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM readiness_cache")
+            assert cursor.fetchone()[0] < 55
+    finally:
+        cache.clear()
 
 
 def _production_settings() -> dict:

@@ -59,6 +59,7 @@ class Meter:
     last: dict = field(default_factory=dict)
     samples: int = 0
     lock_waits: int = 0  # connections seen waiting for a lock, summed over samples
+    disk_waits: int = 0  # connections seen waiting for a write to disk (IO)
     active: int = 0  # connections seen running a query, summed over samples
 
     def sample(self):
@@ -75,12 +76,14 @@ class Meter:
                 self.last[key] = used
         with connections["default"].cursor() as cursor:
             cursor.execute(
-                "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), count(*) "
+                "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock'), "
+                "count(*) FILTER (WHERE wait_event_type = 'IO'), count(*) "
                 "FROM pg_stat_activity WHERE state = 'active' AND pid <> pg_backend_pid() "
                 "AND datname = current_database()"
             )
-            waiting, active = cursor.fetchone()
-        self.lock_waits += waiting
+            locks, disk, active = cursor.fetchone()
+        self.lock_waits += locks
+        self.disk_waits += disk
         self.active += active
         self.samples += 1
 
@@ -100,6 +103,7 @@ def _tree(pid: int):
 
 
 def _postgres():
+    # every PostgreSQL process of the machine: run the load test on a quiet one
     return [p for p in psutil.process_iter(["name"]) if p.info["name"] == "postgres"]
 
 
@@ -158,6 +162,7 @@ def run_step(servers, url: str, round_, users: int, workdir: Path) -> dict:
         "idle": idle / (time.monotonic() - started),
         "cpu": {name: meter.cpu(name) / measured for name in groups},
         "lock waits": meter.lock_waits / max(meter.samples, 1),
+        "disk waits": meter.disk_waits / max(meter.samples, 1),
         "busy connections": meter.active / max(meter.samples, 1),
     }
 
@@ -171,9 +176,10 @@ def _read_step(prefix: Path, users: int) -> dict:
             for row in csv.DictReader(f)
             if row["Name"] == "finished" and int(row["User Count"]) == users
         ]
-    settled = [
-        r for r in history if int(r["Timestamp"]) >= int(history[0]["Timestamp"]) + SETTLE_SECONDS
-    ]
+    start = int(history[0]["Timestamp"]) + SETTLE_SECONDS if history else 0
+    settled = [r for r in history if int(r["Timestamp"]) >= start]
+    if len(settled) < 2 or settled[0]["Timestamp"] == settled[-1]["Timestamp"]:
+        raise RuntimeError(f"locust's history of the {users}-browser step is too short")
     first, last = settled[0], settled[-1]
     seconds = int(last["Timestamp"]) - int(first["Timestamp"])
     finished = int(last["Total Request Count"]) - int(first["Total Request Count"])
@@ -190,7 +196,7 @@ def _read_step(prefix: Path, users: int) -> dict:
 
 def redis_url() -> str | None:
     """The Redis to measure against, when one answers (MORNING_REDIS_URL, by default a
-    spare database of a local Redis)."""
+    spare database of a local Redis, which each run empties)."""
     url = os.environ.get("MORNING_REDIS_URL", "redis://127.0.0.1:6379/15")
     try:
         import redis
@@ -279,19 +285,21 @@ def report(rows: list, counts: dict, ok: bool) -> str:
         f"{SETTLE_SECONDS} s). CPU is in cores (of {cores}) over the step, idle is what "
         "the machine had left; busy connections and lock waits are the average number of "
         "the app's database connections seen running a query, and waiting for a lock, "
-        "in samples every half second.",
+        "in samples every half second; disk waits, waiting for PostgreSQL to write to "
+        "disk (a commit's WAL, mostly).",
         "",
         "| Run | Browsers | Finished/s | Requests/s | Request p95 (ms) "
         "| One questionnaire (s, median) | Failures | CPU app | CPU PostgreSQL | CPU locust "
-        "| Idle | Busy connections | Lock waits |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| Idle | Busy connections | Lock waits | Disk waits |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['run']} | {r['users']} | {r['rate']:.1f} | {r['requests per second']:.0f} "
             f"| {r['request p95 ms']:.0f} | {r['questionnaire median s']:.2f} | {r['failures']} "
             f"| {r['cpu']['app']:.2f} | {r['cpu']['database']:.2f} | {r['cpu']['locust']:.2f} "
-            f"| {r['idle']:.2f} | {r['busy connections']:.2f} | {r['lock waits']:.2f} |"
+            f"| {r['idle']:.2f} | {r['busy connections']:.2f} | {r['lock waits']:.2f} "
+            f"| {r['disk waits']:.2f} |"
         )
     lines.append("")
     clean = [r for r in rows if not r["failures"]]
@@ -312,8 +320,10 @@ def report(rows: list, counts: dict, ok: bool) -> str:
             f"{cost['database']:.2f} s in PostgreSQL and {cost['locust']:.2f} s in locust "
             f"({clean[0]['run']}, {one['users']} browsers): {sum(cost.values()):.2f} s in "
             f"all, so {cores} cores could finish at most {cores / sum(cost.values()):.1f} a "
-            f"second; the {one['idle']:.2f} cores left idle are workers waiting for "
-            "PostgreSQL to write each save to disk. On servers of their own, one core of "
+            f"second. {one['idle']:.2f} cores were left idle while, on average, "
+            f"{one['disk waits']:.2f} of the {one['busy connections']:.2f} busy database "
+            f"connections waited for a write to disk and {one['lock waits']:.2f} for a "
+            "lock. On servers of their own, one core of "
             f"PostgreSQL would serve {1 / cost['database']:.0f} a second and one app core "
             f"{1 / cost['app']:.1f}.",
         ]
