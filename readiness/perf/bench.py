@@ -238,6 +238,17 @@ def results_changed(fx: Fixture):
     facility_services.results_changed(facility_id=fx.facility.pk)
 
 
+def dashboards_after_new_answers(fx: Fixture, get) -> dict:
+    """The 40- and 400-person dashboards, each view made afresh as after new answers."""
+    return {
+        f"dashboard after new answers, {n}": lambda n=n: (
+            results_changed(fx),
+            get(fx.dashboards[n].get_absolute_url()),
+        )
+        for n in (40, 400)
+    }
+
+
 def measure_client(fx: Fixture) -> dict[str, Timing]:
     client = seed.signed_in_client()
     anonymous = Client()
@@ -259,19 +270,7 @@ def measure_client(fx: Fixture) -> dict[str, Timing]:
                 "page save": save,
             }
         )
-        | time_all(
-            {
-                "dashboard after new answers, 40": lambda: (
-                    results_changed(fx),
-                    client.get(fx.dashboards[40].get_absolute_url()),
-                ),
-                "dashboard after new answers, 400": lambda: (
-                    results_changed(fx),
-                    client.get(fx.dashboards[400].get_absolute_url()),
-                ),
-            },
-            n=REQUESTS // 2,
-        )
+        | time_all(dashboards_after_new_answers(fx, client.get), n=REQUESTS // 2)
         | time_all(
             scale_pages(fx, lambda username: seed.signed_in_client(username).get, client.get),
             n=SLOW_REQUESTS,
@@ -491,19 +490,7 @@ def measure_server(fx: Fixture, server: Server) -> dict[str, Timing]:
                 ),
             }
         )
-        | time_all(
-            {
-                "dashboard after new answers, 40": lambda: (
-                    results_changed(fx),
-                    staff.get(fx.dashboards[40].get_absolute_url()),
-                ),
-                "dashboard after new answers, 400": lambda: (
-                    results_changed(fx),
-                    staff.get(fx.dashboards[400].get_absolute_url()),
-                ),
-            },
-            n=REQUESTS // 2,
-        )
+        | time_all(dashboards_after_new_answers(fx, staff.get), n=REQUESTS // 2)
         | time_all(
             scale_pages(fx, lambda username: _session_for(server, username).get, staff.get),
             n=SLOW_REQUESTS,
