@@ -534,6 +534,13 @@ class Respondent(models.Model):
         indexes = [
             models.Index(fields=["round", "status"]),
             models.Index(fields=["round", "published"]),
+            # The few flagged ones, counted at every update of a round's published
+            # results (services/releases.py) without reading its thousands of others.
+            models.Index(
+                fields=["round", "status"],
+                condition=Q(too_fast=True) | Q(straight_lined=True),
+                name="respondent_flagged",
+            ),
         ]
 
     def __str__(self):

@@ -27,7 +27,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from readiness.models import Answer, DeterminantScore, Respondent, Round, RoundRelease
-from readiness.scoring import aggregate
+from readiness.scoring import aggregate, combine
 from readiness.services.facilities import results_changed
 
 FLAGGED = Q(too_fast=True) | Q(straight_lined=True)
@@ -111,12 +111,20 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         if release.respondents and sum(counts.values()) >= site_minimum and code not in routed
     }
     joining = _without_lone_answers(joining, minimum, shown_items)
-    changed = (
-        is_step(joining, minimum, shown=shown, shown_items=shown_items)
-        and joining.update(published=True) > 0
+    joined = (
+        list(joining.values_list("pk", flat=True))
+        if is_step(joining, minimum, shown=shown, shown_items=shown_items)
+        else []
     )
+    changed = Respondent.objects.filter(pk__in=joined).update(published=True) > 0
     if changed or created:
-        release.set_aggregates(aggregate(round_, published=True))
+        if "sums" in release.aggregates:
+            # What the results grow by, added to them: the cost of a step is the cost of
+            # the people joining, whether the round has 40 people or 30,000.
+            grown = combine(release.aggregates, aggregate(round_, respondent_ids=joined))
+        else:  # a new release, or one kept before its sums were
+            grown = aggregate(round_, published=True)
+        release.set_aggregates(grown)
         release.respondents = release.aggregates["respondents"]
         release.merged_roles = merged_roles(
             release.aggregates["roles"], minimum, already=release.merged_roles
