@@ -67,7 +67,12 @@ class Hidden(models.TextChoices):
 def min_group(facility: Facility) -> int:
     """The smallest group shown for this facility: the site's setting, or more if the
     facility's owners raised it."""
-    return max(settings.DISCLOSURE_MIN_GROUP, facility.min_group or 0)
+    return smallest_group(facility.min_group)
+
+
+def smallest_group(owners_choice: int | None) -> int:
+    """min_group() from the facility's ``min_group`` column alone."""
+    return max(settings.DISCLOSURE_MIN_GROUP, owners_choice or 0)
 
 
 def groups_to_hide(counts: dict, minimum: int, *, already=()) -> dict:
@@ -336,30 +341,43 @@ def released_summaries(round_ids, *, rounds_read: dict | None = None) -> dict[in
 
 def summarise_release(release: RoundRelease, round_: Round) -> RoundSummary | None:
     """A round's published facility-level results, or None with nothing to show."""
-    minimum = min_group(round_.facility)
-    if not release.has_results(minimum):
-        return None
-    summary = RoundSummary(
+    return summarise(
+        release.summary,
+        respondents=release.respondents,
+        most_scored=release.most_scored,
+        minimum=min_group(round_.facility),
         round_id=round_.pk,
         label=round_.label,
         opened_on=round_.opened_on,
         instrument_version=round_.instrument.version,
-        respondents=release.respondents,
-        roles_with_minimum=frozenset(
-            code for code, n in release.summary["roles"].items() if n >= minimum
-        ),
+    )
+
+
+def summarise(
+    summary: dict, *, respondents: int, most_scored: int, minimum: int, **round_fields
+) -> RoundSummary | None:
+    """Published facility-level results (RoundRelease.summary, with the release's two
+    counts) as they may be shown under this minimum group, or None with nothing to
+    show: determinants fewer people than the minimum have a score for are left out,
+    and so are their domains' shares. ``round_fields``: RoundSummary's round fields."""
+    if not (respondents >= minimum and most_scored >= minimum):  # RoundRelease.has_results
+        return None
+    result = RoundSummary(
+        respondents=respondents,
+        roles_with_minimum=frozenset(code for code, n in summary["roles"].items() if n >= minimum),
+        **round_fields,
     )
     by_domain: dict[str, list[float]] = {}
-    for code, row in release.summary["determinants"].items():
+    for code, row in summary["determinants"].items():
         if row["scored"] < minimum or row["mean"] is None:
             continue
-        summary.determinants[code] = row["mean"]
-        summary.standard_errors[code] = standard_error(row["scored"], row["mean"], row["squares"])
+        result.determinants[code] = row["mean"]
+        result.standard_errors[code] = standard_error(row["scored"], row["mean"], row["squares"])
         by_domain.setdefault(row["domain"], []).append(row["mean"])
-    if not summary.determinants:
+    if not result.determinants:
         return None
-    summary.domains = {code: mean_or_none(values) for code, values in by_domain.items()}
-    return summary
+    result.domains = {code: mean_or_none(values) for code, values in by_domain.items()}
+    return result
 
 
 # --- What a reader may see ------------------------------------------------------------

@@ -607,6 +607,33 @@ def most_scored_of(aggregates: dict) -> int:
     return max((row["scored"] for row in aggregates.get("determinants", {}).values()), default=0)
 
 
+class Standing(models.Model):
+    """Where a facility stands, kept at write time for pages that compare many
+    facilities (a network's page of up to a thousand sites reads one of these per site,
+    never their rounds): the round each way of comparing would show, with its published
+    facility-level results, and the dates the summary needs. Worked out by
+    readiness/comparison.py's rules (services/standings.py) under the facility's
+    ``results_version`` and smallest group, and worked out again when either moved."""
+
+    facility = models.OneToOneField(
+        Facility, on_delete=models.CASCADE, primary_key=True, related_name="standing"
+    )
+    results_version = models.PositiveIntegerField()
+    minimum = models.PositiveSmallIntegerField()
+    # When the facility last closed a round with results (None: never).
+    last_closed_on = models.DateField(null=True, blank=True)
+    # [opened on, id, questionnaire version] of its newest round, with or without
+    # results (None: it has none): which questionnaire a comparison speaks in.
+    newest = models.JSONField(null=True, blank=True)
+    # comparison.Entry as JSON: comparing latest closed rounds, or latest rounds with
+    # results, open or closed.
+    closed = models.JSONField(default=dict)
+    latest = models.JSONField(default=dict)
+
+    def __str__(self):
+        return f"Standing of facility {self.facility_id} (results {self.results_version})"
+
+
 class Answer(models.Model):
     class Kind(models.TextChoices):
         SCALE = "scale", _("Rated 1 to 5")

@@ -73,13 +73,18 @@ def shown(score: float | None) -> int | None:
 
 
 def band_for(score: float | None) -> str:
-    """The band of a score as shown (see ``shown``)."""
+    """The band of a score as shown (see ``shown``): a score shown as 75 or more is a
+    strength, as 50 or more developing.
+
+    Compared with the thresholds less a half rather than through ``shown``, which is
+    the same and far quicker (network pages band thousands of scores): the decimal that
+    ``shown`` rounds is the shortest one that reads back as the same float, so it is at
+    least 74.5 exactly when the float is, 74.5 being a float itself."""
     if score is None:
         return Band.INSUFFICIENT
-    score = shown(score)
-    if score >= STRENGTH_FROM:
+    if score >= STRENGTH_FROM - 0.5:
         return Band.STRENGTH
-    if score >= DEVELOPING_FROM:
+    if score >= DEVELOPING_FROM - 0.5:
         return Band.DEVELOPING
     return Band.GAP
 

@@ -50,15 +50,18 @@ def empty_cache():
     from django.core.cache import cache
 
     from readiness.benchmarks import forget as forget_benchmarks
+    from readiness.comparison import forget as forget_standings
     from readiness.pages import forget_pages
 
-    cache.clear()
-    forget_pages()
-    forget_benchmarks()
+    def forget():
+        cache.clear()
+        forget_pages()
+        forget_benchmarks()
+        forget_standings()
+
+    forget()
     yield
-    cache.clear()
-    forget_pages()
-    forget_benchmarks()
+    forget()
 
 
 @pytest.fixture

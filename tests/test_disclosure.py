@@ -24,7 +24,7 @@ from readiness.disclosure import Hidden, groups_to_hide, restrict
 from readiness.models import Facility, Item, Network, NetworkLeader, Round
 from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, score_round
 from readiness.scoring import shown as shown_score
-from readiness.services.facilities import close_round
+from readiness.services.facilities import close_round, results_changed
 from readiness.services.imports import ImportRejected
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner, make_user
@@ -716,6 +716,7 @@ def walked(world, instrument):
         respond_closed = Round.objects.filter(pk=round_.pk)
         respond(round_, "legal", "5")  # a latecomer: finished, not published
         respond_closed.update(status="closed", opened_on=opened_on)
+        results_changed(facility_id=round_.facility_id)  # as closing a round does
         rounds.append(round_)
     ActionItem.objects.create(
         facility=world["facility"], title="Step", targets=["LEGAL"], baseline_round=rounds[0]
@@ -777,6 +778,8 @@ def test_every_results_view_goes_through_disclosure(walked, name):
         for function in (
             "restrict",
             "summarise_release",
+            "summarise",
+            "smallest_group",
             "groups_to_hide",
             "answer_level_role",
             "instrument_quality",

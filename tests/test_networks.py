@@ -14,8 +14,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from readiness import disclosure
+from readiness.comparison import forget as forget_standings
 from readiness.models import Determinant, Facility, Round
-from readiness.services.facilities import create_facility
+from readiness.services.facilities import create_facility, results_changed
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, share_accepted
 from tests.pages import table, text_of
@@ -51,6 +52,7 @@ def add_round(
         status=Round.Status.CLOSED if closed else Round.Status.OPEN,
         closed_on=opened_on if closed else None,
     )
+    results_changed(facility_id=facility.pk)  # as the services that open and close do
     return round_
 
 
@@ -118,6 +120,7 @@ def test_query_count_stays_flat_as_sites_grow(network, leader, instrument):
         site(network, instrument, f"s{n}")
     client.get(network.get_absolute_url())  # the questionnaire, read once per process
     cache.clear()
+    forget_standings()  # (as in another process)
     with CaptureQueriesContext(connection) as small:
         client.get(network.get_absolute_url())
     for n in range(2, 8):
@@ -278,6 +281,7 @@ def test_the_summary_names_the_weakest_areas_and_sites_without_a_recent_round(
     # opened long ago, closed last month: recent enough
     late = site(network, instrument, "f", opened_on=long_ago.isoformat())
     Round.objects.filter(facility=late).update(closed_on=today - timedelta(days=30))
+    results_changed(facility_id=late.pk)
     never = create_facility(name="Site e", slug="e", type="fqhc", state="CA")
     never.network = network
     never.save()
@@ -326,7 +330,8 @@ def test_query_count_stays_flat_with_open_and_closed_rounds(network, leader, ins
     def counts():
         measured = []
         for params in ({}, {"include_open": "on"}):
-            cache.clear()  # made afresh, as after new results
+            cache.clear()  # made afresh, as after new results, in another process
+            forget_standings()
             with CaptureQueriesContext(connection) as page:
                 client.get(network.get_absolute_url(), params)
             with CaptureQueriesContext(connection) as download:
@@ -341,10 +346,10 @@ def test_query_count_stays_flat_with_open_and_closed_rounds(network, leader, ins
     add_sites(range(2, 8))
     assert counts() == small
     # session, user, the second step's device, leader check, the sites' results
-    # versions (the cache key), sites, rounds without a release (none), rounds (plain
-    # columns), the chosen rounds' published results, columns, key roles, every site's
-    # answer download setting
-    assert small[0] == 12
+    # versions (the cache key), the sites with their standings' versions, the standings
+    # this process has not read yet, how many sites allow answer downloads, and the
+    # names of the first of them
+    assert small[0] == 9
 
 
 # --- The partner's portfolio ------------------------------------------------------------
@@ -462,6 +467,7 @@ def test_a_newer_round_with_nothing_to_show_leaves_the_older_one_compared(
     Round.objects.filter(pk=later.pk).update(
         opened_on="2026-09-01", status=Round.Status.CLOSED, closed_on="2026-09-30"
     )
+    results_changed(facility_id=facility.pk)
     release = later.release
     release.refresh_from_db()
     assert release.respondents == 3 and not release.has_results(3)
@@ -548,10 +554,12 @@ def test_made_up_parameters_share_the_kept_page(network, leader, instrument):
 
 
 def test_a_round_from_before_releases_gets_its_release_and_is_compared(network, leader, instrument):
-    from readiness.models import RoundRelease
+    from readiness.models import RoundRelease, Standing
 
     a = site(network, instrument, "a", value=4)
+    # as kept before releases, and so before standings, existed
     RoundRelease.objects.filter(round__facility=a).delete()
+    Standing.objects.filter(facility=a).delete()
     html = login(leader).get(network.get_absolute_url()).content.decode()
     assert row_of(table(html, "sites-table"), a.name)[1] == "75"
     assert RoundRelease.objects.filter(round__facility=a).exists()
@@ -572,3 +580,23 @@ def test_an_import_that_starts_a_round_shows_on_the_kept_page(network, leader, i
     assert row_of(table(page, "sites-table"), a.name)[0].endswith(
         "A newer round is still collecting answers."
     )
+
+
+def test_a_page_made_afresh_reads_again_only_the_sites_whose_results_moved(
+    network, leader, instrument
+):
+    """Each site's standing (services/standings.py) is read once per process and
+    version: after one site's new results, a page of many sites reads that one again."""
+    sites = [site(network, instrument, f"s{n}", value=2 + n % 3) for n in range(5)]
+    client = login(leader)
+    url = network.get_absolute_url()
+    before = table(client.get(url).content.decode(), "sites-table")
+    add_round(sites[2], instrument, "Autumn", value=5, opened_on="2026-09-01")
+    with CaptureQueriesContext(connection) as queries:
+        after = table(client.get(url).content.decode(), "sites-table")
+    (read,) = [q["sql"] for q in queries if 'FROM "readiness_standing"' in q["sql"]]
+    assert f"IN ({sites[2].pk})" in read
+    assert row_of(after, "Site s2")[:2] == ["Autumn Closed: results from 3 people", "100"]
+    others = {k: v for k, v in after.items() if not k.startswith("Site s2")}
+    assert others == {k: v for k, v in before.items() if not k.startswith("Site s2")}
+    assert len(others) == 5  # the header and four sites

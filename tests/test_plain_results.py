@@ -1,8 +1,12 @@
 """Results in plain words: one rounding for a number and its band, a sentence for each
 score, the "How scores work" page, and a short "Where to act first"."""
 
+import math
+
 import pytest
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from readiness import scoring
 from readiness.models import Band
@@ -30,6 +34,16 @@ def test_the_band_always_goes_with_the_number_shown():
     assert (score(49.5), scoring.band_for(49.5)) == ("50", Band.DEVELOPING)
     assert (score(49.49), scoring.band_for(49.49)) == ("49", Band.GAP)
     assert score(None) == "–"
+    # the floats on either side of each threshold's half, whose decimals are longest
+    for threshold in (49.5, 74.5):
+        for value in (math.nextafter(threshold, 0), threshold, math.nextafter(threshold, 100)):
+            assert scoring.band_for(value) == scoring.band_for(int(score(value))), value
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.floats(min_value=0, max_value=100))
+def test_the_band_of_any_score_is_the_band_of_the_number_shown(value):
+    assert scoring.band_for(value) == scoring.band_for(int(score(value)))
 
 
 @pytest.mark.parametrize(

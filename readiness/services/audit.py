@@ -3,13 +3,14 @@
 from readiness.models import AuditEvent
 
 
-def _event(*, action: str, user, facility, detail: dict) -> AuditEvent:
+def _event(*, action: str, user, detail: dict, **facility) -> AuditEvent:
+    """``facility``: facility= (a Facility or None) or facility_id=."""
     return AuditEvent(
         action=action,
         user=user if user is not None and user.is_authenticated else None,
         username=getattr(user, "username", "") or "",
-        facility=facility,
         detail=detail,
+        **facility,
     )
 
 
@@ -21,8 +22,9 @@ def record(*, action: str, user=None, facility=None, **detail) -> AuditEvent:
 
 def record_for_facilities(*, action: str, user, facilities, **detail) -> list[AuditEvent]:
     """The same event once in each facility's log, in one query (a network's download
-    concerns every site in it, and each site's owners read their own log)."""
+    concerns every site in it, and each site's owners read their own log). ``facilities``:
+    anything with a ``pk`` (Facility, comparison.SiteFacility)."""
     return AuditEvent.objects.bulk_create(
-        _event(action=action, user=user, facility=facility, detail=detail)
+        _event(action=action, user=user, facility_id=facility.pk, detail=detail)
         for facility in facilities
     )

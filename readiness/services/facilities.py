@@ -212,8 +212,12 @@ def purge_deleted_facilities(*, now=None) -> list[str]:
 def results_changed(*, facility_id: int) -> None:
     """Record that what the facility's results pages show changed (a new release, a
     round opened, closed, reopened or deleted, a plan change, a new minimum group), so
-    cached dashboards and network pages are rebuilt."""
+    cached dashboards and network pages are rebuilt, and where it stands among other
+    facilities is worked out again (services/standings.py)."""
+    from readiness.services.standings import refresh_standings  # (it imports releases)
+
     Facility.objects.filter(pk=facility_id).update(results_version=F("results_version") + 1)
+    refresh_standings([facility_id])
 
 
 @transaction.atomic
