@@ -5,7 +5,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from readiness.models import Facility, Membership, NetworkLeader, Partner, PartnerMembership
+from readiness.models import (
+    Facility,
+    Membership,
+    NetworkLeader,
+    Partner,
+    PartnerMembership,
+    Round,
+)
 from tests.clients import Client, code_now, with_app
 from tests.conftest import make_user
 from tests.pages import table, text_of
@@ -68,7 +75,7 @@ def test_someone_with_no_role_yet_is_asked_to_add_a_facility(db):
     )
 
 
-def test_the_list_of_facilities_shows_a_page_at_a_time(db, monkeypatch):
+def test_the_list_of_facilities_shows_a_page_at_a_time(instrument, monkeypatch):
     """Someone in hundreds of facilities (a network's administrator) gets pages of them,
     each page the same number of queries."""
     monkeypatch.setattr("readiness.paging.PAGE_SIZE", 2)
@@ -88,8 +95,17 @@ def test_the_list_of_facilities_shows_a_page_at_a_time(db, monkeypatch):
             html = client.get(url, params or {}).content.decode()
         return html, [row for row in table(html, "facilities-table") if row != "Facility"], queries
 
+    clinic_a = Facility.objects.get(name="Clinic A")
+    for label, opened_on in (("Spring", "2026-04-01"), ("Autumn", "2026-10-01")):
+        Round.objects.create(
+            facility=clinic_a, instrument=instrument, label=label, opened_on=opened_on
+        )
     first, on_first, first_queries = listed()
     assert on_first == [rows["Clinic A"], rows["Clinic B"]]
+    # how many rounds each has, and when the last one opened
+    cells = table(first, "facilities-table")
+    assert cells[rows["Clinic A"]][-2:] == ["2", "Oct 1, 2026"]
+    assert cells[rows["Clinic B"]][-2:] == ["0", "–"]
     assert text_of(first, "facilities-position") == "Showing 1 to 2 of 3 (page 1 of 2)."
     _, on_second, second_queries = listed({"page": 2})
     assert on_second == [rows["Clinic C"]]
