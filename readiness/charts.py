@@ -269,12 +269,12 @@ def portfolio_heatmap(rows, domain_codes: list[str], domain_names: dict[str, str
     """Facilities by domains, from each facility's latest shared round; a round still
     collecting answers is marked as such, as in the table."""
     return _score_heatmap(
-        [[row.summary.domains.get(code) for code in domain_codes] for row in rows],
+        [[row.site.domains.get(code) for code in domain_codes] for row in rows],
         x=[domain_names[code] for code in domain_codes],
         y=[
-            _("%(facility)s (open round)") % {"facility": row.facility.name}
-            if row.round.is_open
-            else row.facility.name
+            _("%(facility)s (open round)") % {"facility": row.site.facility.name}
+            if row.site.round.is_open
+            else row.site.facility.name
             for row in rows
         ],
         empty_label=_("no data"),

@@ -164,6 +164,7 @@ def entry(choice: Choice, releases: dict[int, dict], *, minimum: int) -> dict:
             "version": chosen.version,
             "people": summary.respondents,  # the published count
             "scores": summary.determinants,
+            "domains": summary.domains,
             "overall": summary.overall,
             "roles_heard": sorted(summary.roles_with_minimum),
         },
@@ -220,6 +221,7 @@ class Site:
     chosen: dict | None = None
     # the round's published scores in the comparison's questionnaire (disclosure.py)
     scores: dict[str, float] = field(default_factory=dict)
+    domains: dict[str, float] = field(default_factory=dict)  # in the round's own
     overall: float | None = None
     # people in the shown round's published results (never the live count, which would
     # move when one person finishes: disclosure.release_status)
@@ -271,6 +273,7 @@ def site_from(facility: SiteFacility, data: dict) -> Site:
     if chosen is not None:
         site.people = chosen["people"]
         site.scores = chosen["scores"]
+        site.domains = chosen["domains"]
         site.overall = chosen["overall"]
         site.roles_heard = frozenset(chosen["roles_heard"])
     return site
@@ -289,14 +292,25 @@ class Comparison:
 
 def compare(facilities, *, include_open: bool = False, period=None) -> Comparison:
     """Every facility of the queryset, by name, with the round the rules choose and its
-    published results; in a fixed number of queries whatever the number of sites."""
+    published results in one questionnaire's terms; in a fixed number of queries
+    whatever the number of sites."""
     mode = LATEST if include_open else CLOSED
-    columns = ("pk", "name", "slug", "type", "state")
     if period is not None:
-        return _in_one_questionnaire(_compare_in_period(facilities, columns, mode, period))
+        return _in_one_questionnaire(_compare_in_period(facilities, mode, period))
+    return _in_one_questionnaire(standing_sites(facilities, mode))
+
+
+SITE_COLUMNS = ("pk", "name", "slug", "type", "state")
+
+
+def standing_sites(facilities, mode: str, *, or_else: str | None = None) -> list[Site]:
+    """Every facility of the queryset, by name, as its standing has it (``mode``: CLOSED
+    or LATEST; ``or_else``: the other, for a facility without a round the first way),
+    each in its own questionnaire's terms. Two queries, or one when this process has
+    read every standing at its version already."""
     rows = list(
         facilities.order_by("name").values_list(
-            *columns,
+            *SITE_COLUMNS,
             "min_group",
             "results_version",
             "standing__minimum",
@@ -306,7 +320,6 @@ def compare(facilities, *, include_open: bool = False, period=None) -> Compariso
     # Figures kept under another smallest group, or before the results last moved
     # (through something that bypassed services/facilities.results_changed), are
     # worked out again before anything is read of them.
-    keys = {row[0]: (row[0], mode, row[8], row[7]) for row in rows}
     stale = [
         row[0] for row in rows if (row[7], row[8]) != (disclosure.smallest_group(row[5]), row[6])
     ]
@@ -314,22 +327,25 @@ def compare(facilities, *, include_open: bool = False, period=None) -> Compariso
         from readiness.services.standings import refresh_standings
 
         refresh_standings(stale)
-        return compare(facilities, include_open=include_open)
-    standings = _standings(list(keys.values()), mode)  # 2
+        return standing_sites(facilities, mode, or_else=or_else)
+    standings = _standings([(row[0], row[8], row[7]) for row in rows])  # 2
     sites = []
     for pk, name, slug, type_, state, *_versions in rows:
-        last, newest, data = standings[pk]
+        last, newest, entries = standings[pk]
+        data = entries[mode]
+        if or_else and data["round"] is None:
+            data = entries[or_else]
         site = site_from(SiteFacility(pk, name, slug, type_, state), data)
         site.has_rounds = newest is not None
         site.last_closed_on = last
         site.newest = newest
         sites.append(site)
-    return _in_one_questionnaire(sites)
+    return sites
 
 
-# Standings read, by (facility, way of choosing, results version, smallest group): a
-# standing never changes under one key, so each process decodes it once, and a page of a
-# thousand sites made afresh after one site's new results reads that one site's again.
+# Standings read, by (facility, results version, smallest group): a standing never
+# changes under one key, so each process decodes it once, and a page of a thousand sites
+# made afresh after one site's new results reads that one site's again.
 _kept: dict[tuple, tuple] = {}
 KEEP_AT_MOST = 50_000
 
@@ -339,28 +355,30 @@ def forget() -> None:
     _kept.clear()
 
 
-def _standings(keys: list[tuple], mode: str) -> dict[int, tuple]:
-    """{facility id: (last closed on, newest, entry)} for these keys, from what this
-    process keeps, reading the others (one query)."""
+def _standings(keys: list[tuple]) -> dict[int, tuple]:
+    """{facility id: (last closed on, newest, {CLOSED: entry, LATEST: entry})} for these
+    keys, from what this process keeps, reading the others (one query)."""
     found = {key[0]: _kept[key] for key in keys if key in _kept}
     wanted = {key[0]: key for key in keys if key[0] not in found}
     if not wanted:
         return found
     if len(_kept) + len(wanted) > KEEP_AT_MOST:
         _kept.clear()
-    for pk, version, minimum, *standing in Standing.objects.filter(
+    for pk, version, minimum, last, newest, closed, latest in Standing.objects.filter(
         facility_id__in=wanted
-    ).values_list("facility_id", "results_version", "minimum", "last_closed_on", "newest", mode):
-        found[pk] = tuple(standing)
-        if (version, minimum) == wanted[pk][2:]:  # (else rewritten meanwhile: not kept)
+    ).values_list(
+        "facility_id", "results_version", "minimum", "last_closed_on", "newest", CLOSED, LATEST
+    ):
+        found[pk] = (last, newest, {CLOSED: closed, LATEST: latest})
+        if (version, minimum) == wanted[pk][1:]:  # (else rewritten meanwhile: not kept)
             _kept[wanted[pk]] = found[pk]
     return found
 
 
-def _compare_in_period(facilities, columns, mode, period) -> list[Site]:
+def _compare_in_period(facilities, mode, period) -> list[Site]:
     """The rules over the sites' rounds themselves: for a period, which no Standing
     keeps. Costs a row per round and a summary per site compared."""
-    found = list(facilities.order_by("name").values_list(*columns, "min_group"))  # 1
+    found = list(facilities.order_by("name").values_list(*SITE_COLUMNS, "min_group"))  # 1
     minimums = {pk: disclosure.smallest_group(own) for pk, *_rest, own in found}
     rounds: dict[int, list[RoundRow]] = {pk: [] for pk, *_rest in found}
     for values in (

@@ -600,3 +600,43 @@ def test_a_page_made_afresh_reads_again_only_the_sites_whose_results_moved(
     others = {k: v for k, v in after.items() if not k.startswith("Site s2")}
     assert others == {k: v for k, v in before.items() if not k.startswith("Site s2")}
     assert len(others) == 5  # the header and four sites
+
+
+def test_the_portfolio_shows_a_page_of_facilities_at_a_time(instrument, owner, monkeypatch):
+    """A partner with hundreds of sharing facilities gets fifty rows a page, from each
+    facility's standing: the table and the heat map follow the page."""
+    from tests.conftest import make_partner
+
+    monkeypatch.setattr("readiness.paging.PAGE_SIZE", 2)
+    first = create_facility(name="Clinic A", slug="a", type="fqhc", state="CA")
+    add_round(first, instrument, "Spring", value=2)
+    partner, member = make_partner(first, by=owner)
+    for slug, value in (("c", 4), ("b", 3)):
+        facility = create_facility(
+            name=f"Clinic {slug.upper()}", slug=slug, type="fqhc", state="CA"
+        )
+        add_round(facility, instrument, "Spring", value=value)
+        share_accepted(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=False,
+            by=owner,
+        )
+    client = login(member)
+    html = client.get(partner.get_absolute_url()).content.decode()
+    assert [
+        row_of(table(html, "portfolio-table"), name)[2] for name in ("Clinic A", "Clinic B")
+    ] == [
+        "25",
+        "50",
+    ]
+    assert "Clinic C" not in table(html, "portfolio-table")
+    assert json.loads(parse(html).scripts["portfolio-figure"])["data"][0]["y"] == [
+        "Clinic A",
+        "Clinic B",
+    ]
+    assert text_of(html, "portfolio-position") == "Showing 1 to 2 of 3 (page 1 of 2)."
+    second = client.get(partner.get_absolute_url(), {"page": 2}).content.decode()
+    assert row_of(table(second, "portfolio-table"), "Clinic C")[2] == "75"
