@@ -44,6 +44,9 @@ WEAKEST_SHOWN = 3
 LISTED = 25
 
 CLOSED, LATEST = "closed", "latest"  # the two ways of choosing: Standing's two fields
+# The shape of an entry (entry()): raised whenever it changes, so that standings kept by
+# earlier code are worked out again rather than read.
+ENTRY_FORMAT = 1
 
 
 class RoundRow(NamedTuple):
@@ -315,13 +318,16 @@ def standing_sites(facilities, mode: str, *, or_else: str | None = None) -> list
             "results_version",
             "standing__minimum",
             "standing__results_version",
+            "standing__entry_format",
         )
     )  # 1
-    # Figures kept under another smallest group, or before the results last moved
-    # (through something that bypassed services/facilities.results_changed), are
-    # worked out again before anything is read of them.
+    # Figures kept under another smallest group, before the results last moved (through
+    # something that bypassed services/facilities.results_changed), or by earlier code,
+    # are worked out again before anything is read of them.
     stale = [
-        row[0] for row in rows if (row[7], row[8]) != (disclosure.smallest_group(row[5]), row[6])
+        row[0]
+        for row in rows
+        if row[7:] != (disclosure.smallest_group(row[5]), row[6], ENTRY_FORMAT)
     ]
     if stale:
         from readiness.services.standings import refresh_standings

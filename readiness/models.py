@@ -620,6 +620,9 @@ class Standing(models.Model):
     )
     results_version = models.PositiveIntegerField()
     minimum = models.PositiveSmallIntegerField()
+    # comparison.ENTRY_FORMAT when it was worked out: a standing kept by earlier code is
+    # worked out again, never read in another shape.
+    entry_format = models.PositiveSmallIntegerField(default=0)
     # When the facility last closed a round with results (None: never).
     last_closed_on = models.DateField(null=True, blank=True)
     # [opened on, id, questionnaire version] of its newest round, with or without

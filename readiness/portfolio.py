@@ -10,6 +10,7 @@ round's own questionnaire.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from readiness.comparison import (
     CLOSED,
@@ -37,7 +38,27 @@ GAPS_SHOWN = 3
 class PortfolioRow:
     site: Site
     share: Share
-    gaps: list[tuple[str, float]]  # (determinant name, score), lowest first
+    columns: list[str]  # Portfolio.domains' codes
+
+    @cached_property
+    def gaps(self) -> list[tuple[str, float]]:
+        """(determinant name, score) of the weakest areas, lowest first; made when asked
+        for, as the page shows fifty of hundreds of rows."""
+        names = {d.code: d.name for d in _structure(self.site.chosen["version"]).determinants}
+        return sorted(
+            (
+                (names.get(code, code), score)
+                for code, score in self.site.scores.items()
+                # on the score as shown: a 74.6 reads 75, a strength, not a weak area
+                if band_for(score) != Band.STRENGTH
+            ),
+            key=lambda gap: gap[1],
+        )[:GAPS_SHOWN]
+
+    @cached_property
+    def domains(self) -> list[float | None]:
+        """A score per column."""
+        return [self.site.domains.get(code) for code in self.columns]
 
 
 @dataclass
@@ -61,25 +82,19 @@ def portfolio(shares: list[Share]) -> Portfolio:
         if site.chosen is None:
             without_results.append(site.facility)
             continue
-        structure = _structure(site.chosen["version"])
         if site.chosen["version"] not in versions:
             versions.append(site.chosen["version"])
-        names = {d.code: d.name for d in structure.determinants}
-        gaps = sorted(
-            (
-                (names.get(code, code), score)
-                for code, score in site.scores.items()
-                # on the score as shown: a 74.6 reads 75, a strength, not a weak area
-                if band_for(score) != Band.STRENGTH
-            ),
-            key=lambda gap: gap[1],
-        )[:GAPS_SHOWN]
-        rows.append(PortfolioRow(site, share_of[site.facility.pk], gaps))
+        rows.append(site)
     domains: dict[str, str] = {}
     for version in versions:
         for determinant in _structure(version).determinants:
             domains.setdefault(determinant.domain.code, determinant.domain.name)
-    return Portfolio(rows, without_results, list(domains.items()))
+    columns = list(domains)
+    return Portfolio(
+        [PortfolioRow(site, share_of[site.facility.pk], columns) for site in rows],
+        without_results,
+        list(domains.items()),
+    )
 
 
 def _structure(version: str):

@@ -9,6 +9,7 @@ has it worked out again before reading it.
 
 from readiness.comparison import (
     CLOSED,
+    ENTRY_FORMAT,
     LATEST,
     ROUND_COLUMNS,
     RoundRow,
@@ -62,6 +63,7 @@ def refresh_standings(facility_ids) -> None:
                 facility_id=facility.pk,
                 results_version=facility.results_version,
                 minimum=minimum,
+                entry_format=ENTRY_FORMAT,
                 last_closed_on=last_closed_on(own, minimum=minimum),
                 newest=newest_of(own[0] if own else None),
                 closed=entry(choices[facility.pk][CLOSED], releases, minimum=minimum),
@@ -75,6 +77,7 @@ def refresh_standings(facility_ids) -> None:
         update_fields=[
             "results_version",
             "minimum",
+            "entry_format",
             "last_closed_on",
             "newest",
             "closed",
