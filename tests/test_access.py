@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -445,8 +446,9 @@ class TestSharing:
         html = client.get(partner.get_absolute_url()).content.decode()
         assert facility.name in html and other_facility.name not in html
         assert 'id="portfolio-figure"' in html
-        # query count does not grow with facilities (each view as in a new process,
-        # which reads every standing once: readiness/comparison.py)
+        # query count does not grow with facilities (each view made afresh, as in a new
+        # process, which reads every standing once: readiness/comparison.py)
+        cache.clear()
         forget_standings()
         with django_assert_max_num_queries(20) as small:
             client.get(partner.get_absolute_url())
@@ -466,13 +468,19 @@ class TestSharing:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
+        cache.clear()
         forget_standings()
         with CaptureQueriesContext(connection) as large:
             html = client.get(partner.get_absolute_url()).content.decode()
         assert "Extra 3" in html
-        # session, user, the second step's device, the partner, its shares, the sharing
-        # facilities with their standings' versions, the standings, the offers
+        # session, user, the second step's device, the partner, its shares, the offers,
+        # the sharing facilities with their standings' versions, the standings
         assert len(large) == len(small) == 8
+        # shown again while nothing it shows changed: the last two are not needed
+        with CaptureQueriesContext(connection) as again:
+            shown = client.get(partner.get_absolute_url()).content.decode()
+        assert text_of(shown, "portfolio-table") == text_of(html, "portfolio-table")
+        assert len(again) == 6
 
 
 class TestAudit:

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -83,6 +84,8 @@ def pages(fx: bench.Fixture) -> dict:
     # the network's answer download needs each site's consent (Facility.network_answer_access),
     # given here for good: this is the benchmark's own database
     small.facilities.update(network_answer_access=True)
+    partner = seed.signed_in_client(bench.PARTNER_MEMBER)
+    shared = fx.partner.shares.order_by("pk").first().facility_id
     return {
         "dashboard, 40 respondents": lambda: client.get(fx.dashboards[40].get_absolute_url()),
         f"dashboard after new answers, {bench.LARGE_ROUND:,}": lambda: (
@@ -102,6 +105,17 @@ def pages(fx: bench.Fixture) -> dict:
         ),
         "one facility's answers CSV": lambda: _consume(
             client.get(reverse("facility-export-csv", args=[a_site.slug]))
+        ),
+        f"partner portfolio after new answers, {bench.PARTNER_SITES} facilities": lambda: (
+            bench.facility_services.results_changed(facility_id=shared),
+            partner.get(fx.partner.get_absolute_url()),
+        ),
+        f"results JSON, {bench.LARGE_ROUND:,} respondents": lambda: client.get(
+            large + "results.json"
+        ),
+        f"network quality page made afresh, {bench.NETWORK_SITES} sites": lambda: (
+            cache.clear(),
+            small_leader.get(reverse("network-quality", args=[small.slug])),
         ),
     }
 

@@ -217,7 +217,7 @@ def results_changed(*, facility_id: int) -> None:
     from readiness.services.standings import refresh_standings  # (it imports releases)
 
     Facility.objects.filter(pk=facility_id).update(results_version=F("results_version") + 1)
-    refresh_standings([facility_id])
+    refresh_standings([facility_id], make_releases=False)
 
 
 @transaction.atomic

@@ -23,17 +23,25 @@ from readiness.disclosure import min_group
 from readiness.models import Facility, Round, RoundRelease, Standing
 
 
-def refresh_standings(facility_ids) -> None:
-    """Work out these facilities' standings again: five queries for any number of them
-    (and, once, a release for rounds from before releases existed)."""
+def refresh_standings(facility_ids, *, make_releases: bool = True) -> None:
+    """Work out these facilities' standings again: five queries for any number of them.
+
+    Rounds from before every round had its release get one first, once, unless
+    ``make_releases`` is False: inside another write's transaction, locking such a round
+    could wait on a reader making the same release, which waits on this transaction's
+    facility; such a facility's standing is dropped instead, for the next reader to make.
+    """
     from readiness.services.releases import refresh_release
 
     facility_ids = list(facility_ids)
-    # Rounds from before every round had its release get one, once.
-    for pk in Round.objects.filter(facility_id__in=facility_ids, release__isnull=True).values_list(
-        "pk", flat=True
-    ):  # 1
-        refresh_release(round_id=pk)
+    without = Round.objects.filter(facility_id__in=facility_ids, release__isnull=True)
+    if make_releases:
+        for pk in without.values_list("pk", flat=True):  # 1
+            refresh_release(round_id=pk)
+    else:
+        unready = set(without.values_list("facility_id", flat=True))  # 1
+        Standing.objects.filter(facility_id__in=unready).delete()
+        facility_ids = [pk for pk in facility_ids if pk not in unready]
     facilities = list(
         Facility.all_objects.filter(pk__in=facility_ids).only("pk", "results_version", "min_group")
     )  # 2
