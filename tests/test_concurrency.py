@@ -106,3 +106,49 @@ def test_two_owners_acting_on_each_other_leave_the_facility_an_owner(slow_check,
         ), outcomes
         owners = Membership.objects.filter(facility=facility, level="owner").count()
         assert owners == 1
+
+
+@on_postgresql
+@pytest.mark.django_db(transaction=True)
+def test_people_finishing_at_once_are_each_added_to_the_published_sums_once(instrument):
+    """Steps of published results add the joining people's sums to the round's
+    (services/releases.py): nine people finishing at the same moment end with the sums
+    that counting everyone afresh gives."""
+    from readiness.models import RoundRelease
+    from readiness.pages import questionnaire_pages
+    from readiness.scoring import aggregate
+    from readiness.services.facilities import open_round
+    from readiness.services.responses import find_respondent, save_page, start_respondent
+    from tests.test_release_sums import assert_same_figures
+
+    facility = create_facility(name="Busy", slug="busy", type="fqhc", state="CA")
+    round_ = open_round(facility=facility, label="Morning")
+    role = round_.instrument.roles.get(code="nurse")
+    pages = questionnaire_pages(round_.instrument, role.code)
+    people = []
+    for n in range(9):
+        respondent = find_respondent(
+            start_respondent(round_=round_, role=role, nonce=f"busy-{n}").token
+        )
+        for page in pages[:-1]:
+            save_page(
+                respondent=respondent,
+                page=page.number,
+                answers={item.pk: ("scale", 1 + (n + item.pk) % 5) for item in page.items},
+            )
+        people.append(respondent)
+
+    def finishing(respondent, n):
+        last = pages[-1]
+        return lambda: save_page(
+            respondent=respondent,
+            page=last.number,
+            answers={item.pk: ("scale", 1 + (n * item.pk) % 5) for item in last.items},
+            finish=True,
+        )
+
+    outcomes = at_the_same_moment(*(finishing(r, n) for n, r in enumerate(people)))
+    assert outcomes == ["done"] * 9
+    release = RoundRelease.objects.get(round=round_)
+    assert release.respondents == 9 and release.number >= 1
+    assert_same_figures(release.aggregates, aggregate(round_, published=True))
