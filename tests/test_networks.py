@@ -19,7 +19,7 @@ from readiness.models import Determinant, Facility, Round
 from readiness.services.facilities import create_facility, results_changed
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, share_accepted
-from tests.pages import table, text_of
+from tests.pages import list_items, table, text_of
 from tests.test_benchmarks import parse
 from tests.test_quality import elements
 from tests.test_questionnaire import answer_everything, start
@@ -671,3 +671,33 @@ def test_the_kept_portfolio_follows_new_results_and_what_each_share_includes(ins
         by=owner,
     )
     assert mercy_row()[1] == "Scores and recommended strategies, without results by role."
+
+
+def test_the_summarys_lists_name_the_first_sites_and_count_the_others(
+    network, leader, instrument, owner, monkeypatch
+):
+    """A network of hundreds of sites lists 25 of them under each heading of its
+    summary, then says how many more."""
+    from readiness.services import access
+
+    monkeypatch.setattr("readiness.views.networks.LISTED", 2)
+    for slug in ("a", "b", "c"):
+        facility = create_facility(name=f"Site {slug}", slug=slug, type="fqhc", state="CA")
+        facility.network = network
+        facility.save()
+        access.set_network_answer_access(facility=facility, allowed=True, by=owner)
+    html = login(leader).get(network.get_absolute_url()).content.decode()
+    assert list_items(html, "no-recent-round") == ["Site a: no round yet", "Site b: no round yet"]
+    assert text_of(html, "no-recent-round-more") == "And 1 more site."
+    assert text_of(html, "answer-sites").startswith(
+        "Answer downloads include only sites whose owners allow it: 3 of 3 "
+        "(Site a, Site b, and 1 more)."
+    )
+    for slug in ("x", "y", "z"):  # results from nurses only: key roles missing
+        site(network, instrument, slug, roles=("nurse",))
+    html = login(leader).get(network.get_absolute_url()).content.decode()
+    assert [item.split(":")[0] for item in list_items(html, "voices-missing-list")] == [
+        "Site x",
+        "Site y",
+    ]
+    assert text_of(html, "voices-missing-more") == "And 1 more site, in the table's order."
