@@ -69,6 +69,15 @@ def one_determinant_instrument():
     ).instrument
 
 
+def nurses(prefix: str, count: int) -> list[tuple]:
+    """``count`` nurses rating the example's 11 statements, varied."""
+    return [
+        (f"{prefix}{p}", "nurse", f"Q{n}", 1 + (p + n) % 5)
+        for p in range(count)
+        for n in range(1, 12)
+    ]
+
+
 @pytest.fixture
 def network_of_one(db):
     network = Network.objects.create(name="Net", slug="net")
@@ -207,18 +216,11 @@ def test_the_kept_figures_follow_every_round_they_count_and_nothing_else(network
     def people_on_page():
         return table(client.get(url).content.decode(), "quality-table")["Example"][0]
 
-    def people(prefix, count):
-        return [
-            (f"{prefix}{p}", "nurse", f"Q{n}", 1 + (p + n) % 5)
-            for p in range(count)
-            for n in range(1, 12)
-        ]
-
-    import_rows(site, "First", people("a", 4))
+    import_rows(site, "First", nurses("a", 4))
     assert people_on_page() == "4"
-    import_rows(site, "Second", people("b", 3))  # published all at once: counted
+    import_rows(site, "Second", nurses("b", 3))  # published all at once: counted
     assert people_on_page() == "7"
-    import_rows(site, "Second", people("c", 3))  # a second step: left out, with Second
+    import_rows(site, "Second", nurses("c", 3))  # a second step: left out, with Second
     assert people_on_page() == "4"
     set_min_group(facility=site, min_group=5, by=None)  # "First" has 4: hidden now
     assert people_on_page().startswith("Too few people")
@@ -231,17 +233,10 @@ def test_rounds_published_in_steps_are_left_out(network_of_one):
     _, site, _ = network_of_one
     instrument = one_determinant_instrument()
 
-    def people(prefix, count):
-        return [
-            (f"{prefix}{p}", "nurse", f"Q{n}", 1 + (p + n) % 5)
-            for p in range(count)
-            for n in range(1, 12)
-        ]
-
-    import_rows(site, "R", people("a", 3))
+    import_rows(site, "R", nurses("a", 3))
     (row,) = disclosure.instrument_quality([site], instrument)
     assert row.reliability.respondents == 3
-    import_rows(site, "R", people("b", 3))  # a second step
+    import_rows(site, "R", nurses("b", 3))  # a second step
     (row,) = disclosure.instrument_quality([site], instrument)
     assert row.reliability is None
 
