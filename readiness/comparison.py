@@ -81,6 +81,15 @@ ROUND_COLUMNS = (
 )
 
 
+def rounds_by_facility(rounds, facility_ids) -> dict[int, list[RoundRow]]:
+    """{facility id: its rounds of the queryset ``rounds``, newest first} for each of
+    these facilities (an empty list for one without any); one query."""
+    found: dict[int, list[RoundRow]] = {pk: [] for pk in facility_ids}
+    for values in rounds.order_by("-opened_on", "-pk").values_list("facility_id", *ROUND_COLUMNS):
+        found[values[0]].append(round_row(values[1:]))
+    return found
+
+
 def round_row(values) -> RoundRow:
     pk, label, opened_on, closed_on, status, version, respondents, most_scored = values
     return RoundRow(
@@ -392,13 +401,9 @@ def _compare_in_period(facilities, mode, period) -> list[Site]:
     keeps. Costs a row per round and a summary per site compared."""
     found = list(facilities.order_by("name").values_list(*SITE_COLUMNS, "min_group"))  # 1
     minimums = {pk: disclosure.smallest_group(own) for pk, *_rest, own in found}
-    rounds: dict[int, list[RoundRow]] = {pk: [] for pk, *_rest in found}
-    for values in (
-        Round.objects.filter(facility__in=facilities)
-        .order_by("-opened_on", "-pk")
-        .values_list("facility_id", *ROUND_COLUMNS)
-    ):  # 2
-        rounds[values[0]].append(round_row(values[1:]))
+    rounds = rounds_by_facility(
+        Round.objects.filter(facility__in=facilities), [pk for pk, *_rest in found]
+    )  # 2
     choices = {
         pk: choose(rounds[pk], minimum=minimums[pk], include_open=mode == LATEST, period=period)
         for pk in rounds

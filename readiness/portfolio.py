@@ -15,13 +15,12 @@ from functools import cached_property
 from readiness.comparison import (
     CLOSED,
     LATEST,
-    ROUND_COLUMNS,
     SITE_COLUMNS,
     Site,
     SiteFacility,
     choose,
     entry,
-    round_row,
+    rounds_by_facility,
     site_from,
     standing_sites,
 )
@@ -111,14 +110,9 @@ def _chosen_rounds(shares: list[Share]) -> dict[int, Site]:
             *SITE_COLUMNS, "min_group"
         )
     )
-    rounds: dict[int, list] = {pk: [] for pk, *_rest in facilities}
-    for values in (
-        Round.objects.filter(shares__in=shares)
-        .order_by("-opened_on", "-pk")
-        .values_list("facility_id", *ROUND_COLUMNS)
-        .distinct()
-    ):
-        rounds[values[0]].append(round_row(values[1:]))
+    rounds = rounds_by_facility(
+        Round.objects.filter(shares__in=shares).distinct(), [pk for pk, *_rest in facilities]
+    )
     choices = {}
     for pk, *_rest, own in facilities:
         minimum = smallest_group(own)

@@ -11,13 +11,11 @@ from readiness.comparison import (
     CLOSED,
     ENTRY_FORMAT,
     LATEST,
-    ROUND_COLUMNS,
-    RoundRow,
     choose,
     entry,
     last_closed_on,
     newest_of,
-    round_row,
+    rounds_by_facility,
 )
 from readiness.disclosure import min_group
 from readiness.models import Facility, Round, RoundRelease, Standing
@@ -45,13 +43,9 @@ def refresh_standings(facility_ids, *, make_releases: bool = True) -> None:
     facilities = list(
         Facility.all_objects.filter(pk__in=facility_ids).only("pk", "results_version", "min_group")
     )  # 2
-    rounds: dict[int, list[RoundRow]] = {facility.pk: [] for facility in facilities}
-    for values in (
-        Round.objects.filter(facility_id__in=facility_ids)
-        .order_by("-opened_on", "-pk")
-        .values_list("facility_id", *ROUND_COLUMNS)
-    ):  # 3
-        rounds[values[0]].append(round_row(values[1:]))
+    rounds = rounds_by_facility(
+        Round.objects.filter(facility_id__in=facility_ids), [f.pk for f in facilities]
+    )  # 3
     choices = {}
     for facility in facilities:
         minimum = min_group(facility)
