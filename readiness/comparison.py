@@ -27,6 +27,7 @@ it is read.
 from __future__ import annotations
 
 import datetime
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import islice
@@ -38,7 +39,7 @@ from django.urls import reverse
 from readiness import disclosure
 from readiness.models import Band, FacilityType, Round, RoundRelease, Standing
 from readiness.pages import instrument_by_version, instrument_structure
-from readiness.scoring import RoundSummary, band_for, comparable, shown
+from readiness.scoring import DEVELOPING_FROM, RoundSummary, band_for, comparable, shown
 
 # The summary names this many of the weakest areas across the sites.
 WEAKEST_SHOWN = 3
@@ -478,10 +479,11 @@ def weakest(sites: list[Site], determinants) -> list[WeakArea]:
                 values[code].append(score)
     areas = []
     for position, (code, name) in enumerate(determinants):
-        if values[code]:
-            middle = median(values[code])
-            gap = sum(1 for v in values[code] if band_for(v) == Band.GAP)
-            areas.append((shown(middle), position, WeakArea(name, middle, len(values[code]), gap)))
+        if scores := sorted(values[code]):
+            middle = median(scores)
+            # band_for's gap: below the developing band's threshold less a half
+            gap = bisect_left(scores, DEVELOPING_FROM - 0.5)
+            areas.append((shown(middle), position, WeakArea(name, middle, len(scores), gap)))
     return [area for *_key, area in sorted(areas, key=lambda a: a[:2])[:WEAKEST_SHOWN]]
 
 

@@ -161,3 +161,22 @@ def test_too_few_people_for_a_firm_order_are_warned_about(client, facility, inst
     assert warning.startswith("These scores are uncertain. With 4 people answering,")
     for determinant in scores.focus_uncertain:
         assert determinant.determinant.name in warning
+
+
+EDGES = (49.5, math.nextafter(49.5, 0), math.nextafter(49.5, 100), 74.5, 0.0, 100.0)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(EDGES), st.floats(0, 100)), min_size=1, max_size=40))
+def test_the_network_summary_counts_in_the_gap_the_sites_whose_score_shows_as_a_gap(values):
+    from statistics import median
+
+    from readiness.comparison import Site, SiteFacility, weakest
+
+    sites = [
+        Site(SiteFacility(pk, "", "", "", ""), scores={"a": value})
+        for pk, value in enumerate(values)
+    ]
+    [area] = weakest(sites, [("a", "Area")])
+    assert area.in_gap == sum(scoring.band_for(v) == Band.GAP for v in values)
+    assert (area.sites, area.median) == (len(values), median(values))

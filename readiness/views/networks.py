@@ -79,10 +79,9 @@ class ComparisonFilter(forms.Form):
     )
 
 
-def _overview(network, data) -> dict:
-    """What the network page and its report show: every site with its round and scores,
-    and the summary (comparison.py's rules), from figures each released by
-    disclosure.py."""
+def _compared(network, data):
+    """(the filter form, the comparison it asks for, its sites in the order asked for):
+    the table of the page, its report and its download."""
     form = ComparisonFilter(data)
     filters = form.cleaned_data if form.is_valid() else {}
     facilities = network.facilities.all()
@@ -94,8 +93,17 @@ def _overview(network, data) -> dict:
     include_open = bool(filters.get("include_open"))
     found = compare(facilities, include_open=include_open, period=period if any(period) else None)
     codes = [code for code, _ in found.determinants]
+    return form, found, sorted_sites(found.sites, data.get("sort", "name"), codes)
+
+
+def _overview(network, data) -> dict:
+    """What the network page and its report show: every site with its round and scores,
+    and the summary (comparison.py's rules), from figures each released by
+    disclosure.py."""
+    form, found, sites = _compared(network, data)
+    codes = [code for code, _ in found.determinants]
     sort = data.get("sort", "name")
-    sites = sorted_sites(found.sites, sort, codes)
+    include_open = bool(form.is_valid() and form.cleaned_data.get("include_open"))
     scored = [s for s in sites if s.chosen is not None]
     missing = missing_voices(scored, found.key_roles)
     year_ago = a_year_before(timezone.localdate())
@@ -250,8 +258,9 @@ def comparison_report_pdf(request, slug):
 @login_required
 def comparison_download(request, slug, fmt):
     network = get_network_for_user(request.user, slug)
-    context = _overview(network, request.GET)
-    determinants, codes = context["determinants"], context["codes"]
+    _form, found, sites = _compared(network, request.GET)  # (the table, not the summary)
+    determinants = found.determinants
+    codes = [code for code, _ in determinants]
 
     def rows():
         yield [
@@ -265,7 +274,7 @@ def comparison_download(request, slug, fmt):
             "overall",
             *[name for _, name in determinants],
         ]
-        for site in context["sites"]:
+        for site in sites:
             yield [
                 site.facility.name,
                 site.facility.type,
@@ -278,8 +287,7 @@ def comparison_download(request, slug, fmt):
                 *[shown(site.scores.get(c)) for c in codes],
             ]
 
-    shown_sites = [site.facility for site in context["sites"]]
-    _record_download(request, network, shown_sites, "comparison", fmt)
+    _record_download(request, network, [site.facility for site in sites], "comparison", fmt)
     return exports.download(fmt=fmt, name=f"{network.slug}-comparison", rows=rows)
 
 
