@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: install system run test lint clean bench load explain
+.PHONY: bench-exports install system run test lint clean bench load explain
 
 # What comes from Debian, once: Pango for WeasyPrint (PDF reports), Chromium for the
 # browser tests.
@@ -34,6 +34,9 @@ run: install
 	$(BIN)/python manage.py load_interventions
 	$(BIN)/python manage.py seed_demo --if-empty
 	@echo "Readiness on http://127.0.0.1:$(PORT)/  Demo sign-in: demo / demo-readiness, then set up two-step sign-in with any authenticator app"
+	@# The task worker prepares large downloads beside the site, and stops with it.
+	DEBUG=true $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-dev node_modules/.package-lock.json
@@ -65,6 +68,18 @@ explain: $(VENV)/.installed-dev
 	$(call ensure_database,$(EXPLAIN_DATABASE_URL))
 	DATABASE_URL=$(EXPLAIN_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
 	DATABASE_URL=$(EXPLAIN_DATABASE_URL) $(BIN)/python manage.py bench --explain
+
+# Answer downloads of networks of 300 and 12 sites among 1,000 facilities (opt-in: the
+# first run seeds about 6 million answers; docs/performance.md, Downloads).
+EXPORTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/readiness_exports
+EXPORTS_SMALL_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/readiness_exports_small
+
+bench-exports: $(VENV)/.installed-dev
+	$(call ensure_database,$(EXPORTS_DATABASE_URL))
+	$(call ensure_database,$(EXPORTS_SMALL_DATABASE_URL))
+	DATABASE_URL=$(EXPORTS_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v0
+	DATABASE_URL=$(EXPORTS_DATABASE_URL) $(BIN)/python manage.py bench --exports \
+		--small-database-url $(EXPORTS_SMALL_DATABASE_URL)
 
 LOAD_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/readiness_load
 

@@ -154,13 +154,16 @@ def _value(kind, value) -> str:
     return {"dk": "DK", "na": "NA"}.get(kind, str(value))
 
 
-def _answered(people: list[Shown]) -> Iterator[tuple[Shown, list[tuple[str, str]]]]:
+def _answered(people: list[Shown], progress=None) -> Iterator[tuple[Shown, list[tuple[str, str]]]]:
     """Each respondent with their answers (item code, value) in questionnaire order, one
-    query per RESPONDENTS_PER_QUERY respondents.
+    query per RESPONDENTS_PER_QUERY respondents; ``progress(n)``, when given, is told
+    how many respondents are done before each further batch is read.
 
     Statements asked of some roles only are left out of the rows of "small roles": which
     of them a person answered would tell their role."""
     for start in range(0, len(people), RESPONDENTS_PER_QUERY):
+        if progress is not None:
+            progress(start)
         batch = people[start : start + RESPONDENTS_PER_QUERY]
         merged = {person.pk for person in batch if person.role == disclosure.SMALL_ROLES}
         answers: dict[int, list[tuple[str, str]]] = {}
@@ -186,9 +189,15 @@ def answer_table(
 ) -> Iterator[list]:
     """The answers of these facilities as rows (header first), for CSV or XLSX: one row per
     answer, under rule 4 of disclosure.py (csv_stream and xlsx_file neutralise formulas)."""
-    yield (["facility"] if with_facility else []) + CSV_COLUMNS
     people = shown_respondents(facilities, include_unfinished=include_unfinished)
-    for person, answers in _answered(people):
+    yield from answer_rows(people, with_facility=with_facility)
+
+
+def answer_rows(people: list[Shown], *, with_facility: bool, progress=None) -> Iterator[list]:
+    """answer_table's rows, header first, for respondents already chosen by
+    shown_respondents; ``progress`` as for _answered."""
+    yield (["facility"] if with_facility else []) + CSV_COLUMNS
+    for person, answers in _answered(people, progress):
         head = [
             person.round,
             person.id,
@@ -291,10 +300,13 @@ def facility_records(facility: Facility) -> dict:
     }
 
 
-def json_chunks(facility: Facility, *, include_unfinished: bool = False) -> Iterator[str]:
+def json_chunks(
+    facility: Facility, *, include_unfinished: bool = False, people=None, progress=None
+) -> Iterator[str]:
     """One JSON document: the facility, its rounds (with their dates), its own records
     (facility_records), and each shown respondent's answers, under rule 4 of
-    disclosure.py."""
+    disclosure.py (``people``: shown_respondents' choice, when already made;
+    ``progress`` as for _answered)."""
     head = {
         "facility": {
             "name": facility.name,
@@ -318,8 +330,9 @@ def json_chunks(facility: Facility, *, include_unfinished: bool = False) -> Iter
         **facility_records(facility),
     }
     yield json.dumps(head)[:-1] + ', "respondents": ['
-    people = shown_respondents([facility], include_unfinished=include_unfinished)
-    for n, (person, answers) in enumerate(_answered(people)):
+    if people is None:
+        people = shown_respondents([facility], include_unfinished=include_unfinished)
+    for n, (person, answers) in enumerate(_answered(people, progress)):
         yield ("," if n else "") + json.dumps(
             {
                 "round": person.round,
@@ -332,21 +345,77 @@ def json_chunks(facility: Facility, *, include_unfinished: bool = False) -> Iter
     yield "]}"
 
 
-def xlsx_file(rows: Iterator[list], *, title: str):
-    """Write rows to an .xlsx in a temporary file (openpyxl's write-only mode keeps one row
-    in memory at a time) and return the open file, positioned at its start."""
-    import tempfile
-
+def write_xlsx(rows: Iterator[list], *, title: str, to) -> None:
+    """Write rows to an .xlsx (``to``: a path or a binary file); openpyxl's write-only
+    mode keeps one row in memory at a time."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
     for row in rows:
         sheet.append(_safe_cells(row))
+    workbook.save(to)
+
+
+def xlsx_file(rows: Iterator[list], *, title: str):
+    """Write rows to an .xlsx in a temporary file and return the open file, positioned at
+    its start."""
+    import tempfile
+
     handle = tempfile.TemporaryFile()
-    workbook.save(handle)
+    write_xlsx(rows, title=title, to=handle)
     handle.seek(0)
     return handle
+
+
+# Answer-level files are one row per answer; a spreadsheet holds 1,048,576 rows a sheet,
+# the header included (Excel's limit, which LibreOffice and Google Sheets meet or lower).
+SPREADSHEET_ROWS = 1_048_576
+
+
+def data_dictionary(instrument_ids) -> Iterator[list]:
+    """What a researcher needs to read the answers (as REDCap's data dictionary gives
+    it): each statement of these questionnaire versions, header first, with its area,
+    its text, its scale, whether it is scored in reverse and whom it is asked of."""
+    from django.utils.translation import gettext as _
+
+    from readiness.forms import OTHER_CHOICES, SCALE_CHOICES
+    from readiness.models import Item
+
+    scale = "; ".join(f"{value} = {label}" for value, label in SCALE_CHOICES + OTHER_CHOICES)
+    yield [
+        "questionnaire_version",
+        "item",
+        "domain",
+        "determinant",
+        "statement",
+        "values",
+        "reverse_scored",
+        "asked_of",
+    ]
+    items = (
+        Item.objects.filter(determinant__domain__instrument_id__in=instrument_ids)
+        .select_related("determinant__domain__instrument")
+        .order_by(
+            "determinant__domain__instrument__loaded_at",
+            "determinant__domain__instrument_id",
+            "determinant__domain__position",
+            "determinant__position",
+            "position",
+        )
+    )
+    for item in items:
+        determinant = item.determinant
+        yield [
+            determinant.domain.instrument.version,
+            item.code,
+            determinant.domain.name,
+            determinant.name,
+            item.text,
+            scale,
+            "yes" if item.reverse_scored else "no",
+            ", ".join(item.asked_of) if item.asked_of else _("everyone"),
+        ]
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -15,6 +15,7 @@ from readiness.models import (
     FacilityIntervention,
     Item,
     Membership,
+    PreparedDownload,
     Role,
     Round,
 )
@@ -284,6 +285,26 @@ class NetworkAnswerAccessForm(forms.Form):
         label=_("Let our network's leaders download our answers, one row per person"),
         required=False,
     )
+
+
+class AnswerDownloadForm(forms.Form):
+    """What an answer-level download is to hold (services/downloads.request_download):
+    the format, and for a facility's own, whether people not yet in the published results
+    are included. A network's file is never JSON (one document per facility) and never
+    holds them."""
+
+    format = forms.ChoiceField(choices=PreparedDownload.Format.choices)
+    unfinished = forms.BooleanField(required=False)
+
+    def __init__(self, *args, network: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if network:
+            self.fields["format"].choices = [
+                choice
+                for choice in PreparedDownload.Format.choices
+                if choice[0] != PreparedDownload.Format.JSON
+            ]
+            del self.fields["unfinished"]
 
 
 class ShareForm(forms.Form):

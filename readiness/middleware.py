@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -38,6 +39,53 @@ TOKEN_PATHS = ("/a/", "/r/", "/s/", "/invitations/", "/accounts/reset/")
 # working day after their last request without a write on every request.
 ACTIVITY_EVERY = 15 * 60
 LAST_SEEN = "readiness_last_seen"
+
+
+HEALTH_PATH = "/health/"
+
+
+def health_check(get_response):
+    """GET /health/ for load balancers and process managers: 200 when this process can
+    reach the database and the cache, 503 otherwise. First of all middleware, so that it
+    answers whatever Host header the balancer sends and over plain HTTP inside the
+    private network, and so that it reads no session, writes nothing and logs nothing
+    (no secret, no count) that a visitor could learn from."""
+
+    def middleware(request):
+        if request.path_info != HEALTH_PATH:
+            return get_response(request)
+        checks = {"database": _database_answers(), "cache": _cache_answers()}
+        healthy = all(checks.values())
+        response = JsonResponse(
+            {"status": "ok" if healthy else "unavailable"}
+            | {name: "ok" if ok else "failing" for name, ok in checks.items()},
+            status=200 if healthy else 503,
+        )
+        add_never_cache_headers(response)
+        return response
+
+    return middleware
+
+
+def _database_answers() -> bool:
+    from django.db import connection
+
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception:  # noqa: BLE001 (any failure is "failing", said as such)
+        return False
+
+
+def _cache_answers() -> bool:
+    from django.core.cache import cache
+
+    try:
+        cache.get("readiness-health")
+        return True
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def security_headers(get_response):

@@ -16,6 +16,7 @@ dates are kept to the day.
 
 import hashlib
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -871,6 +872,7 @@ class AuditEvent(models.Model):
         ROUND_REOPENED = "round_reopened", _("Round reopened")
         LINK_REGENERATED = "link_regenerated", _("Round link replaced")
         EXPORTED = "exported", _("Data downloaded")
+        DOWNLOAD_PREPARED = "download_prepared", _("Download prepared")
         NETWORK_ANSWERS_GRANTED = (
             "network_answers_granted",
             _("Network allowed to download answers"),
@@ -1031,3 +1033,77 @@ class FacilityIntervention(models.Model):
 
     def __str__(self):
         return f"{self.facility}: {self.intervention} ({self.status})"
+
+
+class PreparedDownload(models.Model):
+    """An answer-level download prepared in the background (services/downloads.py): asked
+    for on a page, written to a file by the task worker, fetched by the people entitled
+    to it (views/downloads.py) until it expires. The file lives outside the web root
+    (settings.DOWNLOADS_DIR) under this row's random id."""
+
+    class Kind(models.TextChoices):
+        FACILITY_ANSWERS = "facility_answers", _("A facility's answers")
+        NETWORK_ANSWERS = "network_answers", _("A network's answers")
+
+    class Format(models.TextChoices):
+        CSV = "csv", _("CSV")
+        CSV_ZIP = "zip", _("Compressed CSV with a data dictionary (ZIP)")
+        XLSX = "xlsx", _("Excel workbook (XLSX)")
+        JSON = "json", _("JSON")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        PREPARING = "preparing", _("Being prepared")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Could not be prepared")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prepared_downloads"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    format = models.CharField(max_length=4, choices=Format.choices)
+    facility = models.ForeignKey(
+        Facility, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    network = models.ForeignKey(
+        Network, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The facilities whose answers the file holds, as they were when it was asked for: a
+    # network's file is given only while every one of them still allows it.
+    facility_ids = models.JSONField(default=list)
+    include_unfinished = models.BooleanField(default=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # Progress, in respondents: the file follows them, a batch at a time.
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(null=True, blank=True)
+    rows = models.PositiveBigIntegerField(null=True, blank=True)  # once ready
+    size = models.PositiveBigIntegerField(null=True, blank=True)  # bytes, once ready
+    failure = models.TextField(blank=True)  # said to the person, when it failed
+    created_at = models.DateTimeField(default=timezone.now)
+    # Written with every step of progress: a file "being prepared" whose worker stopped
+    # (killed, machine restarted) is seen by its silence (services/downloads.py).
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["expires_at"], name="download_expiry")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(facility__isnull=False) | Q(network__isnull=False),
+                name="download_has_scope",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.format} {self.status}"
+
+    def get_absolute_url(self):
+        return reverse("download-status", args=[self.pk])
+
+    @property
+    def file_name(self) -> str:
+        """The name the person's browser saves it under."""
+        scope = self.network.slug if self.network_id else self.facility.slug
+        return f"readiness-{scope}-answers-{self.created_at:%Y-%m-%d}.{self.format}"

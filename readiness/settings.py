@@ -96,10 +96,15 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Downloads prepared in the background (readiness/tasks.py), queued in the database.
+    "django_tasks",
+    "django_tasks_db",
     "readiness",
 ]
 
 MIDDLEWARE = [
+    # First: a load balancer's check answers whatever Host it sends, over HTTP.
+    "readiness.middleware.health_check",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress to a tenth of their size, which matters on clinic Wi-Fi. Django's
@@ -361,6 +366,20 @@ RESPONDENT_RATE_PER_ADDRESS = env_str("RESPONDENT_RATE_PER_ADDRESS", "1200/m")
 RESPONDENT_STARTS_PER_ADDRESS = env_str("RESPONDENT_STARTS_PER_ADDRESS", "300/h")
 # PDF reports per signed-in person: each takes the server seconds to lay out.
 REPORTS_PER_HOUR = env_str("REPORTS_PER_HOUR", "30/h")
+
+# Large downloads are prepared in the background by `manage.py db_worker`, which `make run`
+# starts beside the site (docs/security.md, "Deploying", for a server): the queue is a table of the
+# site's own database, so nothing else need be installed or run.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Where prepared downloads wait for the person who asked: outside the web root, never
+# served as static files (views/downloads.py checks who may fetch each one).
+DOWNLOADS_DIR = Path(env_str("DOWNLOADS_DIR") or BASE_DIR / "var" / "downloads")
+# How long a prepared download is kept: long enough to come back to it, short enough
+# that answer-level files do not pile up (services/downloads.py deletes them after).
+DOWNLOADS_KEPT_HOURS = env_int("DOWNLOADS_KEPT_HOURS", 24, minimum=1)
+# Answer-level downloads one person may ask for in an hour: each reads every answer of
+# its facilities.
+DOWNLOADS_PER_HOUR = env_str("DOWNLOADS_PER_HOUR", "20/h")
 
 # Disclosure rules (readiness/disclosure.py, docs/privacy.md). The smallest group whose
 # results are shown; a facility's owners may raise it for their facility, never lower it.

@@ -90,9 +90,9 @@ urlpatterns = [
     path(ROUND + "plan/add/", plans.add, name="plan-add"),
     path(FACILITY + "plan/<int:item_id>/", plans.edit, name="plan-edit"),
     path(FACILITY + "plan/<int:item_id>/status/", plans.set_status, name="plan-status"),
-    path(FACILITY + "export.csv", owner.export, {"fmt": "csv"}, name="facility-export-csv"),
-    path(FACILITY + "export.json", owner.export, {"fmt": "json"}, name="facility-export-json"),
-    path(FACILITY + "export.xlsx", owner.export, {"fmt": "xlsx"}, name="facility-export-xlsx"),
+    path(
+        FACILITY + "answers/", downloads.prepare_facility_answers, name="facility-answers-prepare"
+    ),
     path(FACILITY + "scores.csv", downloads.scores, {"fmt": "csv"}, name="facility-scores-csv"),
     path(FACILITY + "scores.xlsx", downloads.scores, {"fmt": "xlsx"}, name="facility-scores-xlsx"),
     path(FACILITY + "delete/", owner.facility_delete, name="facility-delete"),
@@ -116,17 +116,19 @@ urlpatterns = [
         name="network-comparison-xlsx",
     ),
     path(
-        "networks/<slug:slug>/answers.csv",
-        networks.answers_download,
-        {"fmt": "csv"},
-        name="network-answers-csv",
+        "networks/<slug:slug>/answers/",
+        downloads.prepare_network_answers,
+        name="network-answers-prepare",
     ),
+    # Answer-level downloads, prepared in the background (services/downloads.py)
+    path("downloads/", downloads.my_downloads, name="download-list"),
+    path("downloads/<uuid:download_id>/", downloads.download_status, name="download-status"),
     path(
-        "networks/<slug:slug>/answers.xlsx",
-        networks.answers_download,
-        {"fmt": "xlsx"},
-        name="network-answers-xlsx",
+        "downloads/<uuid:download_id>/progress.json",
+        downloads.download_progress,
+        name="download-progress",
     ),
+    path("downloads/<uuid:download_id>/file", downloads.download_file, name="download-file"),
     # Partner organisations
     path("partners/<slug:slug>/", partners.portfolio, name="partner-portfolio"),
     path(

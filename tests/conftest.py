@@ -64,6 +64,16 @@ def empty_cache():
     forget()
 
 
+@pytest.fixture(autouse=True)
+def downloads_dir(tmp_path):
+    """Prepared downloads are written under each test's own folder."""
+    from django.test import override_settings
+
+    folder = tmp_path / "downloads"
+    with override_settings(DOWNLOADS_DIR=folder):
+        yield folder
+
+
 @pytest.fixture
 def instrument(db):
     """The real instrument shipped in fixtures/."""

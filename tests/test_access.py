@@ -29,6 +29,7 @@ from readiness.services import access as access_services
 from readiness.services.facilities import create_facility
 from tests.clients import Client, code_now, with_app
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
+from tests.downloads import body_of, facility_answers
 from tests.pages import list_items, text_of
 from tests.test_quality import elements
 
@@ -495,18 +496,25 @@ class TestAudit:
         client.post(
             reverse("round-link-replace", args=[facility.slug, round_.pk]), {"confirm": "yes"}
         )
-        client.get(reverse("facility-export-csv", args=[facility.slug]))
+        facility_answers(client, facility.slug, "csv")
         assert actions() == [
             "signed_in",
             "round_opened",
             "round_closed",
             "link_regenerated",
+            "download_prepared",
             "exported",
         ]
         html = client.get(reverse("facility-audit", args=[facility.slug])).content.decode()
-        for label in ("Signed in", "Round opened", "Round closed", "Data downloaded"):
+        for label in (
+            "Signed in",
+            "Round opened",
+            "Round closed",
+            "Download prepared",
+            "Data downloaded",
+        ):
             assert label in html
-        assert AuditEvent.objects.filter(username="owner").count() == 5
+        assert AuditEvent.objects.filter(username="owner").count() == 6
 
 
 class TestExportAndDeletion:
@@ -523,7 +531,7 @@ class TestExportAndDeletion:
                 ("p3", "security", "LEGAL-1", 5),
             ],
         )
-        response = login(owner).get(reverse("facility-export-csv", args=[facility.slug]))
+        response = facility_answers(login(owner), facility.slug, "csv")
         assert response.streaming
         text = b"".join(response.streaming_content).decode()
         rows = list(csv.reader(io.StringIO(text)))
@@ -552,16 +560,16 @@ class TestExportAndDeletion:
 
     def test_json_export_is_everything_the_facility_stored(self, facility, owner, instrument):
         import_rows(facility, "R", [("p1", "nurse", "LEGAL-1", 4), ("p2", "legal", "EVAL-1", "NA")])
-        url = reverse("facility-export-json", args=[facility.slug])
-        published = json.loads(b"".join(login(owner).get(url).streaming_content))
+        client = login(owner)
+        published = json.loads(body_of(facility_answers(client, facility.slug, "json")))
         assert published["respondents"] == []  # two people: nothing is published
         # with everyone asked for, two people in "small roles" would be a group of two
         everyone = json.loads(
-            b"".join(login(owner).get(url, {"unfinished": "1"}).streaming_content)
+            body_of(facility_answers(client, facility.slug, "json", unfinished="on"))
         )
         assert everyone["respondents"] == []
         import_rows(facility, "R", [("p3", "security", "EVAL-1", "2")])
-        data = json.loads(b"".join(login(owner).get(url).streaming_content))
+        data = json.loads(body_of(facility_answers(client, facility.slug, "json")))
         assert data["facility"]["slug"] == "mercy"
         assert [r["label"] for r in data["rounds"]] == ["R"]
         # random ids and order, small roles merged (tests/test_exports.py)

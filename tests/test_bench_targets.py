@@ -47,7 +47,9 @@ def test_a_page_whose_cost_follows_its_data_misses_the_flatness_target():
             f"dashboard after new answers, {LARGE_ROUND:,}": Timing(50, 50),  # 1.25x
         }
     )
-    assert found["network page, 1,000 sites within 1.5x of network page, 12 sites (server)"] is False
+    assert (
+        found["network page, 1,000 sites within 1.5x of network page, 12 sites (server)"] is False
+    )
     assert found[
         f"dashboard after new answers, {LARGE_ROUND:,} within 1.5x of "
         "dashboard after new answers, 40 (server)"

@@ -14,6 +14,7 @@ import itertools
 import json
 import re
 import secrets
+import zipfile
 
 import pytest
 from django.core.management import call_command
@@ -530,11 +531,7 @@ RESULTS_VIEWS = {
     "network-quality",
     "network-comparison-csv",
     "network-comparison-xlsx",
-    "network-answers-csv",
-    "network-answers-xlsx",
-    "facility-export-csv",
-    "facility-export-json",
-    "facility-export-xlsx",
+    "download-file",  # answer-level downloads, prepared in the background
     "facility-plan",
     "facility-scores-csv",
     "facility-scores-xlsx",
@@ -741,14 +738,17 @@ WALK = {
         "leader",
         lambda w: reverse("network-comparison-xlsx", args=["network"]),
     ),
-    "network-answers-csv": ("leader", lambda w: reverse("network-answers-csv", args=["network"])),
-    "network-answers-xlsx": (
-        "leader",
-        lambda w: reverse("network-answers-xlsx", args=["network"]),
-    ),
-    "facility-export-csv": ("owner", lambda w: reverse("facility-export-csv", args=["mercy"])),
-    "facility-export-json": ("owner", lambda w: reverse("facility-export-json", args=["mercy"])),
-    "facility-export-xlsx": ("owner", lambda w: reverse("facility-export-xlsx", args=["mercy"])),
+    **{
+        f"download-file:{kind}-{fmt}": (
+            persona,
+            lambda w, kind=kind, fmt=fmt: _prepared(w, kind, fmt),
+        )
+        for kind, persona, formats in (
+            ("network", "leader", ("csv", "zip", "xlsx")),
+            ("facility", "owner", ("csv", "zip", "xlsx", "json")),
+        )
+        for fmt in formats
+    },
     "facility-plan": ("viewer", lambda w: reverse("facility-plan", args=["mercy"])),
     "facility-scores-csv": ("viewer", lambda w: reverse("facility-scores-csv", args=["mercy"])),
     "facility-scores-xlsx": ("partner", lambda w: reverse("facility-scores-xlsx", args=["mercy"])),
@@ -760,11 +760,38 @@ WALK = {
 }
 
 
+def _prepared(w, kind: str, fmt: str) -> str:
+    """The file link of an answer-level download of the walk's facility (or its network),
+    prepared as the worker prepares it."""
+    from readiness.models import Network, PreparedDownload
+    from readiness.services.downloads import prepare, request_download
+
+    facility = w["facility"]
+    if kind == "network":
+        download = request_download(
+            user=w["readers"]["leader"],
+            kind=PreparedDownload.Kind.NETWORK_ANSWERS,
+            fmt=fmt,
+            facilities=[facility],
+            network=Network.objects.get(slug="network"),
+        )
+    else:
+        download = request_download(
+            user=w["readers"]["owner"],
+            kind=PreparedDownload.Kind.FACILITY_ANSWERS,
+            fmt=fmt,
+            facilities=[facility],
+            facility=facility,
+        )
+    prepare(download.pk)
+    return reverse("download-file", args=[download.pk])
+
+
 def test_the_walk_covers_every_results_view():
-    assert set(WALK) == RESULTS_VIEWS
+    assert {name.split(":")[0] for name in WALK} == RESULTS_VIEWS
 
 
-@pytest.mark.parametrize("name", sorted(RESULTS_VIEWS))
+@pytest.mark.parametrize("name", sorted(WALK))
 def test_every_results_view_goes_through_disclosure(walked, name):
     """Each view asks disclosure.py what it may show (a spy on the functions every rule
     passes through), and none shows the latecomers or the lone security guard."""
@@ -798,6 +825,8 @@ def test_every_results_view_goes_through_disclosure(walked, name):
 
         body = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
         body = body.encode()
+    if name.endswith("zip"):  # the answers, beside their data dictionary
+        body = zipfile.ZipFile(io.BytesIO(body)).read("answers.csv")
     if not name.endswith("xlsx"):
         # no figure that only the operator's full results hold (the latecomers counted,
         # the nurses' cells) appears anywhere in the response, to one decimal
@@ -812,7 +841,7 @@ def test_every_results_view_goes_through_disclosure(walked, name):
         shown = {int(n) for n in re.findall(WHOLE_NUMBER_SCORES[name], body.decode())}
         assert shown, name
         assert not shown & secrets, (name, sorted(shown & secrets))
-    if name.startswith(("facility-export", "network-answers")) and not name.endswith("xlsx"):
+    if name.startswith("download-file") and not name.endswith("xlsx"):
         # answer-level rows: only the 6 published people of each round, the lone guard
         # merged into "small roles" (with the nurses, who would otherwise expose them)
         if name.endswith("json"):

@@ -19,13 +19,16 @@ from readiness.models import (
     Facility,
     Item,
     Membership,
+    PreparedDownload,
     Respondent,
     Role,
     Round,
 )
+from readiness.services.downloads import prepare
 from readiness.services.facilities import create_facility
 from tests.clients import Client
 from tests.conftest import import_rows, make_partner, make_user
+from tests.downloads import asked, download_id_of, facility_answers, network_answers
 
 RANDOM_ID = re.compile(r"^r[0-9a-f]{8}$")
 
@@ -48,7 +51,7 @@ def csv_header(response) -> list[str]:
 
 
 def owner_csv(client, slug="mercy", **params) -> list[dict]:
-    return csv_rows(client.get(reverse("facility-export-csv", args=[slug]), params))
+    return csv_rows(facility_answers(client, slug, "csv", **params))
 
 
 def by_respondent(rows) -> dict[str, list[dict]]:
@@ -185,7 +188,7 @@ def test_only_published_people_unless_the_owner_asks_for_everyone(facility, owne
     assert statuses == ["finished"] * 5 + ["in_progress"]
     # roles count finished people only: 5 finished nurses stay nurses
     assert set(role_of(rows).values()) == {"nurse"}
-    response = client.get(reverse("facility-export-json", args=["mercy"]), {"unfinished": "1"})
+    response = facility_answers(client, "mercy", "json", unfinished="1")
     data = json.loads(b"".join(response.streaming_content))
     assert data["unfinished_included"] is True
     assert sorted(r["status"] for r in data["respondents"]) == ["finished"] * 5 + ["in_progress"]
@@ -198,7 +201,20 @@ def test_only_published_people_unless_the_owner_asks_for_everyone(facility, owne
 
 
 class Inputs(HTMLParser):
-    """Every form field and label of a page, by id."""
+    """Every form field and label of a page, by id, and its forms."""
+
+    @classmethod
+    def of(cls, html: str) -> "Inputs":
+        page = cls()
+        page.feed(html)
+        return page
+
+    def forms_posting_to(self, action: str) -> int:
+        return sum(
+            1
+            for form in self.forms
+            if form.get("method") == "post" and form.get("action") == action
+        )
 
     def __init__(self):
         super().__init__()
@@ -229,9 +245,9 @@ def test_the_facility_page_offers_unfinished_people_as_a_labelled_choice(
     page = Inputs()
     page.feed(login(owner).get(facility.get_absolute_url()).content.decode())
     box = page.inputs["download-unfinished"]
-    assert (box["type"], box["name"], box["value"]) == ("checkbox", "unfinished", "1")
-    assert box["form"]["method"] == "get"
-    assert box["form"]["action"] == reverse("facility-export-csv", args=["mercy"])
+    assert (box["type"], box["name"], box["value"]) == ("checkbox", "unfinished", "on")
+    assert box["form"]["method"] == "post"
+    assert box["form"]["action"] == reverse("facility-answers-prepare", args=["mercy"])
     assert page.labels["download-unfinished"] == (
         "also people not in the published results yet "
         "(still answering, or finished since the last update)"
@@ -340,7 +356,7 @@ def test_dates_are_the_rounds(facility, owner, instrument):
         started_on=date(2026, 3, 17), finished_on=date(2026, 3, 18)
     )
     client = login(owner)
-    response = client.get(reverse("facility-export-csv", args=["mercy"]))
+    response = facility_answers(client, "mercy", "csv")
     assert csv_header(response) == [
         "round",
         "respondent",
@@ -356,7 +372,7 @@ def test_dates_are_the_rounds(facility, owner, instrument):
     assert {(row["opened_on"], row["closed_on"]) for row in rows} == {("2026-03-02", "2026-04-15")}
     cells = {cell for row in rows for cell in row.values()}
     assert not cells & {"2026-03-17", "2026-03-18"}
-    response = client.get(reverse("facility-export-xlsx", args=["mercy"]))
+    response = facility_answers(client, "mercy", "xlsx")
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     values = list(sheet.iter_rows(values_only=True))
     assert values[0][4:6] == ("opened_on", "closed_on") and len(values) == 7
@@ -364,7 +380,7 @@ def test_dates_are_the_rounds(facility, owner, instrument):
         (date(2026, 3, 2), date(2026, 4, 15))
     }
     assert all(RANDOM_ID.match(row[1]) for row in values[1:])
-    response = client.get(reverse("facility-export-json", args=["mercy"]))
+    response = facility_answers(client, "mercy", "json")
     data = json.loads(b"".join(response.streaming_content))
     assert data["rounds"][0]["opened_on"] == "2026-03-02"
     assert data["rounds"][0]["closed_on"] == "2026-04-15"
@@ -383,12 +399,13 @@ def test_only_owners_download_a_facilitys_answers(
     Membership.objects.create(user=editor, facility=facility, level=Membership.Level.EDITOR)
     _partner, partner_user = make_partner(facility, by=owner, slug="partner")
     expected = {viewer: 403, editor: 403, partner_user: 403, leader: 403, outsider: 404}
-    for fmt in ("csv", "json", "xlsx"):
-        url = reverse(f"facility-export-{fmt}", args=["mercy"])
+    url = reverse("facility-answers-prepare", args=["mercy"])
+    for fmt in ("csv", "json", "xlsx", "zip"):
         for user, status in expected.items():
-            assert login(user).get(url, {"unfinished": "1"}).status_code == status
-        assert login(owner).get(url).status_code == 200
-    assert Client().get(url).status_code == 302
+            assert asked(login(user), url, fmt, unfinished="on").status_code == status
+        assert facility_answers(login(owner), "mercy", fmt).status_code == 200
+    assert Client().post(url, {"format": "csv"}).status_code == 302  # to sign in
+    assert not PreparedDownload.objects.exclude(requested_by=owner).exists()
     downloads = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORTED)
     assert set(downloads.values_list("username", flat=True)) == {"owner"}
 
@@ -404,7 +421,7 @@ def network_site(network, instrument, slug, roles):
 
 
 def answers_csv(client, network) -> list[dict]:
-    return csv_rows(client.get(reverse("network-answers-csv", args=[network.slug])))
+    return csv_rows(network_answers(client, network.slug, "csv"))
 
 
 class TextOf(HTMLParser):
@@ -435,21 +452,23 @@ class TextOf(HTMLParser):
         return " ".join(" ".join(parser.parts).split())
 
 
-def test_network_leaders_get_answers_only_while_the_owners_allow_it(network, leader, instrument):
+def test_network_leaders_get_answers_only_while_the_owners_allow_it(
+    network, leader, instrument, downloads_dir
+):
     a, owner_a = network_site(network, instrument, "a", {"nurse": 3, "security": 1})
     network_site(network, instrument, "b", {"nurse": 4})
     client = login(leader)
-    # off by default: a valid file with only the header row
-    response = client.get(reverse("network-answers-csv", args=[network.slug]))
-    assert csv_header(response)[:2] == ["facility", "round"]
-    assert answers_csv(client, network) == []
-    response = client.get(reverse("network-answers-xlsx", args=[network.slug]))
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
-    assert [row[0] for row in sheet.iter_rows(values_only=True)] == ["facility"]
+    prepare_url = reverse("network-answers-prepare", args=[network.slug])
+    # off by default: nothing to ask for, and asking anyway prepares nothing
     page = client.get(network.get_absolute_url()).content.decode()
     assert TextOf.read(page, "answer-sites").startswith(
         "Answer downloads include only sites whose owners allow it: 0 of 2."
     )
+    assert Inputs.of(page).forms_posting_to(prepare_url) == 0
+    for fmt in ("csv", "xlsx", "zip"):
+        refused = asked(client, prepare_url, fmt)
+        assert (refused.status_code, refused.url) == (302, network.get_absolute_url())
+    assert not PreparedDownload.objects.exists()
 
     url = reverse("network-answer-access", args=["a"])
     assert login(owner_a).post(url, {"allowed": "on"}).status_code == 302
@@ -462,8 +481,22 @@ def test_network_leaders_get_answers_only_while_the_owners_allow_it(network, lea
         "Answer downloads include only sites whose owners allow it: 1 of 2 (Site a)."
     )
 
+    assert Inputs.of(page).forms_posting_to(prepare_url) == 1
+    # a file prepared while a site allowed it, not yet fetched
+    waiting = download_id_of(asked(client, prepare_url, "csv"))
+    prepare(waiting)
+
     assert login(owner_a).post(url, {}).status_code == 302  # unticked: revoked
-    assert answers_csv(client, network) == []
+    refused = asked(client, prepare_url, "csv")
+    assert (refused.status_code, refused.url) == (302, network.get_absolute_url())
+    # the prepared file went with the permission: deleted, and its page says why
+    fetch = client.get(reverse("download-file", args=[waiting]))
+    assert (fetch.status_code, fetch.url) == (302, reverse("download-status", args=[waiting]))
+    assert not list(downloads_dir.iterdir())
+    status_page = client.get(fetch.url).content.decode()
+    assert TextOf.read(status_page, "download-failure-text").startswith(
+        "A site withdrew its permission for the network to download its answers"
+    )
     assert [
         action
         for action in a.audit_events.order_by("id").values_list("action", flat=True)
@@ -552,8 +585,8 @@ def test_every_download_is_in_the_facilitys_audit_log(network, leader, instrumen
     client = login(leader)
     for name in ("network-comparison-csv", "network-comparison-xlsx"):
         assert client.get(reverse(name, args=[network.slug])).status_code == 200
-    for name in ("network-answers-csv", "network-answers-xlsx"):
-        assert client.get(reverse(name, args=[network.slug])).status_code == 200
+    for fmt in ("csv", "xlsx"):
+        assert network_answers(client, network.slug, fmt).status_code == 200
     spring = a.rounds.get()
     _, partner_user = make_partner(a, by=owner_a)
     for reader in (client, login(partner_user)):
@@ -664,7 +697,7 @@ def test_the_everything_download_holds_the_facilitys_own_records(facility, owner
     make_partner(facility, by=owner, slug="partner", roles=False)
     client = Client()
     client.force_login(owner)
-    response = client.get(reverse("facility-export-json", args=["mercy"]))
+    response = facility_answers(client, "mercy", "json")
     data = json.loads(b"".join(response.streaming_content))
     assert [(m["username"], m["level"]) for m in data["members"]] == [("owner", "owner")]
     (step,) = data["action_plan"]

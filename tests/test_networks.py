@@ -19,6 +19,7 @@ from readiness.models import Determinant, Facility, Round
 from readiness.services.facilities import create_facility, results_changed
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, share_accepted
+from tests.downloads import network_answers
 from tests.pages import list_items, table, text_of
 from tests.test_benchmarks import parse
 from tests.test_quality import elements
@@ -154,11 +155,11 @@ def test_downloads_neutralise_formulas_and_stream(network, leader, instrument):
     assert rows[1][3] == "'=cmd()"
     # answer-level data only for sites whose owners allow it (tests/test_exports.py)
     Facility.objects.filter(pk=facility.pk).update(network_answer_access=True)
-    response = client.get(reverse("network-answers-csv", args=["valley"]))
+    response = network_answers(client, "valley", "csv")
     answers = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert answers[0][0] == "facility" and len(answers) == 1 + 3 * 53
     assert {row[1] for row in answers[1:]} == {"'=cmd()"}
-    response = client.get(reverse("network-answers-xlsx", args=["valley"]))
+    response = network_answers(client, "valley", "xlsx")
     workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
     sheet = workbook.active
     values = list(sheet.iter_rows(values_only=True))

@@ -7,6 +7,7 @@ so nobody can add a page without deciding who may reach it.
 import csv
 import io
 import json
+import zipfile
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from readiness.models import (
 from readiness.services.responses import start_respondent
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
+from tests.downloads import body_of, fetched
 
 PERSONAS = [
     "anonymous",
@@ -52,6 +54,8 @@ OWNER_POST = row(LOGIN, 404, 403, 403, 302, 403, 404, 404, 403)
 SIGNED_IN = row(LOGIN, *[200] * 8)
 PUBLIC = row(*[200] * 9)
 NETWORK = row(LOGIN, *[404] * 7, 200)
+# a download the facility's owner asked for: nobody else learns it exists
+OWNER_ONLY = row(LOGIN, 404, 404, 404, 200, 404, 404, 404, 404)
 
 # (method, statuses) for every URL name; "*" statuses apply whatever the persona.
 EXPECTED = {
@@ -106,9 +110,14 @@ EXPECTED = {
     "plan-edit": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
     "plan-status": ("POST", MANAGE),
     "facility-interventions": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 200)),
-    "facility-export-csv": ("GET", OWNER_GET),
-    "facility-export-json": ("GET", OWNER_GET),
-    "facility-export-xlsx": ("GET", OWNER_GET),
+    # answer-level downloads: asked for by owners (and by leaders of a network for its
+    # sites that allow it), fetched by the owners or the leader who asked
+    # (tests/test_prepared_downloads.py)
+    "facility-answers-prepare": ("POST", OWNER_POST),
+    "download-list": ("GET", SIGNED_IN),
+    "download-status": ("GET", OWNER_ONLY),
+    "download-progress": ("GET", OWNER_ONLY),
+    "download-file": ("GET", OWNER_ONLY),
     # scores by round: whoever reads the facility's results (tests/test_score_downloads.py)
     "facility-scores-csv": ("GET", MEMBER_READ),
     "facility-scores-xlsx": ("GET", MEMBER_READ),
@@ -119,8 +128,7 @@ EXPECTED = {
     "network-report-pdf": ("GET", NETWORK),
     "network-comparison-csv": ("GET", NETWORK),
     "network-comparison-xlsx": ("GET", NETWORK),
-    "network-answers-csv": ("GET", NETWORK),
-    "network-answers-xlsx": ("GET", NETWORK),
+    "network-answers-prepare": ("POST", row(LOGIN, *[404] * 7, 302)),
     "facility-delete": ("GET", OWNER_GET),
     # nothing deleted to restore: 404 for everyone signed in
     "facility-restore": ("POST", row(LOGIN, *[404] * 8)),
@@ -146,6 +154,8 @@ POST_DATA = {
     "facility-min-group": {"min_group": 3},
     "share-create": {"partner_code": None, "all_rounds": "on"},
     "round-exclude-flagged": {"exclude": "on"},
+    "facility-answers-prepare": {"format": "csv"},
+    "network-answers-prepare": {"format": "csv"},
 }
 
 
@@ -207,7 +217,19 @@ def world(facility, owner, outsider, instrument):
     users["leader"] = make_user("leader")
     NetworkLeader.objects.create(user=users["leader"], network=facility.network)
     facility.save()
+    from readiness.models import PreparedDownload
+    from readiness.services.downloads import prepare, request_download
+
+    download = request_download(
+        user=owner,
+        kind=PreparedDownload.Kind.FACILITY_ANSWERS,
+        fmt="csv",
+        facilities=[facility],
+        facility=facility,
+    )
+    prepare(download.pk)
     return {
+        "download": download,
         "item": ActionItem.objects.create(facility=facility, title="Step", targets=["LEGAL"]),
         "facility": facility,
         "round": round_,
@@ -236,9 +258,10 @@ def url_for(name, world):
         "facility-audit": [slug],
         "facility-plan": [slug],
         "facility-interventions": [slug],
-        "facility-export-csv": [slug],
-        "facility-export-json": [slug],
-        "facility-export-xlsx": [slug],
+        "facility-answers-prepare": [slug],
+        "download-status": [world["download"].pk],
+        "download-progress": [world["download"].pk],
+        "download-file": [world["download"].pk],
         "facility-scores-csv": [slug],
         "facility-scores-xlsx": [slug],
         "facility-delete": [slug],
@@ -296,12 +319,15 @@ def test_matrix(world, persona):
 
 # --- Answer-level data (rule 4 of readiness/disclosure.py) --------------------------
 
+# Every answer-level download a reader may ask for: (where to ask, the format).
 ANSWER_DOWNLOADS = [
-    "facility-export-csv",
-    "facility-export-json",
-    "facility-export-xlsx",
-    "network-answers-csv",
-    "network-answers-xlsx",
+    ("facility-answers-prepare", "csv"),
+    ("facility-answers-prepare", "json"),
+    ("facility-answers-prepare", "xlsx"),
+    ("facility-answers-prepare", "zip"),
+    ("network-answers-prepare", "csv"),
+    ("network-answers-prepare", "xlsx"),
+    ("network-answers-prepare", "zip"),
 ]
 
 
@@ -309,19 +335,21 @@ def answer_rows_of(client, world, round_label) -> int:
     """How many of the round's answers this reader gets from any answer download."""
 
     found = 0
-    for name in ANSWER_DOWNLOADS:
-        response = client.get(url_for(name, world))
+    for name, fmt in ANSWER_DOWNLOADS:
+        response = fetched(client, url_for(name, world), fmt)
         if response.status_code != 200:
             continue
-        content = b"".join(response.streaming_content) if response.streaming else response.content
-        if name.endswith("json"):
+        content = body_of(response)
+        if fmt == "zip":
+            content = zipfile.ZipFile(io.BytesIO(content)).read("answers.csv")
+        if fmt == "json":
             data = json.loads(content)
             found += sum(
                 len(respondent["answers"])
                 for respondent in data["respondents"]
                 if respondent["round"] == round_label
             )
-        elif name.endswith("csv"):
+        elif fmt in ("csv", "zip"):
             found += sum(
                 row["round"] == round_label
                 for row in csv.DictReader(io.StringIO(content.decode("utf-8-sig")))
@@ -349,6 +377,6 @@ def test_answer_level_data_reaches_owners_and_allowed_networks_only(world, perso
     client = Client()
     client.force_login(world["users"][persona])
     found = answer_rows_of(client, world, "Answers")
-    # the owner's three downloads (CSV, JSON, XLSX), or the network's two
-    expected = {"owner": 3 * len(rows), "leader": 2 * len(rows) if granted else 0}
+    # the owner's four downloads (CSV, JSON, XLSX, ZIP), or the network's three
+    expected = {"owner": 4 * len(rows), "leader": 3 * len(rows) if granted else 0}
     assert found == expected.get(persona, 0)

@@ -288,7 +288,8 @@ def revoke_share(*, share: Share, by) -> None:
 def set_network_answer_access(*, facility: Facility, allowed: bool, by) -> bool:
     """Whether the leaders of the facility's network may download its answers, one row per
     respondent (rule 4 of disclosure.py). Downloads read it on every request, so a revoke
-    takes effect on the next one. Returns whether anything changed; only a change is
+    takes effect on the next one, and the network's files already prepared with the
+    facility's answers are deleted. Returns whether anything changed; only a change is
     recorded in the audit log."""
     current = (
         # (PostgreSQL locks no row of the nullable side of a join: the facility only)
@@ -306,6 +307,10 @@ def set_network_answer_access(*, facility: Facility, allowed: bool, by) -> bool:
     from readiness.services.facilities import results_changed
 
     results_changed(facility_id=facility.pk)  # the network page lists the sites allowing it
+    if not allowed and current.network is not None:
+        from readiness.services.downloads import withdraw_for
+
+        withdraw_for(facility_id=facility.pk, network_id=current.network.pk)
     record(
         action=AuditEvent.Action.NETWORK_ANSWERS_GRANTED
         if allowed

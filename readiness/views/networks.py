@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, Sum
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
@@ -214,7 +215,23 @@ def _body(network, query: QueryDict, number) -> str:
     context["answer_site_count"] = counts["allowing"]
     context["answer_sites_more"] = counts["allowing"] - len(context["answer_sites"])
     context["site_count"] = counts["sites"]
+    context["answer_form_here"] = mark_safe(ANSWER_FORM_HERE)  # noqa: S308 (a constant)
     return render_to_string("networks/_comparison_body.html", context)
+
+
+# Where the answer-download form goes in the kept body: the form carries the reader's own
+# CSRF token, so it is rendered for each request (_with_answer_form), never kept. Text
+# in the body is escaped, so no site's name can contain this.
+ANSWER_FORM_HERE = "<!-- the answer-download form -->"
+
+
+def _with_answer_form(request, network, body: str) -> str:
+    form = render_to_string(
+        "downloads/_answer_form.html",
+        {"action": reverse("network-answers-prepare", args=[network.slug]), "network": True},
+        request=request,
+    )
+    return body.replace(ANSWER_FORM_HERE, form, 1)
 
 
 @login_required
@@ -234,7 +251,8 @@ def comparison(request, slug):
     return render(
         request,
         "networks/comparison.html",
-        {"network": network, "body": mark_safe(body)},  # noqa: S308 (rendered by _body)
+        # (rendered by _body and _with_answer_form)
+        {"network": network, "body": mark_safe(_with_answer_form(request, network, body))},  # noqa: S308
     )
 
 
@@ -289,20 +307,6 @@ def comparison_download(request, slug, fmt):
 
     _record_download(request, network, [site.facility for site in sites], "comparison", fmt)
     return exports.download(fmt=fmt, name=f"{network.slug}-comparison", rows=rows)
-
-
-@login_required
-def answers_download(request, slug, fmt):
-    """One row per answer of the sites whose owners allow it (rule 4 of disclosure.py);
-    the allowance is read on every request, so revoking it takes effect at once."""
-    network = get_network_for_user(request.user, slug)
-    facilities = list(network.facilities.filter(network_answer_access=True).order_by("name"))
-    _record_download(request, network, facilities, "answers", fmt)
-    return exports.download(
-        fmt=fmt,
-        name=f"{network.slug}-answers",
-        rows=lambda: exports.answer_table(facilities, with_facility=True),
-    )
 
 
 def _record_download(request, network, facilities, kind, fmt):

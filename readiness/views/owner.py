@@ -9,13 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from readiness import exports
 from readiness.forms import ConfirmDeleteForm, NetworkAnswerAccessForm
 from readiness.models import RESTORE_WITHIN_DAYS, AuditEvent
 from readiness.permissions import owner_access, round_for
 from readiness.services import access as access_services
 from readiness.services import facilities as facility_services
-from readiness.services.audit import record
 
 AUDIT_PAGE = 200
 
@@ -34,32 +32,6 @@ def audit_log(request, slug):
         )
     ).distinct()[:AUDIT_PAGE]
     return render(request, "owner/audit.html", {"facility": access.facility, "events": events})
-
-
-@login_required
-def export(request, slug, fmt):
-    """The facility's answers, one row per answer (rule 4 of disclosure.py): the people in
-    the published results, and with ?unfinished=1 everyone else too (still answering, or
-    finished since the results were last updated)."""
-    access = owner_access(request.user, slug)
-    facility = access.facility
-    unfinished = request.GET.get("unfinished") == "1"
-    record(
-        action=AuditEvent.Action.EXPORTED,
-        user=request.user,
-        facility=facility,
-        download="answers",
-        format=fmt,
-        unfinished_included=unfinished,
-    )
-    return exports.download(
-        fmt=fmt,
-        name=facility.slug,
-        rows=lambda: exports.answer_table(
-            [facility], with_facility=False, include_unfinished=unfinished
-        ),
-        json_chunks=lambda: exports.json_chunks(facility, include_unfinished=unfinished),
-    )
 
 
 @login_required

@@ -15,15 +15,34 @@ class Command(BaseCommand):
         parser.add_argument("--rounds", type=int, default=3)
         parser.add_argument("--respondents", type=int, default=40)
         parser.add_argument(
+            "--exports",
+            action="store_true",
+            help="PostgreSQL only: instead of timing pages, prepare the answer downloads of "
+            "networks of 300 and 12 sites among 1,000 facilities (readiness/perf/exports.py)",
+        )
+        parser.add_argument(
+            "--small-database-url",
+            default="postgres://postgres@127.0.0.1:5432/readiness_exports_small",
+            help="with --exports: the database where the 12 sites are seeded alone",
+        )
+        parser.add_argument(
             "--explain",
             action="store_true",
             help="PostgreSQL only: instead of timing, explain the queries of the pages that "
             "must stay flat (readiness/perf/explain.py)",
         )
 
-    def handle(self, *args, facilities, rounds, respondents, explain, **options):
-        if explain and connection.vendor != "postgresql":
-            raise CommandError("--explain needs PostgreSQL: set DATABASE_URL.")
+    def handle(self, *args, facilities, rounds, respondents, explain, exports, **options):
+        if (explain or exports) and connection.vendor != "postgresql":
+            raise CommandError("--explain and --exports need PostgreSQL: set DATABASE_URL.")
+        if exports:
+            from readiness.perf import exports as scenario
+            from readiness.perf import write_section
+
+            markdown = scenario.run(self.stdout, small_database_url=options["small_database_url"])
+            self.stdout.write(markdown)
+            self.stdout.write(f"Written to {write_section('exports', markdown)}")
+            return
         bench.run(
             facilities=facilities,
             rounds=rounds,

@@ -1,0 +1,365 @@
+"""Answer-level downloads, prepared in the background: asked for on a page, written to a
+file by the task worker (readiness/tasks.py), fetched by the people entitled to them
+until they expire (views/downloads.py).
+
+A file is written under a temporary name and renamed only once complete, so a download
+that fails or is interrupted is never delivered half-written: the person is told it
+failed, and may ask again. Rows follow rule 4 of disclosure.py, as every download's do
+(exports.py)."""
+
+import csv
+import io
+import logging
+import os
+import zipfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from readiness import exports
+from readiness.models import Answer, AuditEvent, Facility, PreparedDownload, Round
+from readiness.services.audit import record_for_facilities
+
+logger = logging.getLogger(__name__)
+
+Status = PreparedDownload.Status
+Format = PreparedDownload.Format
+
+# A file being prepared writes its progress at least this often (every batch of
+# exports.RESPONDENTS_PER_QUERY respondents takes a second or two); one silent for
+# longer lost its worker, and is reported as failed rather than left "being prepared".
+SILENT_FOR = timedelta(minutes=10)
+# A file still waiting after this long suggests no worker is running: the page says so.
+WAITING_LONG = timedelta(minutes=2)
+
+
+def path_of(download: PreparedDownload) -> Path:
+    return Path(settings.DOWNLOADS_DIR) / f"{download.pk}.{download.format}"
+
+
+def _part_of(download: PreparedDownload) -> Path:
+    return Path(settings.DOWNLOADS_DIR) / f"{download.pk}.part"
+
+
+# --- Asking -------------------------------------------------------------------------------
+
+
+def request_download(
+    *,
+    user,
+    kind: str,
+    fmt: str,
+    facilities: list[Facility],
+    facility: Facility | None = None,
+    network=None,
+    include_unfinished: bool = False,
+) -> PreparedDownload:
+    """A download of these facilities' answers, queued for the worker, with its request
+    in each facility's audit log. Asking again for the same file while it is still being
+    prepared gives the one already asked for (a double click makes one file)."""
+    purge_expired()
+    ids = sorted(f.pk for f in facilities)
+    with transaction.atomic():
+        waiting = (
+            PreparedDownload.objects.select_for_update()
+            .filter(
+                requested_by=user,
+                kind=kind,
+                format=fmt,
+                facility=facility,
+                network=network,
+                include_unfinished=include_unfinished,
+                facility_ids=ids,
+                status__in=[Status.QUEUED, Status.PREPARING],
+                updated_at__gte=timezone.now() - SILENT_FOR,
+            )
+            .first()
+        )
+        if waiting is not None:
+            return waiting
+        now = timezone.now()
+        download = PreparedDownload.objects.create(
+            requested_by=user,
+            kind=kind,
+            format=fmt,
+            facility=facility,
+            network=network,
+            facility_ids=ids,
+            include_unfinished=include_unfinished,
+            created_at=now,
+            updated_at=now,
+            expires_at=now + timedelta(hours=settings.DOWNLOADS_KEPT_HOURS),
+        )
+        record_for_facilities(
+            action=AuditEvent.Action.DOWNLOAD_PREPARED,
+            user=user,
+            facilities=facilities,
+            **_audit_detail(download),
+        )
+        transaction.on_commit(lambda: _enqueue(download))
+    return download
+
+
+def _enqueue(download: PreparedDownload) -> None:
+    from readiness.tasks import prepare_download
+
+    prepare_download.enqueue(str(download.pk))
+
+
+# --- Preparing (in the worker) ---------------------------------------------------------
+
+
+class TooManyRows(Exception):
+    pass
+
+
+def prepare(download_id) -> None:
+    """Write the file of a queued download: under a temporary name, renamed when complete;
+    on any failure the partial file is deleted and the download marked failed."""
+    claimed = PreparedDownload.objects.filter(pk=download_id, status=Status.QUEUED).update(
+        status=Status.PREPARING, updated_at=timezone.now()
+    )
+    if not claimed:  # gone, or already taken by another run of the task
+        return
+    download = PreparedDownload.objects.select_related("facility", "network").get(pk=download_id)
+    part = _part_of(download)
+    try:
+        part.parent.mkdir(parents=True, exist_ok=True)
+        rows = _write(download, part)
+        size = part.stat().st_size
+        os.replace(part, path_of(download))
+    except TooManyRows as error:
+        _failed(download, part, str(error))
+    except Exception:
+        logger.exception("Download %s could not be prepared", download.pk)
+        _failed(
+            download,
+            part,
+            _(
+                "Something went wrong while preparing this file. Nothing was kept; please "
+                "ask for it again."
+            ),
+        )
+    else:
+        ready = PreparedDownload.objects.filter(pk=download.pk, status=Status.PREPARING).update(
+            status=Status.READY, rows=rows, size=size, updated_at=timezone.now()
+        )
+        if not ready:  # withdrawn (or deleted) while it was being written
+            path_of(download).unlink(missing_ok=True)
+
+
+def _failed(download, part: Path, message: str) -> None:
+    part.unlink(missing_ok=True)
+    PreparedDownload.objects.filter(pk=download.pk).update(
+        status=Status.FAILED, failure=message, updated_at=timezone.now()
+    )
+
+
+def _write(download: PreparedDownload, part: Path) -> int | None:
+    """Write the file; the number of answer rows in it (None for a JSON document)."""
+    facilities = list(Facility.objects.filter(pk__in=download.facility_ids).order_by("name"))
+    people = exports.shown_respondents(facilities, include_unfinished=download.include_unfinished)
+    PreparedDownload.objects.filter(pk=download.pk).update(
+        total=len(people), updated_at=timezone.now()
+    )
+
+    def progress(done: int) -> None:
+        PreparedDownload.objects.filter(pk=download.pk).update(done=done, updated_at=timezone.now())
+
+    with_facility = download.kind == PreparedDownload.Kind.NETWORK_ANSWERS
+    counted = _Counted(exports.answer_rows(people, with_facility=with_facility, progress=progress))
+    if download.format == Format.XLSX:
+        rows = _answers_at_most(download)
+        if rows + 1 > exports.SPREADSHEET_ROWS:
+            raise TooManyRows(
+                ngettext(
+                    "This download has %(rows)s answer and a spreadsheet holds at most "
+                    "%(limit)s rows. Ask for the CSV or the compressed CSV instead.",
+                    "This download has %(rows)s answers and a spreadsheet holds at most "
+                    "%(limit)s rows. Ask for the CSV or the compressed CSV instead.",
+                    rows,
+                )
+                % {"rows": f"{rows:,}", "limit": f"{exports.SPREADSHEET_ROWS:,}"}
+            )
+        exports.write_xlsx(counted, title="answers", to=part)
+    elif download.format == Format.CSV:
+        with open(part, "w", encoding="utf-8", newline="") as out:
+            out.writelines(exports.csv_stream(counted))
+    elif download.format == Format.CSV_ZIP:
+        instruments = Round.objects.filter(facility__in=facilities).values("instrument_id")
+        with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            with archive.open("answers.csv", "w", force_zip64=True) as raw:
+                with io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+                    out.writelines(exports.csv_stream(counted))
+            with archive.open("data_dictionary.csv", "w") as raw:
+                with io.TextIOWrapper(raw, encoding="utf-8", newline="") as out:
+                    csv.writer(out).writerows(exports.data_dictionary(instruments))
+    elif download.format == Format.JSON:
+        with open(part, "w", encoding="utf-8") as out:
+            out.writelines(
+                exports.json_chunks(
+                    download.facility,
+                    include_unfinished=download.include_unfinished,
+                    people=people,
+                    progress=progress,
+                )
+            )
+        progress(len(people))
+        return None  # (a document, not rows)
+    else:  # (the model's choices)
+        raise ValueError(download.format)
+    progress(len(people))
+    return counted.rows
+
+
+def _answers_at_most(download: PreparedDownload) -> int:
+    """The answers of the people the file may show: at least as many as its rows (rows
+    of statements asked of some roles only are left out of "small roles"). One count,
+    through the facilities' rounds, so its cost follows the file, not the database."""
+    answers = Answer.objects.filter(respondent__round__facility__in=download.facility_ids)
+    if not download.include_unfinished:
+        answers = answers.filter(respondent__published=True)
+    return answers.count()
+
+
+class _Counted:
+    """The answer rows, counted as they go by (the header is not an answer)."""
+
+    def __init__(self, rows):
+        self._rows = rows
+        self.rows = -1
+
+    def __iter__(self):
+        for row in self._rows:
+            self.rows += 1
+            yield row
+
+
+# --- Fetching -----------------------------------------------------------------------------
+
+
+def status_of(download: PreparedDownload) -> str:
+    """The download's status as its page tells it: one whose worker fell silent failed."""
+    if download.status == Status.PREPARING and download.updated_at < timezone.now() - SILENT_FOR:
+        return Status.FAILED
+    return download.status
+
+
+def failure_of(download: PreparedDownload) -> str:
+    if download.status == Status.PREPARING:  # (status_of says it failed)
+        return _(
+            "Preparing this file stopped before it finished. Nothing was kept; please ask "
+            "for it again."
+        )
+    return download.failure
+
+
+def waiting_long(download: PreparedDownload) -> bool:
+    return download.status == Status.QUEUED and download.created_at < timezone.now() - WAITING_LONG
+
+
+def still_allowed(download: PreparedDownload) -> bool:
+    """Whether every facility in a network's file still allows the network its answers,
+    and is still in the network: a site that withdrew its permission after the file was
+    prepared takes its answers back with it."""
+    if download.kind != PreparedDownload.Kind.NETWORK_ANSWERS:
+        return True
+    allowing = Facility.objects.filter(
+        pk__in=download.facility_ids,
+        network_id=download.network_id,
+        network_answer_access=True,
+    ).count()
+    return allowing == len(download.facility_ids)
+
+
+def withdraw(download: PreparedDownload) -> None:
+    """Delete the file of a download some site no longer allows, saying why."""
+    path_of(download).unlink(missing_ok=True)
+    PreparedDownload.objects.filter(pk=download.pk).update(
+        status=Status.FAILED,
+        failure=_(
+            "A site withdrew its permission for the network to download its answers after "
+            "this file was prepared, so the file was deleted. Ask again for the sites that "
+            "allow it now."
+        ),
+        updated_at=timezone.now(),
+    )
+
+
+def withdraw_for(*, facility_id: int, network_id: int) -> None:
+    """A site stopped allowing its network its answers: the network's files that hold
+    them, prepared or being prepared, are deleted at once."""
+    for download in PreparedDownload.objects.filter(
+        kind=PreparedDownload.Kind.NETWORK_ANSWERS, network_id=network_id
+    ).exclude(status=Status.FAILED):
+        if facility_id in download.facility_ids:
+            withdraw(download)
+
+
+def record_fetch(download: PreparedDownload, user) -> None:
+    """Each facility whose answers the file holds sees the download in its own log."""
+    record_for_facilities(
+        action=AuditEvent.Action.EXPORTED,
+        user=user,
+        facilities=Facility.objects.filter(pk__in=download.facility_ids).only("pk"),
+        **_audit_detail(download),
+    )
+
+
+def _audit_detail(download: PreparedDownload) -> dict:
+    """What the audit log says of a download, asked for or fetched."""
+    if download.kind == PreparedDownload.Kind.NETWORK_ANSWERS:
+        return {
+            "download": "network answers",
+            "network": download.network.name,
+            "format": download.format,
+        }
+    return {
+        "download": "answers",
+        "format": download.format,
+        "unfinished_included": download.include_unfinished,
+    }
+
+
+def open_file(download: PreparedDownload):
+    """The ready file, open for reading; None when it is not on disk."""
+    try:
+        return open(path_of(download), "rb")  # noqa: SIM115 (FileResponse closes it)
+    except FileNotFoundError:
+        return None
+
+
+# --- Expiry -------------------------------------------------------------------------------
+
+
+def forget(download: PreparedDownload) -> None:
+    """Delete a download and its file."""
+    path_of(download).unlink(missing_ok=True)
+    _part_of(download).unlink(missing_ok=True)
+    PreparedDownload.objects.filter(pk=download.pk).delete()
+
+
+def expired(download: PreparedDownload) -> bool:
+    return download.expires_at <= timezone.now()
+
+
+def purge_expired() -> int:
+    """Delete the downloads past their time, files first, and the files of downloads that
+    failed or whose worker fell silent; how many downloads were deleted."""
+    now = timezone.now()
+    gone = list(PreparedDownload.objects.filter(expires_at__lte=now))
+    for download in gone:
+        path_of(download).unlink(missing_ok=True)
+        _part_of(download).unlink(missing_ok=True)
+    for download in PreparedDownload.objects.filter(
+        Q(status=Status.FAILED) | Q(status=Status.PREPARING, updated_at__lt=now - SILENT_FOR)
+    ):
+        _part_of(download).unlink(missing_ok=True)
+    PreparedDownload.objects.filter(pk__in=[d.pk for d in gone]).delete()
+    return len(gone)
