@@ -35,8 +35,10 @@ from statistics import median
 from typing import NamedTuple
 
 from django.urls import reverse
+from django.utils import timezone
 
 from readiness import disclosure
+from readiness.forms import ComparisonFilter
 from readiness.models import Band, FacilityType, Round, RoundRelease, Standing
 from readiness.pages import instrument_by_version, instrument_structure
 from readiness.scoring import DEVELOPING_FROM, RoundSummary, band_for, comparable, shown
@@ -530,3 +532,64 @@ def with_rows(sites, codes):
             (site.scores.get(code), Band(band_for(site.scores.get(code))).label) for code in codes
         ]
     return sites
+
+
+# --- A network's page and report --------------------------------------------------------
+
+
+def chosen_sites(network, data):
+    """(the filter form, the network's facilities it keeps by type and state)."""
+    form = ComparisonFilter(data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    facilities = network.facilities.all()
+    if filters.get("type"):
+        facilities = facilities.filter(type=filters["type"])
+    if filters.get("state"):
+        facilities = facilities.filter(state=filters["state"])
+    return form, facilities
+
+
+def compared(network, data):
+    """(the filter form, the comparison it asks for, its sites in the order asked for):
+    the table of the network's page, its report and its download. ``data``: the page's
+    query (forms.ComparisonFilter, and ``sort``)."""
+    form, facilities = chosen_sites(network, data)
+    filters = form.cleaned_data if form.is_valid() else {}
+    period = (filters.get("opened_from"), filters.get("opened_to"))
+    include_open = bool(filters.get("include_open"))
+    found = compare(facilities, include_open=include_open, period=period if any(period) else None)
+    codes = [code for code, _ in found.determinants]
+    return form, found, sorted_sites(found.sites, data.get("sort", "name"), codes)
+
+
+def overview(network, data) -> dict:
+    """What the network's page and its report show: every site with its round and scores,
+    and the summary (the rules above), from figures each released by disclosure.py."""
+    form, found, sites = compared(network, data)
+    codes = [code for code, _ in found.determinants]
+    sort = data.get("sort", "name")
+    include_open = bool(form.is_valid() and form.cleaned_data.get("include_open"))
+    scored = [s for s in sites if s.chosen is not None]
+    missing = missing_voices(scored, found.key_roles)
+    year_ago = a_year_before(timezone.localdate())
+    without_recent = no_recent_round(found.sites, year_ago)  # (by name)
+    return {
+        "network": network,
+        "form": form,
+        "include_open": include_open,
+        "sites": sites,
+        "scored": scored,
+        "determinants": found.determinants,
+        "codes": codes,
+        "key_roles": found.key_roles,
+        "missing": missing,
+        "missing_listed": missing[:LISTED],
+        "missing_more": max(0, len(missing) - LISTED),
+        "sort": sort,
+        "scored_count": len(scored),
+        "weakest": weakest(scored, found.determinants),
+        "year_ago": year_ago,
+        "no_recent_round": without_recent,
+        "no_recent_listed": without_recent[:LISTED],
+        "no_recent_more": max(0, len(without_recent) - LISTED),
+    }

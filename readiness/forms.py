@@ -13,11 +13,13 @@ from readiness.models import (
     Answer,
     Facility,
     FacilityIntervention,
+    FacilityType,
     Item,
     Membership,
     PreparedDownload,
     Role,
     Round,
+    USState,
 )
 
 SCALE_CHOICES = [
@@ -537,3 +539,40 @@ class InventoryForm(forms.Form):
             i.pk: (self.cleaned_data[f"status-{i.pk}"], self.cleaned_data[f"since-{i.pk}"])
             for i in self.interventions
         }
+
+
+class ComparisonFilter(forms.Form):
+    """Which of a network's sites to compare, and on which rounds (comparison.py)."""
+
+    type = forms.ChoiceField(
+        label=_("Facility type"),
+        required=False,
+        choices=[("", _("All types"))] + FacilityType.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    state = forms.ChoiceField(
+        label=_("State"),
+        required=False,
+        choices=[("", _("All states"))] + USState.choices,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    opened_from = forms.DateField(
+        label=_("Rounds opened from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    opened_to = forms.DateField(
+        label=_("Rounds opened until"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+    )
+    include_open = forms.BooleanField(
+        label=_("Include rounds still collecting answers"),
+        help_text=_(
+            "Without it, each site is compared on its latest closed round. With it, a "
+            "site's round still collecting answers is used when it is the latest with "
+            "results; it is marked as open, and its results can still change."
+        ),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )

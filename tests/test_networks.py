@@ -681,7 +681,8 @@ def test_the_summarys_lists_name_the_first_sites_and_count_the_others(
     summary, then says how many more."""
     from readiness.services import access
 
-    monkeypatch.setattr("readiness.views.networks.LISTED", 2)
+    monkeypatch.setattr("readiness.comparison.LISTED", 2)  # the summary's lists
+    monkeypatch.setattr("readiness.views.networks.LISTED", 2)  # the sites allowing answers
     for slug in ("a", "b", "c"):
         facility = create_facility(name=f"Site {slug}", slug=slug, type="fqhc", state="CA")
         facility.network = network

@@ -3,7 +3,6 @@ summary of where the network stands, and downloads of the table and of every ans
 
 import hashlib
 
-from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
@@ -14,28 +13,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django_ratelimit.decorators import ratelimit
 
 from readiness import charts, disclosure, exports, paging, reliability, reports
-from readiness.comparison import (
-    LISTED,
-    a_year_before,
-    compare,
-    missing_voices,
-    no_recent_round,
-    sorted_sites,
-    weakest,
-    with_rows,
-)
+from readiness.comparison import LISTED, compared, overview, with_rows
+from readiness.forms import ComparisonFilter
 from readiness.models import (
     AuditEvent,
     Determinant,
-    FacilityType,
     Instrument,
     RoundRelease,
-    USState,
 )
 from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
@@ -43,92 +32,6 @@ from readiness.rendered import results_key
 from readiness.scoring import shown
 from readiness.services.audit import record_for_facilities
 from readiness.views.dashboard import RESULTS_TIMEOUT
-
-
-class ComparisonFilter(forms.Form):
-    type = forms.ChoiceField(
-        label=gettext_lazy("Facility type"),
-        required=False,
-        choices=[("", gettext_lazy("All types"))] + FacilityType.choices,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    state = forms.ChoiceField(
-        label=gettext_lazy("State"),
-        required=False,
-        choices=[("", gettext_lazy("All states"))] + USState.choices,
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    opened_from = forms.DateField(
-        label=gettext_lazy("Rounds opened from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-    )
-    opened_to = forms.DateField(
-        label=gettext_lazy("Rounds opened until"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
-    )
-    include_open = forms.BooleanField(
-        label=gettext_lazy("Include rounds still collecting answers"),
-        help_text=gettext_lazy(
-            "Without it, each site is compared on its latest closed round. With it, a "
-            "site's round still collecting answers is used when it is the latest with "
-            "results; it is marked as open, and its results can still change."
-        ),
-        required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
-    )
-
-
-def _compared(network, data):
-    """(the filter form, the comparison it asks for, its sites in the order asked for):
-    the table of the page, its report and its download."""
-    form = ComparisonFilter(data)
-    filters = form.cleaned_data if form.is_valid() else {}
-    facilities = network.facilities.all()
-    if filters.get("type"):
-        facilities = facilities.filter(type=filters["type"])
-    if filters.get("state"):
-        facilities = facilities.filter(state=filters["state"])
-    period = (filters.get("opened_from"), filters.get("opened_to"))
-    include_open = bool(filters.get("include_open"))
-    found = compare(facilities, include_open=include_open, period=period if any(period) else None)
-    codes = [code for code, _ in found.determinants]
-    return form, found, sorted_sites(found.sites, data.get("sort", "name"), codes)
-
-
-def _overview(network, data) -> dict:
-    """What the network page and its report show: every site with its round and scores,
-    and the summary (comparison.py's rules), from figures each released by
-    disclosure.py."""
-    form, found, sites = _compared(network, data)
-    codes = [code for code, _ in found.determinants]
-    sort = data.get("sort", "name")
-    include_open = bool(form.is_valid() and form.cleaned_data.get("include_open"))
-    scored = [s for s in sites if s.chosen is not None]
-    missing = missing_voices(scored, found.key_roles)
-    year_ago = a_year_before(timezone.localdate())
-    without_recent = no_recent_round(found.sites, year_ago)  # (by name)
-    return {
-        "network": network,
-        "form": form,
-        "include_open": include_open,
-        "sites": sites,
-        "scored": scored,
-        "determinants": found.determinants,
-        "codes": codes,
-        "key_roles": found.key_roles,
-        "missing": missing,
-        "missing_listed": missing[:LISTED],
-        "missing_more": max(0, len(missing) - LISTED),
-        "sort": sort,
-        "scored_count": len(scored),
-        "weakest": weakest(scored, found.determinants),
-        "year_ago": year_ago,
-        "no_recent_round": without_recent,
-        "no_recent_listed": without_recent[:LISTED],
-        "no_recent_more": max(0, len(without_recent) - LISTED),
-    }
 
 
 def _choice(request) -> tuple[QueryDict, int] | None:
@@ -183,7 +86,7 @@ def _body_key(network, query: QueryDict, number: int) -> str:
 
 
 def _body(network, query: QueryDict, number) -> str:
-    context = _overview(network, query)
+    context = overview(network, query)
     # The summary covers every site; the table and the heat map one page of them.
     context["page"] = page_of(context["sites"], number)
     codes = context["codes"]
@@ -261,7 +164,7 @@ def comparison(request, slug):
 def comparison_report_pdf(request, slug):
     """The network's report: every site on one page, the weakest areas across them."""
     network = get_network_for_user(request.user, slug)
-    context = _overview(network, request.GET)
+    context = overview(network, request.GET)
     with_rows(context["sites"], context["codes"])
     context["heading"] = _("%(network)s · sites compared") % {"network": network.name}
     content = reports.pdf("reports/network.html", context)
@@ -276,7 +179,7 @@ def comparison_report_pdf(request, slug):
 @login_required
 def comparison_download(request, slug, fmt):
     network = get_network_for_user(request.user, slug)
-    _form, found, sites = _compared(network, request.GET)  # (the table, not the summary)
+    _form, found, sites = compared(network, request.GET)  # (the table, not the summary)
     determinants = found.determinants
     codes = [code for code, _ in determinants]
 
