@@ -295,17 +295,15 @@ class AnswerDownloadForm(forms.Form):
     are included. A network's file is never JSON (one document per facility) and never
     holds them."""
 
-    format = forms.ChoiceField(choices=PreparedDownload.Format.choices)
+    format = forms.ChoiceField()
     unfinished = forms.BooleanField(required=False)
 
     def __init__(self, *args, network: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        Format = PreparedDownload.Format
+        offered = [Format.CSV, Format.CSV_ZIP, Format.XLSX] + ([] if network else [Format.JSON])
+        self.fields["format"].choices = [(f.value, f.label) for f in offered]
         if network:
-            self.fields["format"].choices = [
-                choice
-                for choice in PreparedDownload.Format.choices
-                if choice[0] != PreparedDownload.Format.JSON
-            ]
             del self.fields["unfinished"]
 
 

@@ -1044,12 +1044,14 @@ class PreparedDownload(models.Model):
     class Kind(models.TextChoices):
         FACILITY_ANSWERS = "facility_answers", _("A facility's answers")
         NETWORK_ANSWERS = "network_answers", _("A network's answers")
+        NETWORK_REPORT = "network_report", _("A network's report for the board")
 
     class Format(models.TextChoices):
         CSV = "csv", _("CSV")
         CSV_ZIP = "zip", _("Compressed CSV with a data dictionary (ZIP)")
         XLSX = "xlsx", _("Excel workbook (XLSX)")
         JSON = "json", _("JSON")
+        PDF = "pdf", _("PDF")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Waiting to start")
@@ -1073,6 +1075,11 @@ class PreparedDownload(models.Model):
     # network's file is given only while every one of them still allows it.
     facility_ids = models.JSONField(default=list)
     include_unfinished = models.BooleanField(default=False)
+    # A network's report: the filters and order of the page it was asked from, as the
+    # page writes them (views/networks._choice).
+    query = models.CharField(max_length=500, blank=True)
+    # The language of the page it was asked from, for what the file says in words.
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     # Progress, in respondents: the file follows them, a batch at a time.
     done = models.PositiveIntegerField(default=0)
@@ -1106,4 +1113,5 @@ class PreparedDownload(models.Model):
     def file_name(self) -> str:
         """The name the person's browser saves it under."""
         scope = self.network.slug if self.network_id else self.facility.slug
-        return f"readiness-{scope}-answers-{self.created_at:%Y-%m-%d}.{self.format}"
+        what = "report" if self.kind == self.Kind.NETWORK_REPORT else "answers"
+        return f"readiness-{scope}-{what}-{self.created_at:%Y-%m-%d}.{self.format}"

@@ -100,9 +100,7 @@ urlpatterns = [
     # Networks of facilities
     path("networks/<slug:slug>/", networks.comparison, name="network-comparison"),
     path("networks/<slug:slug>/quality/", networks.quality, name="network-quality"),
-    path(
-        "networks/<slug:slug>/report.pdf", networks.comparison_report_pdf, name="network-report-pdf"
-    ),
+    path("networks/<slug:slug>/report/", networks.prepare_report, name="network-report-prepare"),
     path(
         "networks/<slug:slug>/comparison.csv",
         networks.comparison_download,

@@ -536,7 +536,6 @@ RESULTS_VIEWS = {
     "facility-scores-csv",
     "facility-scores-xlsx",
     "round-report-pdf",
-    "network-report-pdf",
 }
 
 
@@ -745,6 +744,7 @@ WALK = {
         )
         for kind, persona, formats in (
             ("network", "leader", ("csv", "zip", "xlsx")),
+            ("report", "leader", ("pdf",)),
             ("facility", "owner", ("csv", "zip", "xlsx", "json")),
         )
         for fmt in formats
@@ -756,7 +756,6 @@ WALK = {
         "partner",
         lambda w: reverse("round-report-pdf", args=["mercy", w["rounds"][1].pk]),
     ),
-    "network-report-pdf": ("leader", lambda w: reverse("network-report-pdf", args=["network"])),
 }
 
 
@@ -767,7 +766,15 @@ def _prepared(w, kind: str, fmt: str) -> str:
     from readiness.services.downloads import prepare, request_download
 
     facility = w["facility"]
-    if kind == "network":
+    if kind == "report":
+        download = request_download(
+            user=w["readers"]["leader"],
+            kind=PreparedDownload.Kind.NETWORK_REPORT,
+            fmt=fmt,
+            facilities=[facility],
+            network=Network.objects.get(slug="network"),
+        )
+    elif kind == "network":
         download = request_download(
             user=w["readers"]["leader"],
             kind=PreparedDownload.Kind.NETWORK_ANSWERS,
@@ -820,7 +827,7 @@ def test_every_results_view_goes_through_disclosure(walked, name):
             spy.stop()
     assert response.status_code == 200, name
     assert any(m.called for m in mocks), f"{name} showed results without disclosure.py"
-    if name.endswith("pdf"):  # the report's text, as a reader gets it
+    if name.endswith("pdf"):  # a report's text, as a reader gets it
         from pypdf import PdfReader
 
         body = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
@@ -841,7 +848,7 @@ def test_every_results_view_goes_through_disclosure(walked, name):
         shown = {int(n) for n in re.findall(WHOLE_NUMBER_SCORES[name], body.decode())}
         assert shown, name
         assert not shown & secrets, (name, sorted(shown & secrets))
-    if name.startswith("download-file") and not name.endswith("xlsx"):
+    if name.startswith("download-file") and not name.endswith(("xlsx", "pdf")):
         # answer-level rows: only the 6 published people of each round, the lone guard
         # merged into "small roles" (with the nurses, who would otherwise expose them)
         if name.endswith("json"):

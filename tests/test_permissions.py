@@ -125,7 +125,7 @@ EXPECTED = {
     # it: tests/test_exports.py)
     "network-comparison": ("GET", NETWORK),
     "network-quality": ("GET", NETWORK),
-    "network-report-pdf": ("GET", NETWORK),
+    "network-report-prepare": ("POST", row(LOGIN, *[404] * 7, 302)),
     "network-comparison-csv": ("GET", NETWORK),
     "network-comparison-xlsx": ("GET", NETWORK),
     "network-answers-prepare": ("POST", row(LOGIN, *[404] * 7, 302)),

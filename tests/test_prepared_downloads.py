@@ -388,8 +388,8 @@ def test_the_list_of_downloads_shows_the_persons_own(facility, owner, instrument
     downloads.prepare(download_id)
     page = login(owner).get(reverse("download-list")).content.decode()
     rows = table(page, "downloads")
-    assert list(rows) == ["Answers of", "Mercy Clinic"]
-    assert (rows["Mercy Clinic"][0], rows["Mercy Clinic"][2]) == ("JSON", "Ready")
+    assert list(rows) == ["Of", "Mercy Clinic"]
+    assert (rows["Mercy Clinic"][1], rows["Mercy Clinic"][3]) == ("JSON", "Ready")
     page = login(viewer).get(reverse("download-list")).content.decode()
     assert text_of(page, "no-downloads") == "None at the moment."
     data = json.loads(body_of(login(owner).get(reverse("download-file", args=[download_id]))))

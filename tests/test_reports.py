@@ -11,11 +11,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from readiness.models import ActionItem, AuditEvent
+from readiness.models import ActionItem, AuditEvent, PreparedDownload
 from readiness.scoring import FOCUS_SIZE, shown
 from readiness.services.facilities import close_round
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner
+from tests.downloads import body_of, fetched
 
 ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
 
@@ -36,7 +37,7 @@ def closed_round(facility, instrument):
 def pages_of(response) -> list[str]:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(body_of(response)))
     return [" ".join(page.extract_text().split()) for page in reader.pages]
 
 
@@ -144,8 +145,9 @@ def _determinant_names(round_) -> dict[str, str]:
 def test_the_network_report_puts_every_site_on_one_page(network, leader, instrument):
     from readiness.services.facilities import create_facility
 
-    for n, value in enumerate((2, 3, 4)):
-        site = create_facility(name=f"Site {n}", slug=f"site-{n}", type="fqhc", state="CA")
+    for n, value in enumerate((2, 3, 4, 3)):
+        state = "NY" if n == 3 else "CA"
+        site = create_facility(name=f"Site {n}", slug=f"site-{n}", type="fqhc", state=state)
         site.network = network
         site.save()
         rows = []
@@ -159,13 +161,27 @@ def test_the_network_report_puts_every_site_on_one_page(network, leader, instrum
         close_round(round_=import_rows(site, "2026", rows).round)
     client = Client()
     client.force_login(leader)
-    response = client.get(reverse("network-report-pdf", args=[network.slug]))
+    prepare_url = reverse("network-report-prepare", args=[network.slug])
+    response = fetched(client, prepare_url, "pdf", state="CA")  # (the page's filters)
+    assert response["Content-Type"] == "application/pdf"
     first, *_ = pages_of(response)
-    # every site, with its overall score: 25, 50 and 75 for answers of 2, 3 and 4
+    # every site chosen, with its overall score: 25, 50 and 75 for answers of 2, 3 and 4
     for n, overall in enumerate((25, 50, 75)):
         assert f"Site {n} 2026 6 people {overall} " in first
+    assert "Site 3" not in first  # in New York
     assert first.index("Weakest areas across sites") < first.index("Site 0")
-    assert AuditEvent.objects.filter(detail__download="network report").count() == 3
+    fetched_from = AuditEvent.objects.filter(
+        action=AuditEvent.Action.EXPORTED, detail__download="network report"
+    )
+    assert sorted(fetched_from.values_list("facility__slug", flat=True)) == [
+        "site-0",
+        "site-1",
+        "site-2",
+    ]
+    # filters the page would refuse: nothing is prepared
+    refused = client.post(prepare_url, {"opened_from": "not a date"})
+    assert (refused.status_code, refused.url) == (302, network.get_absolute_url())
+    assert PreparedDownload.objects.count() == 1
 
 
 def test_a_report_fetches_nothing_from_anywhere(tmp_path):

@@ -18,9 +18,9 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from readiness import exports
 from readiness.models import Answer, AuditEvent, Facility, PreparedDownload, Round
@@ -59,9 +59,11 @@ def request_download(
     facility: Facility | None = None,
     network=None,
     include_unfinished: bool = False,
+    query: str = "",
 ) -> PreparedDownload:
-    """A download of these facilities' answers, queued for the worker, with its request
-    in each facility's audit log. Asking again for the same file while it is still being
+    """A download of these facilities' answers (or a network's report on them, with the
+    page's filters in ``query``), queued for the worker, with its request in each
+    facility's audit log. Asking again for the same file while it is still being
     prepared gives the one already asked for (a double click makes one file)."""
     purge_expired()
     ids = sorted(f.pk for f in facilities)
@@ -75,6 +77,8 @@ def request_download(
                 facility=facility,
                 network=network,
                 include_unfinished=include_unfinished,
+                query=query,
+                language=get_language(),
                 facility_ids=ids,
                 status__in=[Status.QUEUED, Status.PREPARING],
                 updated_at__gte=timezone.now() - SILENT_FOR,
@@ -92,6 +96,8 @@ def request_download(
             network=network,
             facility_ids=ids,
             include_unfinished=include_unfinished,
+            query=query,
+            language=get_language(),
             created_at=now,
             updated_at=now,
             expires_at=now + timedelta(hours=settings.DOWNLOADS_KEPT_HOURS),
@@ -131,7 +137,8 @@ def prepare(download_id) -> None:
     part = _part_of(download)
     try:
         part.parent.mkdir(parents=True, exist_ok=True)
-        rows = _write(download, part)
+        with translation.override(download.language):
+            rows = _write(download, part)
         size = part.stat().st_size
         os.replace(part, path_of(download))
     except TooManyRows as error:
@@ -162,7 +169,10 @@ def _failed(download, part: Path, message: str) -> None:
 
 
 def _write(download: PreparedDownload, part: Path) -> int | None:
-    """Write the file; the number of answer rows in it (None for a JSON document)."""
+    """Write the file; the number of answer rows in it (None for a document)."""
+    if download.kind == PreparedDownload.Kind.NETWORK_REPORT:
+        _write_report(download, part)
+        return None
     facilities = list(Facility.objects.filter(pk__in=download.facility_ids).order_by("name"))
     people = exports.shown_respondents(facilities, include_unfinished=download.include_unfinished)
     PreparedDownload.objects.filter(pk=download.pk).update(
@@ -216,6 +226,22 @@ def _write(download: PreparedDownload, part: Path) -> int | None:
         raise ValueError(download.format)
     progress(len(people))
     return counted.rows
+
+
+def _write_report(download: PreparedDownload, part: Path) -> None:
+    """The network's report for the board, as the page's filters chose its sites."""
+    from django.http import QueryDict
+
+    from readiness import reports
+    from readiness.comparison import overview, with_rows
+
+    network = download.network
+    context = overview(network, QueryDict(download.query))
+    with_rows(context["sites"], context["codes"])
+    context["heading"] = _("%(network)s · sites compared") % {"network": network.name}
+    PreparedDownload.objects.filter(pk=download.pk).update(total=1, updated_at=timezone.now())
+    part.write_bytes(reports.pdf("reports/network.html", context))
+    PreparedDownload.objects.filter(pk=download.pk).update(done=1, updated_at=timezone.now())
 
 
 def _answers_at_most(download: PreparedDownload) -> int:
@@ -314,9 +340,10 @@ def record_fetch(download: PreparedDownload, user) -> None:
 
 def _audit_detail(download: PreparedDownload) -> dict:
     """What the audit log says of a download, asked for or fetched."""
-    if download.kind == PreparedDownload.Kind.NETWORK_ANSWERS:
+    if download.network_id:
+        report = download.kind == PreparedDownload.Kind.NETWORK_REPORT
         return {
-            "download": "network answers",
+            "download": "network report" if report else "network answers",
             "network": download.network.name,
             "format": download.format,
         }

@@ -214,6 +214,7 @@ DOWNLOAD_TYPES = {
     PreparedDownload.Format.CSV_ZIP: "application/zip",
     PreparedDownload.Format.XLSX: exports.XLSX_TYPE,
     PreparedDownload.Format.JSON: "application/json",
+    PreparedDownload.Format.PDF: "application/pdf",
 }
 
 

@@ -3,33 +3,36 @@ summary of where the network stands, and downloads of the table and of every ans
 
 import hashlib
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db.models import Count, F, Q, Sum
-from django.http import HttpResponse, QueryDict
-from django.shortcuts import render
+from django.http import QueryDict
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from readiness import charts, disclosure, exports, paging, reliability, reports
-from readiness.comparison import LISTED, compared, overview, with_rows
+from readiness.comparison import LISTED, chosen_sites, compared, overview, with_rows
 from readiness.forms import ComparisonFilter
 from readiness.models import (
     AuditEvent,
     Determinant,
     Instrument,
+    PreparedDownload,
     RoundRelease,
 )
 from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
 from readiness.rendered import results_key
 from readiness.scoring import shown
+from readiness.services import downloads
 from readiness.services.audit import record_for_facilities
 from readiness.views.dashboard import RESULTS_TIMEOUT
 
@@ -39,15 +42,9 @@ def _choice(request) -> tuple[QueryDict, int] | None:
     number; None when a filter is invalid (that page is shown with its error, and not
     kept). Made-up parameters and spellings fall away, so that they do not each render
     the page again, and the page kept is the same whoever asked."""
-    form = ComparisonFilter(request.GET)
-    if not form.is_valid():
+    query = written_filters(request.GET)
+    if query is None:
         return None
-    query = QueryDict(mutable=True)
-    for name, value in form.cleaned_data.items():
-        if value is True:
-            query[name] = "on"
-        elif value:
-            query[name] = value.isoformat() if hasattr(value, "isoformat") else value
     sort = request.GET.get("sort", "name")
     if sort == "overall" or (
         sort != "name" and Determinant.objects.filter(code=sort[:32]).exists()
@@ -58,6 +55,21 @@ def _choice(request) -> tuple[QueryDict, int] | None:
     except ValueError:
         number = 1
     return query, number
+
+
+def written_filters(data) -> QueryDict | None:
+    """The filters of ``data`` (forms.ComparisonFilter), written as the page writes them;
+    None when one is invalid."""
+    form = ComparisonFilter(data)
+    if not form.is_valid():
+        return None
+    query = QueryDict(mutable=True)
+    for name, value in form.cleaned_data.items():
+        if value is True:
+            query[name] = "on"
+        elif value:
+            query[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return query
 
 
 def _body_key(network, query: QueryDict, number: int) -> str:
@@ -118,23 +130,35 @@ def _body(network, query: QueryDict, number) -> str:
     context["answer_site_count"] = counts["allowing"]
     context["answer_sites_more"] = counts["allowing"] - len(context["answer_sites"])
     context["site_count"] = counts["sites"]
-    context["answer_form_here"] = mark_safe(ANSWER_FORM_HERE)  # noqa: S308 (a constant)
+    context["answer_form_here"] = mark_safe(ANSWER_FORM_HERE)  # noqa: S308 (constants)
+    context["report_form_here"] = mark_safe(REPORT_FORM_HERE)  # noqa: S308
     return render_to_string("networks/_comparison_body.html", context)
 
 
-# Where the answer-download form goes in the kept body: the form carries the reader's own
-# CSRF token, so it is rendered for each request (_with_answer_form), never kept. Text
-# in the body is escaped, so no site's name can contain this.
+# Where the forms asking for downloads go in the kept body: each carries the reader's own
+# CSRF token, so they are rendered for each request (_with_forms), never kept. Text in
+# the body is escaped, so no site's name can contain these.
 ANSWER_FORM_HERE = "<!-- the answer-download form -->"
+REPORT_FORM_HERE = "<!-- the report form -->"
 
 
-def _with_answer_form(request, network, body: str) -> str:
-    form = render_to_string(
+def _with_forms(request, network, body: str) -> str:
+    answers = render_to_string(
         "downloads/_answer_form.html",
         {"action": reverse("network-answers-prepare", args=[network.slug]), "network": True},
         request=request,
     )
-    return body.replace(ANSWER_FORM_HERE, form, 1)
+    filters = written_filters(request.GET)
+    report = (
+        ""
+        if filters is None  # (the page shows the filters' errors)
+        else render_to_string(
+            "networks/_report_form.html",
+            {"network": network, "filters": list(filters.items())},
+            request=request,
+        )
+    )
+    return body.replace(ANSWER_FORM_HERE, answers, 1).replace(REPORT_FORM_HERE, report, 1)
 
 
 @login_required
@@ -154,26 +178,34 @@ def comparison(request, slug):
     return render(
         request,
         "networks/comparison.html",
-        # (rendered by _body and _with_answer_form)
-        {"network": network, "body": mark_safe(_with_answer_form(request, network, body))},  # noqa: S308
+        # (rendered by _body and _with_forms)
+        {"network": network, "body": mark_safe(_with_forms(request, network, body))},  # noqa: S308
     )
 
 
 @login_required
+@require_POST
 @ratelimit(key="user", rate=reports.rate, group="reports", block=True)
-def comparison_report_pdf(request, slug):
-    """The network's report: every site on one page, the weakest areas across them."""
+def prepare_report(request, slug):
+    """The network's report for the board, as the page's filters choose its sites: every
+    site on one page and the summary. Prepared in the background (services/downloads.py):
+    laying out a thousand sites takes longer than a request may."""
     network = get_network_for_user(request.user, slug)
-    context = overview(network, request.GET)
-    with_rows(context["sites"], context["codes"])
-    context["heading"] = _("%(network)s · sites compared") % {"network": network.name}
-    content = reports.pdf("reports/network.html", context)
-    # every site the report names, with or without scores
-    _record_download(request, network, [s.facility for s in context["sites"]], "report", "pdf")
-    response = HttpResponse(content, content_type="application/pdf")
-    name = slugify(network.slug) or "network"
-    response["Content-Disposition"] = f'attachment; filename="readiness-{name}.pdf"'
-    return response
+    filters = written_filters(request.POST)
+    if filters is None:
+        messages.error(request, _("The filters are not valid; correct them on this page first."))
+        return redirect(network)
+    _form, facilities = chosen_sites(network, filters)
+    download = downloads.request_download(
+        user=request.user,
+        kind=PreparedDownload.Kind.NETWORK_REPORT,
+        fmt=PreparedDownload.Format.PDF,
+        # every site the report names, with or without scores
+        facilities=list(facilities.only("pk")),
+        network=network,
+        query=filters.urlencode(),
+    )
+    return redirect(download)
 
 
 @login_required
