@@ -5,24 +5,23 @@
 Each can be changed from the environment (GUNICORN_BIND, WEB_CONCURRENCY,
 GUNICORN_TIMEOUT) or on the command line, which wins over this file."""
 
-import multiprocessing
 import os
 
 # Behind the proxy that ends TLS, on this machine.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
 # Sync workers: each request is short (answers saved, pages kept rendered), and Django's
-# ORM is synchronous. Two per core, plus one, is gunicorn's advice; on the 2-core
-# machine of docs/performance.md, 2 workers served the 30,000-person morning.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# ORM is synchronous. Two per core this process may run on (not the host's cores, in a
+# container), plus one, is gunicorn's advice; on the 2-core machine of
+# docs/performance.md, 2 workers served the 30,000-person morning.
+workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0)) * 2 + 1))
 
-# No request needs longer: large downloads are prepared by the task worker
-# (`manage.py db_worker`, readiness/tasks.py), never inside a request. A board report
-# (PDF) of a large network is the slowest page, a few seconds.
+# No request needs longer: large downloads and a network's report are prepared by the
+# task worker (`manage.py db_worker`, readiness/tasks.py), never inside a request. The
+# slowest page is a round's report (PDF): 5 to 10 s measured on the benchmark's busy
+# 2-core machine (docs/performance.md, Known limits).
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
-# The proxy keeps connections to browsers; between the proxy and gunicorn, short.
-keepalive = 2
 
 # Workers are replaced after this many requests (spread so that they do not all restart
 # at once): a bound on memory held by PDF layout and chart libraries.

@@ -7,6 +7,7 @@ download (never database or import ids), respondents in a random order, only the
 in the published results unless asked for everyone, small roles merged
 (disclosure.answer_level_role), and the round's dates instead of each respondent's."""
 
+import contextlib
 import csv
 import json
 import secrets
@@ -352,8 +353,15 @@ def write_xlsx(rows: Iterator[list], *, title: str, to) -> None:
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append(_safe_cells(row))
+    try:
+        for row in rows:
+            sheet.append(_safe_cells(row))
+    except BaseException:
+        # openpyxl keeps the rows in a temporary file until it is saved: closed here, so
+        # that it can be deleted at once (services/downloads.py), not when the process ends
+        with contextlib.suppress(Exception):
+            sheet.close()
+        raise
     workbook.save(to)
 
 

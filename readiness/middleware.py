@@ -6,7 +6,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.http import JsonResponse
+from django.http import FileResponse, JsonResponse
+from django.middleware.gzip import GZipMiddleware
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
@@ -39,6 +40,18 @@ TOKEN_PATHS = ("/a/", "/r/", "/s/", "/invitations/", "/accounts/reset/")
 # working day after their last request without a write on every request.
 ACTIVITY_EVERY = 15 * 60
 LAST_SEEN = "readiness_last_seen"
+
+
+class CompressPages(GZipMiddleware):
+    """Django's, except for prepared files (FileResponse): ZIP and XLSX are compressed
+    already, and compressing a large CSV on the way out would hold a worker for the whole
+    transfer, drop its length (so the browser cannot show progress) and stop the file
+    from being sent by the operating system."""
+
+    def process_response(self, request, response):
+        if isinstance(response, FileResponse):
+            return response
+        return super().process_response(request, response)
 
 
 HEALTH_PATH = "/health/"

@@ -109,8 +109,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress to a tenth of their size, which matters on clinic Wi-Fi. Django's
     # GZipMiddleware pads its output against BREACH; static files skip it (whitenoise
-    # serves them precompressed).
-    "django.middleware.gzip.GZipMiddleware",
+    # serves them precompressed), and so do prepared files (middleware.CompressPages).
+    "readiness.middleware.CompressPages",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -157,6 +157,10 @@ DATABASES = {
         conn_max_age=60,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer fails a request (and the load balancer's health
+    # check) in seconds, rather than holding a worker until gunicorn kills it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction starts, so concurrent saves wait their turn
     # instead of failing with "database is locked" when a read lock is upgraded.
@@ -373,7 +377,9 @@ REPORTS_PER_HOUR = env_str("REPORTS_PER_HOUR", "30/h")
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # Where prepared downloads wait for the person who asked: outside the web root, never
 # served as static files (views/downloads.py checks who may fetch each one).
-DOWNLOADS_DIR = Path(env_str("DOWNLOADS_DIR") or BASE_DIR / "var" / "downloads")
+# (A relative path is taken from the project folder, so that the site and the worker,
+# started from anywhere, find the same files.)
+DOWNLOADS_DIR = BASE_DIR / (env_str("DOWNLOADS_DIR") or Path("var") / "downloads")
 # How long a prepared download is kept: long enough to come back to it, short enough
 # that answer-level files do not pile up (services/downloads.py deletes them after).
 DOWNLOADS_KEPT_HOURS = env_int("DOWNLOADS_KEPT_HOURS", 24, minimum=1)

@@ -487,12 +487,12 @@ def test_network_leaders_get_answers_only_while_the_owners_allow_it(
     prepare(waiting)
 
     assert login(owner_a).post(url, {}).status_code == 302  # unticked: revoked
+    assert not list(downloads_dir.iterdir())  # deleted with the permission, before any visit
     refused = asked(client, prepare_url, "csv")
     assert (refused.status_code, refused.url) == (302, network.get_absolute_url())
     # the prepared file went with the permission: deleted, and its page says why
     fetch = client.get(reverse("download-file", args=[waiting]))
     assert (fetch.status_code, fetch.url) == (302, reverse("download-status", args=[waiting]))
-    assert not list(downloads_dir.iterdir())
     status_page = client.get(fetch.url).content.decode()
     assert TextOf.read(status_page, "download-failure-text").startswith(
         "A site withdrew its permission for the network to download its answers"

@@ -68,6 +68,8 @@ def test_a_download_is_asked_for_prepared_and_fetched_with_each_step_in_the_audi
         "percent": 0,
         "failure": "",
         "file_url": None,
+        "count_label": "",
+        "size_label": "",
     }
     page = client.get(reverse("download-status", args=[download_id])).content.decode()
     assert text_of(page, "download-status") == "Waiting to start"
@@ -82,6 +84,7 @@ def test_a_download_is_asked_for_prepared_and_fetched_with_each_step_in_the_audi
         4,
         file_url,
     )
+    assert found["size_label"].startswith("8 answers · ")
     page = client.get(reverse("download-status", args=[download_id])).content.decode()
     assert text_of(page, "download-status") == "Ready"
     response = client.get(file_url)
@@ -201,7 +204,7 @@ def test_a_spreadsheet_too_large_for_excel_is_refused_with_the_csv_offered_inste
     found = state(client, download_id)
     assert (found["status"], found["file_url"]) == ("failed", None)
     assert found["failure"] == (
-        "This download has 8 answers and a spreadsheet holds at most 8 rows. "
+        "This download has up to 8 answers and a spreadsheet holds at most 8 rows. "
         "Ask for the CSV or the compressed CSV instead."
     )
     assert files_in(downloads_dir) == []
@@ -252,7 +255,9 @@ def test_a_download_whose_worker_stopped_is_reported_as_failed(
     downloads_dir.mkdir(parents=True, exist_ok=True)
     (downloads_dir / f"{download_id}.part").write_text("round,respondent\n")
     page = client.get(reverse("download-status", args=[download_id])).content.decode()
-    assert text_of(page, "download-status") == "Being prepared: 2 of 4 people"
+    assert text_of(page, "download-status") == "Being prepared"
+    assert text_of(page, "download-count") == "2 of 4 people"
+    assert state(client, download_id)["count_label"] == "2 of 4 people"
     silent = timezone.now() - downloads.SILENT_FOR - timedelta(seconds=1)
     PreparedDownload.objects.filter(pk=download_id).update(updated_at=silent)
     found = state(client, download_id)
@@ -378,7 +383,7 @@ def test_the_status_page_says_the_preparer_may_not_be_running_when_nothing_start
     long_ago = timezone.now() - downloads.WAITING_LONG - timedelta(seconds=1)
     PreparedDownload.objects.filter(pk=download_id).update(created_at=long_ago)
     assert text_of(client.get(url).content.decode(), "download-waiting").startswith(
-        "This has not started yet."
+        "This has not started yet: the preparer may be busy with other files, or not running."
     )
 
 
@@ -394,3 +399,179 @@ def test_the_list_of_downloads_shows_the_persons_own(facility, owner, instrument
     assert text_of(page, "no-downloads") == "None at the moment."
     data = json.loads(body_of(login(owner).get(reverse("download-file", args=[download_id]))))
     assert len(data["respondents"]) == 4
+
+
+# --- Never given after it may not be ------------------------------------------------------
+
+
+def test_a_revoke_while_the_file_is_written_leaves_no_file(
+    facility, owner, instrument, network, leader, monkeypatch, downloads_dir
+):
+    from readiness.services.access import set_network_answer_access
+
+    nurses(facility, count=6)
+    facility.network = network
+    facility.network_answer_access = True
+    facility.save()
+    client = login(leader)
+    response = asked(client, reverse("network-answers-prepare", args=[network.slug]), "csv")
+    download_id = download_id_of(response)
+    answer_rows = exports.answer_rows
+
+    def revoked_midway(*args, **kwargs):
+        for n, row in enumerate(answer_rows(*args, **kwargs)):
+            if n == 3:
+                set_network_answer_access(facility=facility, allowed=False, by=owner)
+            yield row
+
+    monkeypatch.setattr(exports, "answer_rows", revoked_midway)
+    downloads.prepare(download_id)
+    assert files_in(downloads_dir) == []
+    found = state(client, download_id)
+    assert (found["status"], found["file_url"]) == ("failed", None)
+    assert found["failure"].startswith("A site withdrew its permission")
+    # and one revoked before the worker took it is never written
+    set_network_answer_access(facility=facility, allowed=True, by=owner)
+    response = asked(client, reverse("network-answers-prepare", args=[network.slug]), "csv")
+    queued = download_id_of(response)
+    set_network_answer_access(facility=facility, allowed=False, by=owner)
+    downloads.prepare(queued)
+    assert files_in(downloads_dir) == []
+    assert state(client, queued)["status"] == "failed"
+
+
+def test_deleting_a_round_or_raising_the_smallest_group_deletes_the_files_prepared_before(
+    facility, owner, instrument, downloads_dir
+):
+    from readiness.services.access import set_min_group
+    from readiness.services.facilities import delete_round
+
+    spring = nurses(facility)
+    client = login(owner)
+    download_id = ask(client)
+    downloads.prepare(download_id)
+    delete_round(round_=spring, by=owner)
+    assert files_in(downloads_dir) == []
+    assert state(client, download_id)["failure"].startswith(
+        "The facility's owners deleted answers or raised the smallest group shown"
+    )
+    nurses(facility, label="Autumn")
+    download_id = ask(client)
+    downloads.prepare(download_id)
+    set_min_group(facility=facility, min_group=3, by=owner)  # (unchanged: kept)
+    assert files_in(downloads_dir) == [f"{download_id}.csv"]
+    set_min_group(facility=facility, min_group=4, by=owner)
+    assert files_in(downloads_dir) == []
+
+
+def test_preparing_twice_writes_once(facility, owner, instrument, downloads_dir, monkeypatch):
+    nurses(facility)
+    download_id = ask(login(owner))
+    downloads.prepare(download_id)
+    written = (downloads_dir / f"{download_id}.csv").read_bytes()
+    monkeypatch.setattr(exports, "answer_rows", lambda *a, **k: iter([["changed"]]))
+    downloads.prepare(download_id)  # the task run again: nothing to take
+    assert (downloads_dir / f"{download_id}.csv").read_bytes() == written
+
+
+def test_a_spreadsheet_that_grows_past_the_limit_while_written_is_refused(
+    facility, owner, instrument, monkeypatch, downloads_dir
+):
+    """People still answering can add rows after the count: the rows are counted again
+    as they are written."""
+    nurses(facility)  # 8 answers
+    monkeypatch.setattr(exports, "SPREADSHEET_ROWS", 6)
+    monkeypatch.setattr(downloads, "_answers_at_most", lambda download: 2)  # counted earlier
+    client = login(owner)
+    download_id = ask(client, "xlsx")
+    downloads.prepare(download_id)
+    found = state(client, download_id)
+    assert found["status"] == "failed"
+    assert found["failure"].startswith("This download has up to 6 answers")
+    assert files_in(downloads_dir) == []
+
+
+# --- Where files live ------------------------------------------------------------------
+
+
+def test_files_are_readable_by_the_servers_user_only_and_sent_as_they_are(
+    facility, owner, instrument, downloads_dir
+):
+    nurses(facility)
+    client = login(owner)
+    download_id = ask(client)
+    downloads.prepare(download_id)
+    assert downloads_dir.stat().st_mode & 0o777 == 0o700
+    path = downloads_dir / f"{download_id}.csv"
+    assert path.stat().st_mode & 0o777 == 0o600
+    # (the temporary folder openpyxl and the others wrote in is gone)
+    assert files_in(downloads_dir) == [path.name]
+    response = client.get(reverse("download-file", args=[download_id]), HTTP_ACCEPT_ENCODING="gzip")
+    assert not response.has_header("Content-Encoding")  # pages are compressed, files not
+    assert int(response["Content-Length"]) == path.stat().st_size
+
+
+def test_files_go_with_their_download_and_strays_are_swept(
+    facility, owner, instrument, downloads_dir
+):
+    import os
+    import uuid
+
+    nurses(facility)
+    download_id = ask(login(owner))
+    downloads.prepare(download_id)
+    # a worker killed between writing and saying so leaves a file no download names
+    stray, fresh = downloads_dir / f"{uuid.uuid4()}.csv", downloads_dir / f"{uuid.uuid4()}.part"
+    stray.write_text("round\n")
+    fresh.write_text("round\n")  # (still being written, perhaps)
+    an_hour_ago = timezone.now().timestamp() - 3600
+    os.utime(stray, (an_hour_ago, an_hour_ago))
+    call_command("purge_downloads", stdout=io.StringIO())
+    assert files_in(downloads_dir) == sorted([f"{download_id}.csv", fresh.name])
+    # the facility removed for good takes its downloads' files with it
+    facility.delete()
+    assert not PreparedDownload.objects.exists()
+    assert files_in(downloads_dir) == [fresh.name]
+
+
+def test_the_progress_of_an_expired_download_says_so(facility, owner, instrument):
+    nurses(facility)
+    client = login(owner)
+    download_id = ask(client)
+    PreparedDownload.objects.filter(pk=download_id).update(expires_at=timezone.now())
+    assert state(client, download_id) == {
+        "http": 410,
+        "status": "expired",
+        "status_label": "This download has expired. Ask for it again.",
+        "failure": "This download has expired. Ask for it again.",
+    }
+    assert not PreparedDownload.objects.exists()
+
+
+def test_each_leader_gets_a_form_with_their_own_token_on_the_kept_network_page(
+    facility, instrument, network, leader
+):
+    """The network page's body is kept for all its leaders; the forms asking for
+    downloads are not: each carries its reader's CSRF token."""
+    import re
+
+    from readiness.models import NetworkLeader
+
+    nurses(facility)
+    facility.network = network
+    facility.network_answer_access = True
+    facility.save()
+    colleague = make_user("colleague")
+    NetworkLeader.objects.create(user=colleague, network=network)
+    for user in (leader, colleague):  # the first makes the kept body, the second reads it
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        page = client.get(network.get_absolute_url()).content.decode()
+        form = re.search(r'<form[^>]*id="download-answers".*?</form>', page, re.S).group(0)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        url = reverse("network-answers-prepare", args=[network.slug])
+        response = client.post(url, {"format": "csv", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302 and "/downloads/" in response.url
+        report = re.search(r'<form[^>]*id="report-form".*?</form>', page, re.S).group(0)
+        assert 'name="csrfmiddlewaretoken"' in report
+    assert PreparedDownload.objects.filter(requested_by=colleague).count() == 1

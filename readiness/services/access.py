@@ -354,6 +354,10 @@ def set_min_group(*, facility: Facility, min_group: int, by) -> None:
     # the site's setting is lowered later (min_group() takes the larger of the two).
     Facility.objects.filter(pk=facility.pk).update(min_group=min_group)
     results_changed(facility_id=facility.pk)
+    if min_group > old:
+        from readiness.services.downloads import withdraw_changed
+
+        withdraw_changed(facility.pk)
     record(
         action=AuditEvent.Action.MIN_GROUP_CHANGED,
         user=by,

@@ -1,23 +1,29 @@
-"""Answer-level downloads, prepared in the background: asked for on a page, written to a
-file by the task worker (readiness/tasks.py), fetched by the people entitled to them
-until they expire (views/downloads.py).
+"""Downloads prepared in the background: answer-level files and a network's report for
+the board, asked for on a page, written to a file by the task worker (readiness/tasks.py),
+fetched by the people entitled to them until they expire (views/downloads.py).
 
 A file is written under a temporary name and renamed only once complete, so a download
 that fails or is interrupted is never delivered half-written: the person is told it
 failed, and may ask again. Rows follow rule 4 of disclosure.py, as every download's do
 (exports.py)."""
 
+import contextlib
 import csv
 import io
 import logging
 import os
+import shutil
+import tempfile
 import zipfile
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
 from django.utils import timezone, translation
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -68,6 +74,9 @@ def request_download(
     purge_expired()
     ids = sorted(f.pk for f in facilities)
     with transaction.atomic():
+        # One person's requests one at a time: a lock on a row that is not there yet
+        # (the waiting download) would not keep two clicks apart on PostgreSQL.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
         waiting = (
             PreparedDownload.objects.select_for_update()
             .filter(
@@ -126,19 +135,24 @@ class TooManyRows(Exception):
 
 
 def prepare(download_id) -> None:
-    """Write the file of a queued download: under a temporary name, renamed when complete;
-    on any failure the partial file is deleted and the download marked failed."""
+    """Write the file of a queued download: under a temporary name, readable by this
+    server's user only, renamed when complete; on any failure the partial file is
+    deleted and the download marked failed."""
     claimed = PreparedDownload.objects.filter(pk=download_id, status=Status.QUEUED).update(
         status=Status.PREPARING, updated_at=timezone.now()
     )
     if not claimed:  # gone, or already taken by another run of the task
         return
     download = PreparedDownload.objects.select_related("facility", "network").get(pk=download_id)
+    if not still_allowed(download):  # revoked between asking and now
+        withdraw(download)
+        return
     part = _part_of(download)
     try:
-        part.parent.mkdir(parents=True, exist_ok=True)
-        with translation.override(download.language):
+        _private_file(part)
+        with translation.override(download.language), _private_temporary_files(download):
             rows = _write(download, part)
+        _flush(part)
         size = part.stat().st_size
         os.replace(part, path_of(download))
     except TooManyRows as error:
@@ -159,11 +173,44 @@ def prepare(download_id) -> None:
         )
         if not ready:  # withdrawn (or deleted) while it was being written
             path_of(download).unlink(missing_ok=True)
+        elif not still_allowed(download):  # revoked while it was being written
+            withdraw(download)
+
+
+def _private_file(path: Path) -> None:
+    """An empty file only this server's user may read (the folder too): it will hold
+    answers. The writers then open it again by name, keeping its mode."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+
+
+def _flush(path: Path) -> None:
+    """On disk before it is renamed, so that a ready download never points at a file a
+    power cut left empty."""
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())
+
+
+@contextlib.contextmanager
+def _private_temporary_files(download: PreparedDownload):
+    """Temporary files made while writing (openpyxl keeps an XLSX's rows in one until it
+    is saved) go in a folder of this download's own, beside the downloads, removed
+    whatever happens: never answers left in the system's /tmp. The worker prepares one
+    download at a time, so changing the process's temporary folder is safe here."""
+    with tempfile.TemporaryDirectory(
+        prefix=f"{download.pk}-", dir=settings.DOWNLOADS_DIR
+    ) as folder:
+        before, tempfile.tempdir = tempfile.tempdir, folder
+        try:
+            yield
+        finally:
+            tempfile.tempdir = before
 
 
 def _failed(download, part: Path, message: str) -> None:
     part.unlink(missing_ok=True)
-    PreparedDownload.objects.filter(pk=download.pk).update(
+    # (not over a reason already given: withdrawn while it was being written)
+    PreparedDownload.objects.filter(pk=download.pk, status=Status.PREPARING).update(
         status=Status.FAILED, failure=message, updated_at=timezone.now()
     )
 
@@ -186,17 +233,10 @@ def _write(download: PreparedDownload, part: Path) -> int | None:
     counted = _Counted(exports.answer_rows(people, with_facility=with_facility, progress=progress))
     if download.format == Format.XLSX:
         rows = _answers_at_most(download)
+        # (and while writing: people still answering may add rows after this count)
+        counted.limit = exports.SPREADSHEET_ROWS
         if rows + 1 > exports.SPREADSHEET_ROWS:
-            raise TooManyRows(
-                ngettext(
-                    "This download has %(rows)s answer and a spreadsheet holds at most "
-                    "%(limit)s rows. Ask for the CSV or the compressed CSV instead.",
-                    "This download has %(rows)s answers and a spreadsheet holds at most "
-                    "%(limit)s rows. Ask for the CSV or the compressed CSV instead.",
-                    rows,
-                )
-                % {"rows": f"{rows:,}", "limit": f"{exports.SPREADSHEET_ROWS:,}"}
-            )
+            raise TooManyRows(_too_many_rows(rows))
         exports.write_xlsx(counted, title="answers", to=part)
     elif download.format == Format.CSV:
         with open(part, "w", encoding="utf-8", newline="") as out:
@@ -239,7 +279,13 @@ def _write_report(download: PreparedDownload, part: Path) -> None:
     context = overview(network, QueryDict(download.query))
     with_rows(context["sites"], context["codes"])
     context["heading"] = _("%(network)s · sites compared") % {"network": network.name}
-    PreparedDownload.objects.filter(pk=download.pk).update(total=1, updated_at=timezone.now())
+    # every site the report names, with or without scores, as it names them now (one
+    # may have joined since it was asked for): each sees the report in its audit log
+    named = sorted(site.facility.pk for site in context["sites"])
+    PreparedDownload.objects.filter(pk=download.pk).update(
+        total=1, facility_ids=named, updated_at=timezone.now()
+    )
+    download.facility_ids = named
     part.write_bytes(reports.pdf("reports/network.html", context))
     PreparedDownload.objects.filter(pk=download.pk).update(done=1, updated_at=timezone.now())
 
@@ -254,16 +300,30 @@ def _answers_at_most(download: PreparedDownload) -> int:
     return answers.count()
 
 
+def _too_many_rows(rows: int) -> str:
+    return ngettext(
+        "This download has up to %(rows)s answer and a spreadsheet holds at most %(limit)s "
+        "rows. Ask for the CSV or the compressed CSV instead.",
+        "This download has up to %(rows)s answers and a spreadsheet holds at most "
+        "%(limit)s rows. Ask for the CSV or the compressed CSV instead.",
+        rows,
+    ) % {"rows": f"{rows:,}", "limit": f"{exports.SPREADSHEET_ROWS:,}"}
+
+
 class _Counted:
-    """The answer rows, counted as they go by (the header is not an answer)."""
+    """The answer rows, counted as they go by (the header is not an answer); past
+    ``limit`` rows, the header included, they stop with TooManyRows."""
 
     def __init__(self, rows):
         self._rows = rows
         self.rows = -1
+        self.limit: int | None = None
 
     def __iter__(self):
         for row in self._rows:
             self.rows += 1
+            if self.limit is not None and self.rows + 1 > self.limit:
+                raise TooManyRows(_too_many_rows(self.rows))
             yield row
 
 
@@ -304,28 +364,50 @@ def still_allowed(download: PreparedDownload) -> bool:
     return allowing == len(download.facility_ids)
 
 
-def withdraw(download: PreparedDownload) -> None:
-    """Delete the file of a download some site no longer allows, saying why."""
+def withdraw(download: PreparedDownload, reason: str | None = None) -> None:
+    """Delete the file of a download that may no longer be given, saying why (by
+    default: a site no longer allows its network its answers)."""
     path_of(download).unlink(missing_ok=True)
+    _part_of(download).unlink(missing_ok=True)  # (the worker's rename then finds nothing)
     PreparedDownload.objects.filter(pk=download.pk).update(
         status=Status.FAILED,
-        failure=_(
-            "A site withdrew its permission for the network to download its answers after "
-            "this file was prepared, so the file was deleted. Ask again for the sites that "
-            "allow it now."
+        failure=reason
+        or _(
+            "A site withdrew its permission for the network to download its answers, or "
+            "left the network, after this file was asked for, so the file was deleted. "
+            "Ask again for the sites that allow it now."
         ),
         updated_at=timezone.now(),
     )
 
 
-def withdraw_for(*, facility_id: int, network_id: int) -> None:
-    """A site stopped allowing its network its answers: the network's files that hold
-    them, prepared or being prepared, are deleted at once."""
-    for download in PreparedDownload.objects.filter(
-        kind=PreparedDownload.Kind.NETWORK_ANSWERS, network_id=network_id
-    ).exclude(status=Status.FAILED):
+def withdraw_for(*, facility_id: int, network_id: int | None = None, reason=None) -> None:
+    """Delete at once the files, prepared or being prepared, that hold this facility's
+    answers: the network's, when the site stops allowing it; every one, facility's own
+    included, when a round or the facility is deleted or its smallest group raised
+    (``network_id`` None)."""
+    downloads = PreparedDownload.objects.exclude(status=Status.FAILED)
+    if network_id is not None:
+        downloads = downloads.filter(
+            kind=PreparedDownload.Kind.NETWORK_ANSWERS, network_id=network_id
+        )
+    else:
+        downloads = downloads.exclude(kind=PreparedDownload.Kind.NETWORK_REPORT)
+    for download in downloads:
         if facility_id in download.facility_ids:
-            withdraw(download)
+            withdraw(download, reason)
+
+
+def withdraw_changed(facility_id: int) -> None:
+    """A round or the facility deleted, or its smallest group raised: the answer files
+    prepared before no longer follow what its owners decided."""
+    withdraw_for(
+        facility_id=facility_id,
+        reason=_(
+            "The facility's owners deleted answers or raised the smallest group shown "
+            "after this file was asked for, so the file was deleted. Ask for it again."
+        ),
+    )
 
 
 def record_fetch(download: PreparedDownload, user) -> None:
@@ -367,9 +449,7 @@ def open_file(download: PreparedDownload):
 
 def forget(download: PreparedDownload) -> None:
     """Delete a download and its file."""
-    path_of(download).unlink(missing_ok=True)
-    _part_of(download).unlink(missing_ok=True)
-    PreparedDownload.objects.filter(pk=download.pk).delete()
+    PreparedDownload.objects.filter(pk=download.pk).delete()  # (files: _download_deleted)
 
 
 def expired(download: PreparedDownload) -> bool:
@@ -377,16 +457,44 @@ def expired(download: PreparedDownload) -> bool:
 
 
 def purge_expired() -> int:
-    """Delete the downloads past their time, files first, and the files of downloads that
-    failed or whose worker fell silent; how many downloads were deleted."""
+    """Delete the downloads past their time, files first; the files of downloads that
+    failed or whose worker fell silent; and files no download names any more (left by a
+    worker killed mid-way). How many downloads were deleted."""
     now = timezone.now()
     gone = list(PreparedDownload.objects.filter(expires_at__lte=now))
-    for download in gone:
-        path_of(download).unlink(missing_ok=True)
-        _part_of(download).unlink(missing_ok=True)
+    PreparedDownload.objects.filter(pk__in=[d.pk for d in gone]).delete()  # (files: signal)
     for download in PreparedDownload.objects.filter(
         Q(status=Status.FAILED) | Q(status=Status.PREPARING, updated_at__lt=now - SILENT_FOR)
     ):
-        _part_of(download).unlink(missing_ok=True)
-    PreparedDownload.objects.filter(pk__in=[d.pk for d in gone]).delete()
+        _delete_files(download)
+    _delete_orphans(older_than=now - SILENT_FOR)
     return len(gone)
+
+
+def _delete_files(download: PreparedDownload) -> None:
+    path_of(download).unlink(missing_ok=True)
+    _part_of(download).unlink(missing_ok=True)
+
+
+def _delete_orphans(*, older_than) -> None:
+    folder = Path(settings.DOWNLOADS_DIR)
+    if not folder.is_dir():
+        return
+    known = {str(pk) for pk in PreparedDownload.objects.values_list("pk", flat=True)}
+    for path in folder.iterdir():
+        name = path.name.split(".")[0][:36]  # a download's id, or a temporary folder's
+        try:
+            stale = path.stat().st_mtime < older_than.timestamp()
+        except FileNotFoundError:  # (deleted meanwhile)
+            continue
+        if name not in known and stale:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(
+                missing_ok=True
+            )
+
+
+@receiver(post_delete, sender=PreparedDownload)
+def _download_deleted(sender, instance, **kwargs):
+    """However a download goes (expired, its facility, network or person removed), its
+    files go with it."""
+    _delete_files(instance)

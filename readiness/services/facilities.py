@@ -18,6 +18,7 @@ from readiness.models import (
     Round,
     new_token,
 )
+from readiness.services import downloads
 from readiness.services.audit import record
 
 
@@ -137,6 +138,7 @@ def delete_round(*, round_: Round, by) -> None:
     label = round_.label
     round_.delete()
     results_changed(facility_id=facility.pk)
+    downloads.withdraw_changed(facility.pk)
     record(action=AuditEvent.Action.ROUND_DELETED, user=by, facility=facility, round=label)
 
 
@@ -147,6 +149,7 @@ def delete_facility(*, facility: Facility, by) -> None:
     removes it, with its rounds, answers, members and shares, for good."""
     now = timezone.now()
     Facility.all_objects.filter(pk=facility.pk).update(deleted_at=now, deleted_by=by)
+    downloads.withdraw_changed(facility.pk)
     # no way back in through a link sent earlier
     facility.invitations.filter(accepted_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now

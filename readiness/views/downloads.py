@@ -8,8 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -174,11 +176,24 @@ def download_progress(request, download_id):
     download = _download_for(request.user, download_id)
     if downloads.expired(download):
         downloads.forget(download)
-        return JsonResponse({"status": "expired"}, status=410)
+        expired = _("This download has expired. Ask for it again.")
+        return JsonResponse(
+            {"status": "expired", "status_label": expired, "failure": expired}, status=410
+        )
     state = _state(download)
     response = JsonResponse(
         {key: state[key] for key in ("status", "status_label", "done", "total", "percent")}
-        | {"failure": str(state["failure"]), "file_url": state["file_url"]}
+        | {
+            "failure": str(state["failure"]),
+            "file_url": state["file_url"],
+            "count_label": ngettext(
+                "%(done)s of %(total)s person", "%(done)s of %(total)s people", state["total"]
+            )
+            % {"done": state["done"], "total": state["total"]}
+            if state["total"] and download.kind != PreparedDownload.Kind.NETWORK_REPORT
+            else "",
+            "size_label": _size_label(download),
+        }
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -207,6 +222,18 @@ def download_file(request, download_id):
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _size_label(download: PreparedDownload) -> str:
+    """What the ready file holds, as its page says it."""
+    parts = []
+    if download.rows is not None:
+        parts.append(
+            ngettext("%(rows)s answer", "%(rows)s answers", download.rows) % {"rows": download.rows}
+        )
+    if download.size:
+        parts.append(str(filesizeformat(download.size)))
+    return " · ".join(parts)
 
 
 DOWNLOAD_TYPES = {
