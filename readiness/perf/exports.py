@@ -2,8 +2,9 @@
 facilities on PostgreSQL (opt-in: seeding takes a while; docs/performance.md, Downloads).
 
 Each download is prepared as the task worker prepares it (services/downloads.prepare), in
-a process of its own so that its peak memory is its own: time until the file's first
-answer row, total time, peak memory, rows and size. The 12-site network's download is
+a process of its own, whose peak memory is counted from the download's start: time until
+the file's first answer row, total time, memory in use before and at the peak, rows and
+size. The 12-site network's download is
 measured again in a database holding only those 12 sites: its time must not depend on
 the 988 other facilities. Then the 12-site download's queries are explained (EXPLAIN
 ANALYZE, BUFFERS) at 1,000 facilities, naming any large scan without an index.
@@ -43,7 +44,7 @@ def network_of(sites: int, first: int) -> Network:
 # Run in a process of its own (manage.py shell): prepares one download and prints what
 # it measured as JSON on its last line.
 MEASURE = """
-import json, resource, time
+import json, time
 from readiness import exports
 from readiness.models import Network, PreparedDownload
 from readiness.perf import seed
@@ -65,7 +66,14 @@ def timed(*args, **kwargs):
         yield row
 
 exports.answer_rows = timed
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def memory_mb(field):
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith(field + ":"))
+    return int(line.split()[1]) / 1024
+
+with open("/proc/self/clear_refs", "w") as refs:
+    refs.write("5")  # the peak starts again from here (Linux)
+before = memory_mb("VmRSS")
 start = time.perf_counter()
 downloads.prepare(download.pk)
 end = time.perf_counter()
@@ -74,8 +82,8 @@ print(json.dumps({{
     "status": download.status, "failure": download.failure,
     "first_row": (first_row[0] - start) if first_row else None, "total": end - start,
     "rows": download.rows, "size": download.size,
-    "before_mb": before / 1024,
-    "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "before_mb": before,
+    "peak_mb": memory_mb("VmHWM"),
 }}))
 downloads.forget(download)
 """
@@ -179,7 +187,7 @@ def report(results, plans, answers: int) -> str:
         "its own.",
         "",
         "| Download | Format | First row (s) | Total (s) | Rows | Size (MB) "
-        "| Memory before / peak (MB) |",
+        "| Memory in use before / peak (MB) |",
         "|---|---|---|---|---|---|---|",
     ]
     for label, fmt, found in results:
