@@ -766,30 +766,19 @@ def _prepared(w, kind: str, fmt: str) -> str:
     from readiness.services.downloads import prepare, request_download
 
     facility = w["facility"]
-    if kind == "report":
-        download = request_download(
-            user=w["readers"]["leader"],
-            kind=PreparedDownload.Kind.NETWORK_REPORT,
-            fmt=fmt,
-            facilities=[facility],
-            network=Network.objects.get(slug="network"),
-        )
-    elif kind == "network":
-        download = request_download(
-            user=w["readers"]["leader"],
-            kind=PreparedDownload.Kind.NETWORK_ANSWERS,
-            fmt=fmt,
-            facilities=[facility],
-            network=Network.objects.get(slug="network"),
-        )
+    if kind == "facility":
+        scope = {"user": w["readers"]["owner"], "facility": facility}
     else:
-        download = request_download(
-            user=w["readers"]["owner"],
-            kind=PreparedDownload.Kind.FACILITY_ANSWERS,
-            fmt=fmt,
-            facilities=[facility],
-            facility=facility,
-        )
+        scope = {"user": w["readers"]["leader"], "network": Network.objects.get(slug="network")}
+    Kind = PreparedDownload.Kind
+    download = request_download(
+        kind={"report": Kind.NETWORK_REPORT, "network": Kind.NETWORK_ANSWERS}.get(
+            kind, Kind.FACILITY_ANSWERS
+        ),
+        fmt=fmt,
+        facilities=[facility],
+        **scope,
+    )
     prepare(download.pk)
     return reverse("download-file", args=[download.pk])
 

@@ -300,16 +300,21 @@ def test_only_the_facilitys_owners_can_reach_a_facilitys_download(
     assert list(fetched_by.values_list("username", flat=True)) == ["other-owner"]
 
 
-def prepared_for_network(facility, network, leader) -> tuple[Client, str]:
+def asked_by_network(facility, network, leader, *, count=4) -> tuple[Client, str]:
     """The facility in the network, allowing it its answers; the leader's client and a
-    download of them the leader asked for, prepared."""
-    nurses(facility)
+    download of them the leader asked for, queued."""
+    nurses(facility, count=count)
     facility.network = network
     facility.network_answer_access = True
     facility.save()
     client = login(leader)
     response = asked(client, reverse("network-answers-prepare", args=[network.slug]), "csv")
-    download_id = download_id_of(response)
+    return client, download_id_of(response)
+
+
+def prepared_for_network(facility, network, leader) -> tuple[Client, str]:
+    """As asked_by_network, the download prepared."""
+    client, download_id = asked_by_network(facility, network, leader)
     downloads.prepare(download_id)
     return client, download_id
 
@@ -409,13 +414,7 @@ def test_a_revoke_while_the_file_is_written_leaves_no_file(
 ):
     from readiness.services.access import set_network_answer_access
 
-    nurses(facility, count=6)
-    facility.network = network
-    facility.network_answer_access = True
-    facility.save()
-    client = login(leader)
-    response = asked(client, reverse("network-answers-prepare", args=[network.slug]), "csv")
-    download_id = download_id_of(response)
+    client, download_id = asked_by_network(facility, network, leader, count=6)
     answer_rows = exports.answer_rows
 
     def revoked_midway(*args, **kwargs):

@@ -77,18 +77,22 @@ def request_download(
         # One person's requests one at a time: a lock on a row that is not there yet
         # (the waiting download) would not keep two clicks apart on PostgreSQL.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        # what the file holds: the same asked twice is one file
+        what = {
+            "requested_by": user,
+            "kind": kind,
+            "format": fmt,
+            "facility": facility,
+            "network": network,
+            "facility_ids": ids,
+            "include_unfinished": include_unfinished,
+            "query": query,
+            "language": get_language(),
+        }
         waiting = (
             PreparedDownload.objects.select_for_update()
             .filter(
-                requested_by=user,
-                kind=kind,
-                format=fmt,
-                facility=facility,
-                network=network,
-                include_unfinished=include_unfinished,
-                query=query,
-                language=get_language(),
-                facility_ids=ids,
+                **what,
                 status__in=[Status.QUEUED, Status.PREPARING],
                 updated_at__gte=timezone.now() - SILENT_FOR,
             )
@@ -98,15 +102,7 @@ def request_download(
             return waiting
         now = timezone.now()
         download = PreparedDownload.objects.create(
-            requested_by=user,
-            kind=kind,
-            format=fmt,
-            facility=facility,
-            network=network,
-            facility_ids=ids,
-            include_unfinished=include_unfinished,
-            query=query,
-            language=get_language(),
+            **what,
             created_at=now,
             updated_at=now,
             expires_at=now + timedelta(hours=settings.DOWNLOADS_KEPT_HOURS),
