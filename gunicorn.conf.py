@@ -16,10 +16,9 @@ bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 # docs/performance.md, 2 workers served the 30,000-person morning.
 workers = int(os.environ.get("WEB_CONCURRENCY", len(os.sched_getaffinity(0)) * 2 + 1))
 
-# No request needs longer: large downloads and a network's report are prepared by the
-# task worker (`manage.py db_worker`, readiness/tasks.py), never inside a request. The
-# slowest page is a round's report (PDF): 5 to 10 s measured on the benchmark's busy
-# 2-core machine (docs/performance.md, Known limits).
+# No request needs longer: answer downloads and reports (PDF), which take seconds to
+# minutes, are prepared by the task worker (`manage.py db_worker`, readiness/tasks.py),
+# never inside a request.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))
 graceful_timeout = 30
 

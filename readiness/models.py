@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
 # 32 random bytes, 256 bits, URL-safe: far beyond guessing for links that grant access.
@@ -1045,6 +1046,7 @@ class PreparedDownload(models.Model):
         FACILITY_ANSWERS = "facility_answers", _("A facility's answers")
         NETWORK_ANSWERS = "network_answers", _("A network's answers")
         NETWORK_REPORT = "network_report", _("A network's report for the board")
+        ROUND_REPORT = "round_report", _("A round's report for the board")
 
     class Format(models.TextChoices):
         CSV = "csv", _("CSV")
@@ -1070,6 +1072,10 @@ class PreparedDownload(models.Model):
     )
     network = models.ForeignKey(
         Network, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # A round's report: the round (of ``facility``).
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     # The facilities whose answers the file holds, as they were when it was asked for: a
     # network's file is given only while every one of them still allows it.
@@ -1113,5 +1119,7 @@ class PreparedDownload(models.Model):
     def file_name(self) -> str:
         """The name the person's browser saves it under."""
         scope = self.network.slug if self.network_id else self.facility.slug
-        what = "report" if self.kind == self.Kind.NETWORK_REPORT else "answers"
+        if self.kind == self.Kind.ROUND_REPORT:
+            scope = slugify(f"{scope} {self.round.label}") or scope
+        what = "answers" if self.kind.endswith("answers") else "report"
         return f"readiness-{scope}-{what}-{self.created_at:%Y-%m-%d}.{self.format}"

@@ -110,3 +110,35 @@ def rate(group, request) -> str:
     from django.conf import settings
 
     return settings.REPORTS_PER_HOUR
+
+
+def round_report(access, round_) -> bytes:
+    """The round's report for the board: what its dashboard shows this person (``access``:
+    permissions.FacilityAccess), laid out for paper, with the action plan for the
+    facility's own members."""
+    from readiness import disclosure
+    from readiness.models import ActionItem
+
+    scope = disclosure.Scope.for_access(access)
+    scores = disclosure.released_scores(
+        round_, compare_with_previous=scope.compare, with_roles=scope.roles
+    )
+    plan_items = (
+        list(ActionItem.objects.filter(facility_id=round_.facility_id))
+        if access.is_member
+        else None
+    )
+    return pdf(
+        "reports/round.html",
+        {
+            "facility": access.facility,
+            "round": round_,
+            "heading": round_heading(round_),
+            "scores": scores,
+            "status": disclosure.release_status(round_),
+            "chart": bar_chart(scores),
+            "show_strategies": scope.strategies,
+            "show_roles": scope.roles,
+            "plan_items": plan_items,
+        },
+    )

@@ -535,7 +535,6 @@ RESULTS_VIEWS = {
     "facility-plan",
     "facility-scores-csv",
     "facility-scores-xlsx",
-    "round-report-pdf",
 }
 
 
@@ -585,7 +584,7 @@ WHOLE_NUMBER_SCORES = {
         r'(?:id="overall-score">|<p class="fs-3 mb-1">|<span class="fw-normal">— )(\d+)'
     ),
     "facility-scores-csv": r",(\d+),[^,]*,(?:strength|developing|gap),",
-    "round-report-pdf": r"(\d+) / 100",
+    "download-file:round-report-pdf": r"(\d+) / 100",
     "network-comparison": r"<td>(\d+)(?:<br>|</td>)",
     "facility-plan": r"(?<![\d.])[+-]?(\d+)(?= →| \(|\))",
 }
@@ -752,10 +751,8 @@ WALK = {
     "facility-plan": ("viewer", lambda w: reverse("facility-plan", args=["mercy"])),
     "facility-scores-csv": ("viewer", lambda w: reverse("facility-scores-csv", args=["mercy"])),
     "facility-scores-xlsx": ("partner", lambda w: reverse("facility-scores-xlsx", args=["mercy"])),
-    "round-report-pdf": (
-        "partner",
-        lambda w: reverse("round-report-pdf", args=["mercy", w["rounds"][1].pk]),
-    ),
+    # a round's report, as the partner's view of it shows the round
+    "download-file:round-report-pdf": ("partner", lambda w: _prepared(w, "round", "pdf")),
 }
 
 
@@ -766,15 +763,19 @@ def _prepared(w, kind: str, fmt: str) -> str:
     from readiness.services.downloads import prepare, request_download
 
     facility = w["facility"]
-    if kind == "facility":
+    if kind == "round":
+        scope = {"user": w["readers"]["partner"], "facility": facility, "round_": w["rounds"][1]}
+    elif kind == "facility":
         scope = {"user": w["readers"]["owner"], "facility": facility}
     else:
         scope = {"user": w["readers"]["leader"], "network": Network.objects.get(slug="network")}
     Kind = PreparedDownload.Kind
     download = request_download(
-        kind={"report": Kind.NETWORK_REPORT, "network": Kind.NETWORK_ANSWERS}.get(
-            kind, Kind.FACILITY_ANSWERS
-        ),
+        kind={
+            "report": Kind.NETWORK_REPORT,
+            "network": Kind.NETWORK_ANSWERS,
+            "round": Kind.ROUND_REPORT,
+        }.get(kind, Kind.FACILITY_ANSWERS),
         fmt=fmt,
         facilities=[facility],
         **scope,

@@ -42,9 +42,12 @@ def pages_of(response) -> list[str]:
 
 
 def report(user, round_):
+    """The round's report as this person gets it: asked for on the dashboard, prepared by
+    the worker, fetched from its page (tests/downloads.py)."""
     client = Client()
     client.force_login(user)
-    return client.get(reverse("round-report-pdf", args=[round_.facility.slug, round_.pk]))
+    url = reverse("round-report-prepare", args=[round_.facility.slug, round_.pk])
+    return fetched(client, url, "pdf")
 
 
 def test_the_report_says_what_scores_says(closed_round, owner):
@@ -207,3 +210,33 @@ def test_reports_are_limited_per_person(closed_round, owner, settings):
     assert report(owner, closed_round).status_code == 200
     assert report(owner, closed_round).status_code == 200
     assert report(owner, closed_round).status_code == 429
+
+
+def test_a_rounds_report_is_for_the_person_who_asked_while_they_may_read_the_round(
+    closed_round, owner, viewer, downloads_dir
+):
+    from django.utils.text import slugify
+
+    from readiness.models import Membership
+    from readiness.services import downloads
+    from tests.downloads import asked, download_id_of
+
+    client = Client()
+    client.force_login(owner)
+    url = reverse("round-report-prepare", args=[closed_round.facility.slug, closed_round.pk])
+    download_id = download_id_of(asked(client, url, "pdf"))
+    downloads.prepare(download_id)
+    file_url = reverse("download-file", args=[download_id])
+    # made for the owner's view of the round (with its action plan): nobody else's
+    other = Client()
+    other.force_login(viewer)
+    assert other.get(file_url).status_code == 404
+    response = client.get(file_url)
+    name = slugify(f"{closed_round.facility.slug} {closed_round.label}")
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith(f'attachment; filename="readiness-{name}-report-')
+    assert disposition.endswith('.pdf"')
+    assert pages_of(response)[0]
+    # once no longer a member, no longer
+    Membership.objects.filter(user=owner).delete()
+    assert client.get(file_url).status_code == 404

@@ -66,6 +66,7 @@ def request_download(
     network=None,
     include_unfinished: bool = False,
     query: str = "",
+    round_=None,
 ) -> PreparedDownload:
     """A download of these facilities' answers (or a network's report on them, with the
     page's filters in ``query``), queued for the worker, with its request in each
@@ -84,6 +85,7 @@ def request_download(
             "format": fmt,
             "facility": facility,
             "network": network,
+            "round": round_,
             "facility_ids": ids,
             "include_unfinished": include_unfinished,
             "query": query,
@@ -142,6 +144,11 @@ def prepare(download_id) -> None:
     download = PreparedDownload.objects.select_related("facility", "network").get(pk=download_id)
     if not still_allowed(download):  # revoked between asking and now
         withdraw(download)
+        return
+    if download.kind == PreparedDownload.Kind.ROUND_REPORT and not may_read_round(
+        download, download.requested_by
+    ):
+        withdraw(download, _("You may no longer read this round's results."))
         return
     part = _part_of(download)
     try:
@@ -216,6 +223,9 @@ def _write(download: PreparedDownload, part: Path) -> int | None:
     if download.kind == PreparedDownload.Kind.NETWORK_REPORT:
         _write_report(download, part)
         return None
+    if download.kind == PreparedDownload.Kind.ROUND_REPORT:
+        _write_round_report(download, part)
+        return None
     facilities = list(Facility.objects.filter(pk__in=download.facility_ids).order_by("name"))
     people = exports.shown_respondents(facilities, include_unfinished=download.include_unfinished)
     PreparedDownload.objects.filter(pk=download.pk).update(
@@ -284,6 +294,26 @@ def _write_report(download: PreparedDownload, part: Path) -> None:
     download.facility_ids = named
     part.write_bytes(reports.pdf("reports/network.html", context))
     PreparedDownload.objects.filter(pk=download.pk).update(done=1, updated_at=timezone.now())
+
+
+def _write_round_report(download: PreparedDownload, part: Path) -> None:
+    """The round's report as its dashboard shows it to the person who asked, with what
+    they may read now (reports.round_report)."""
+    from readiness import reports
+
+    access, round_ = round_access(download, download.requested_by)
+    PreparedDownload.objects.filter(pk=download.pk).update(total=1, updated_at=timezone.now())
+    part.write_bytes(reports.round_report(access, round_))
+    PreparedDownload.objects.filter(pk=download.pk).update(done=1, updated_at=timezone.now())
+
+
+def round_access(download: PreparedDownload, user):
+    """(what this person may read of the facility, the round) of a round's report; Http404
+    or PermissionDenied once they may no longer read the round."""
+    from readiness.permissions import facility_access, round_for
+
+    access = facility_access(user, download.facility.slug)
+    return access, round_for(access, download.round_id)
 
 
 def _answers_at_most(download: PreparedDownload) -> int:
@@ -360,6 +390,17 @@ def still_allowed(download: PreparedDownload) -> bool:
     return allowing == len(download.facility_ids)
 
 
+def may_read_round(download: PreparedDownload, user) -> bool:
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    try:
+        round_access(download, user)
+    except (Http404, PermissionDenied):
+        return False
+    return True
+
+
 def withdraw(download: PreparedDownload, reason: str | None = None) -> None:
     """Delete the file of a download that may no longer be given, saying why (by
     default: a site no longer allows its network its answers)."""
@@ -418,6 +459,8 @@ def record_fetch(download: PreparedDownload, user) -> None:
 
 def _audit_detail(download: PreparedDownload) -> dict:
     """What the audit log says of a download, asked for or fetched."""
+    if download.kind == PreparedDownload.Kind.ROUND_REPORT:
+        return {"download": "report", "format": download.format, "round": download.round.label}
     if download.network_id:
         report = download.kind == PreparedDownload.Kind.NETWORK_REPORT
         return {

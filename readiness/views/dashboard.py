@@ -2,17 +2,18 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils.text import slugify
 from django.utils.translation import get_language
+from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from readiness import benchmarks, charts, disclosure, reports
-from readiness.models import ActionItem, AuditEvent
+from readiness.models import ActionItem, AuditEvent, PreparedDownload
 from readiness.permissions import facility_access, round_for
 from readiness.rendered import results_key
+from readiness.services import downloads
 from readiness.services.audit import record
 
 # Results are rebuilt when the facility's results_version changes (a new release, a
@@ -137,44 +138,20 @@ def round_results_json(request, slug, round_id):
 
 
 @login_required
+@require_POST
 @ratelimit(key="user", rate=reports.rate, group="reports", block=True)
-def round_report_pdf(request, slug, round_id):
-    """The round's report for the board (reports.py): what the dashboard shows the person,
-    laid out for paper, with the action plan for the facility's own members."""
+def prepare_round_report(request, slug, round_id):
+    """The round's report for the board (reports.round_report), as this person's
+    dashboard shows the round: prepared in the background (services/downloads.py), since
+    laying it out takes seconds, and fetched by this person only."""
     access = facility_access(request.user, slug)
     round_ = round_for(access, round_id)
-    scope = disclosure.Scope.for_access(access)
-    scores = disclosure.released_scores(
-        round_, compare_with_previous=scope.compare, with_roles=scope.roles
-    )
-    plan_items = (
-        list(ActionItem.objects.filter(facility_id=round_.facility_id))
-        if access.is_member
-        else None
-    )
-    content = reports.pdf(
-        "reports/round.html",
-        {
-            "facility": access.facility,
-            "round": round_,
-            "heading": reports.round_heading(round_),
-            "scores": scores,
-            "status": disclosure.release_status(round_),
-            "chart": reports.bar_chart(scores),
-            "show_strategies": scope.strategies,
-            "show_roles": scope.roles,
-            "plan_items": plan_items,
-        },
-    )
-    record(
-        action=AuditEvent.Action.EXPORTED,
+    download = downloads.request_download(
         user=request.user,
+        kind=PreparedDownload.Kind.ROUND_REPORT,
+        fmt=PreparedDownload.Format.PDF,
+        facilities=[access.facility],
         facility=access.facility,
-        download="report",
-        format="pdf",
-        round=round_.label,
+        round_=round_,
     )
-    name = slugify(f"{access.facility.slug} {round_.label}") or "report"
-    response = HttpResponse(content, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="readiness-{name}.pdf"'
-    return response
+    return redirect(download)

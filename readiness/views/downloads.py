@@ -106,10 +106,11 @@ def prepare_network_answers(request, slug):
 
 def _download_for(user, download_id) -> PreparedDownload:
     """The download, for a person entitled to it: any owner of the facility for a
-    facility's answers, the leader who asked for a network's, while they still lead it.
-    404 for everyone else, whether or not it exists."""
+    facility's answers, the leader who asked for a network's, while they still lead it,
+    the person who asked for a round's report, while they may read the round. 404 for
+    everyone else, whether or not it exists."""
     download = (
-        PreparedDownload.objects.select_related("facility", "network")
+        PreparedDownload.objects.select_related("facility", "network", "round")
         .filter(pk=download_id)
         .first()
     )
@@ -118,6 +119,11 @@ def _download_for(user, download_id) -> PreparedDownload:
     try:
         if download.kind == PreparedDownload.Kind.FACILITY_ANSWERS:
             owner_access(user, download.facility.slug)
+        elif download.kind == PreparedDownload.Kind.ROUND_REPORT:
+            # made for this person's view of the round: theirs only, while they may read it
+            if download.requested_by_id != user.pk:
+                raise Http404
+            downloads.round_access(download, user)
         else:
             if download.requested_by_id != user.pk:
                 raise Http404
@@ -190,7 +196,7 @@ def download_progress(request, download_id):
                 "%(done)s of %(total)s person", "%(done)s of %(total)s people", state["total"]
             )
             % {"done": state["done"], "total": state["total"]}
-            if state["total"] and download.kind != PreparedDownload.Kind.NETWORK_REPORT
+            if state["total"] and download.kind.endswith("answers")
             else "",
             "size_label": _size_label(download),
         }
