@@ -574,3 +574,54 @@ def test_each_leader_gets_a_form_with_their_own_token_on_the_kept_network_page(
         report = re.search(r'<form[^>]*id="report-form".*?</form>', page, re.S).group(0)
         assert 'name="csrfmiddlewaretoken"' in report
     assert PreparedDownload.objects.filter(requested_by=colleague).count() == 1
+
+
+def test_deleting_the_facility_deletes_its_files_and_its_networks_files_that_hold_it(
+    facility, owner, instrument, network, leader, downloads_dir
+):
+    from readiness.services.facilities import delete_facility
+
+    prepared_for_network(facility, network, leader)
+    own = ask(login(owner))
+    downloads.prepare(own)
+    assert len(files_in(downloads_dir)) == 2
+    delete_facility(facility=facility, by=owner)  # (restorable: its files go at once)
+    assert files_in(downloads_dir) == []
+    for download in PreparedDownload.objects.all():
+        assert download.status == Status.FAILED
+        assert download.failure.startswith("The facility's owners deleted answers")
+
+
+def test_a_rounds_report_is_not_made_for_someone_who_may_no_longer_read_the_round(
+    facility, instrument, viewer, downloads_dir
+):
+    closed_round = nurses(facility)
+    client = login(viewer)
+    url = reverse("round-report-prepare", args=[closed_round.facility.slug, closed_round.pk])
+    download_id = download_id_of(asked(client, url, "pdf"))
+    Membership.objects.filter(user=viewer).delete()
+    downloads.prepare(download_id)
+    assert files_in(downloads_dir) == []
+    download = PreparedDownload.objects.get(pk=download_id)
+    assert (download.status, download.failure) == (
+        Status.FAILED,
+        "You may no longer read this round's results.",
+    )
+
+
+def test_where_downloads_are_kept_is_taken_from_the_project_folder_when_relative():
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    shown = subprocess.run(
+        [sys.executable, "-c", "import readiness.settings as s; print(s.DOWNLOADS_DIR)"],
+        cwd="/",
+        env={**os.environ, "DOWNLOADS_DIR": "spool/files", "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == str(ROOT / "spool" / "files")

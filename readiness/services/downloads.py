@@ -404,8 +404,7 @@ def may_read_round(download: PreparedDownload, user) -> bool:
 def withdraw(download: PreparedDownload, reason: str | None = None) -> None:
     """Delete the file of a download that may no longer be given, saying why (by
     default: a site no longer allows its network its answers)."""
-    path_of(download).unlink(missing_ok=True)
-    _part_of(download).unlink(missing_ok=True)  # (the worker's rename then finds nothing)
+    _delete_files(download)  # (a worker still writing then finds no file to rename)
     PreparedDownload.objects.filter(pk=download.pk).update(
         status=Status.FAILED,
         failure=reason
@@ -420,17 +419,23 @@ def withdraw(download: PreparedDownload, reason: str | None = None) -> None:
 
 def withdraw_for(*, facility_id: int, network_id: int | None = None, reason=None) -> None:
     """Delete at once the files, prepared or being prepared, that hold this facility's
-    answers: the network's, when the site stops allowing it; every one, facility's own
-    included, when a round or the facility is deleted or its smallest group raised
-    (``network_id`` None)."""
+    answers or figures: the network's answer files, when the site stops allowing it
+    (``network_id``); every one, its own and its network's, when a round or the facility
+    is deleted or its smallest group raised (``network_id`` None)."""
     downloads = PreparedDownload.objects.exclude(status=Status.FAILED)
     if network_id is not None:
         downloads = downloads.filter(
             kind=PreparedDownload.Kind.NETWORK_ANSWERS, network_id=network_id
         )
     else:
-        downloads = downloads.exclude(kind=PreparedDownload.Kind.NETWORK_REPORT)
-    for download in downloads:
+        scope = Q(facility_id=facility_id)
+        network = (
+            Facility.all_objects.filter(pk=facility_id).values_list("network_id", flat=True).first()
+        )
+        if network is not None:
+            scope |= Q(network_id=network)
+        downloads = downloads.filter(scope)
+    for download in downloads:  # (of a network's files, those that hold this site)
         if facility_id in download.facility_ids:
             withdraw(download, reason)
 
