@@ -5,6 +5,7 @@ never delivered half-written, gone when they expire."""
 import csv
 import io
 import json
+import re
 import zipfile
 from datetime import timedelta
 
@@ -625,3 +626,32 @@ def test_where_downloads_are_kept_is_taken_from_the_project_folder_when_relative
         check=True,
     )
     assert shown.stdout.strip() == str(ROOT / "spool" / "files")
+
+
+def test_the_download_pages_read_a_fixed_number_of_rows(
+    facility, owner, instrument, django_assert_num_queries
+):
+    nurses(facility)
+    client = login(owner)
+    first = ask(client)
+    downloads.prepare(first)
+    # every signed-in page: the session, the person, their second factor
+    signed_in = 3
+    # + the download (with its facility, network and round), + the owner's membership
+    with django_assert_num_queries(signed_in + 2):
+        client.get(reverse("download-status", args=[first]))
+    with django_assert_num_queries(signed_in + 2):
+        client.get(reverse("download-progress", args=[first]))
+    # + the facilities in the file, + one audit event for each (one insert)
+    with django_assert_num_queries(signed_in + 4):
+        body_of(client.get(reverse("download-file", args=[first])))
+    # the person's downloads still kept: one query, however many
+    with django_assert_num_queries(signed_in + 1):
+        page = client.get(reverse("download-list")).content.decode()
+    assert list(table(page, "downloads")) == ["Of", "Mercy Clinic"]
+    for fmt in ("xlsx", "zip", "json"):
+        downloads.prepare(ask(client, fmt))
+    with django_assert_num_queries(signed_in + 1):
+        page = client.get(reverse("download-list")).content.decode()
+    body = re.search(r'<table[^>]*id="downloads".*?<tbody>(.*?)</tbody>', page, re.S).group(1)
+    assert len(re.findall(r"<tr>", body)) == 4

@@ -500,10 +500,11 @@ def expired(download: PreparedDownload) -> bool:
     return download.expires_at <= timezone.now()
 
 
-def purge_expired() -> int:
-    """Delete the downloads past their time, files first; the files of downloads that
-    failed or whose worker fell silent; and files no download names any more (left by a
-    worker killed mid-way). How many downloads were deleted."""
+def purge_expired(*, strays: bool = False) -> int:
+    """Delete the downloads past their time, with their files, and the files of downloads
+    that failed or whose worker fell silent; with ``strays`` (the hourly command), files
+    no download names any more, left by a worker killed mid-way. How many downloads
+    were deleted."""
     now = timezone.now()
     gone = list(PreparedDownload.objects.filter(expires_at__lte=now))
     PreparedDownload.objects.filter(pk__in=[d.pk for d in gone]).delete()  # (files: signal)
@@ -511,7 +512,8 @@ def purge_expired() -> int:
         Q(status=Status.FAILED) | Q(status=Status.PREPARING, updated_at__lt=now - SILENT_FOR)
     ):
         _delete_files(download)
-    _delete_orphans(older_than=now - SILENT_FOR)
+    if strays:
+        _delete_orphans(older_than=now - SILENT_FOR)
     return len(gone)
 
 

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -255,10 +256,9 @@ DOWNLOAD_TYPES = {
 def my_downloads(request):
     """The person's downloads still kept, newest first (a facility's, asked for by any
     of its owners, appear to the one who asked)."""
-    downloads.purge_expired()
-    mine = PreparedDownload.objects.filter(requested_by=request.user).select_related(
-        "facility", "network"
-    )[:50]
+    mine = PreparedDownload.objects.filter(
+        requested_by=request.user, expires_at__gt=timezone.now()
+    ).select_related("facility", "network")[:50]
     rows = [(download, downloads.status_of(download)) for download in mine]
     return render(
         request,

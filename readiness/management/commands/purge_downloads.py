@@ -6,10 +6,10 @@ from readiness.services.downloads import purge_expired
 class Command(BaseCommand):
     help = (
         "Delete the prepared downloads past their time (settings.DOWNLOADS_KEPT_HOURS) with "
-        "their files, and the partial files of downloads that failed (run it hourly or "
-        "daily, e.g. from cron; asking for a download also does it)."
+        "their files, the partial files of downloads that failed, and files a killed worker "
+        "left (run it hourly, e.g. from cron; asking for a download does all but the last)."
     )
 
     def handle(self, *args, **options):
-        count = purge_expired()
+        count = purge_expired(strays=True)
         self.stdout.write(f"{count} expired downloads deleted.")
