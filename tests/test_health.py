@@ -2,6 +2,7 @@
 repository's configuration as docs/security.md says to run it."""
 
 import json
+import os
 import subprocess
 import sys
 import urllib.error
@@ -41,7 +42,7 @@ def test_the_health_check_fails_when_the_cache_does_not_answer(client, db):
 def test_gunicorn_runs_with_the_repositorys_configuration_in_production_mode(tmp_path):
     """The configuration file loads, the app serves through it, and the balancer's check
     answers over plain HTTP where every page is redirected to HTTPS."""
-    from readiness.perf.bench import Server, production_env
+    from readiness.perf.bench import Server, _NoRedirect, production_env
 
     database = f"sqlite:///{tmp_path / 'health.sqlite3'}"
     env = production_env() | {"DATABASE_URL": database}
@@ -61,6 +62,19 @@ def test_gunicorn_runs_with_the_repositorys_configuration_in_production_mode(tmp
         assert redirected == (301, f"https://127.0.0.1:{server.port}/accounts/login/")
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+def test_a_postgresql_database_that_does_not_answer_fails_within_seconds():
+    """So that the health check says 503 rather than a worker waiting until gunicorn kills
+    it."""
+    shown = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import readiness.settings as s; print(s.DATABASES['default']['OPTIONS'])",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": "postgres://someone@db.invalid:5432/readiness"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert shown.stdout.strip() == "{'connect_timeout': 5}"
