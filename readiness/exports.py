@@ -1,6 +1,7 @@
 """Downloads: a facility's answers (JSON, CSV, XLSX), a network's answers and its
-comparison table. CSV and JSON are generated while they are sent and XLSX is written row
-by row, so a network's hundreds of thousands of answers never sit in memory at once.
+comparison table. Rows are generated as they are written and XLSX is written row by row,
+so a network's millions of answers never sit in memory at once; answer-level files are
+written by the task worker (services/downloads.py).
 
 Answer-level data follows rule 4 of disclosure.py: fresh random respondent ids in every
 download (never database or import ids), respondents in a random order, only the people
@@ -199,18 +200,10 @@ def _answered(people: list[Shown], progress=None) -> Iterator[tuple[Shown, list[
             yield person, answers.get(person.pk, [])
 
 
-def answer_table(
-    facilities, *, with_facility: bool, include_unfinished: bool = False
-) -> Iterator[list]:
-    """The answers of these facilities as rows (header first), for CSV or XLSX: one row per
-    answer, under rule 4 of disclosure.py (csv_stream and xlsx_file neutralise formulas)."""
-    people = shown_respondents(facilities, include_unfinished=include_unfinished)
-    yield from answer_rows(people, with_facility=with_facility)
-
-
 def answer_rows(people: list[Shown], *, with_facility: bool, progress=None) -> Iterator[list]:
-    """answer_table's rows, header first, for respondents already chosen by
-    shown_respondents; ``progress`` as for _answered."""
+    """The answers of these respondents (shown_respondents) as rows, header first, one per
+    answer, for CSV or XLSX under rule 4 of disclosure.py (csv_stream and write_xlsx
+    neutralise formulas); ``progress`` as for _answered."""
     yield (["facility"] if with_facility else []) + CSV_COLUMNS
     for person, answers in _answered(people, progress):
         head = [
@@ -316,12 +309,12 @@ def facility_records(facility: Facility) -> dict:
 
 
 def json_chunks(
-    facility: Facility, *, include_unfinished: bool = False, people=None, progress=None
+    facility: Facility, *, include_unfinished: bool, people: list[Shown], progress=None
 ) -> Iterator[str]:
     """One JSON document: the facility, its rounds (with their dates), its own records
-    (facility_records), and each shown respondent's answers, under rule 4 of
-    disclosure.py (``people``: shown_respondents' choice, when already made;
-    ``progress`` as for _answered)."""
+    (facility_records), and each shown respondent's answers (``people``, as
+    shown_respondents chose them), under rule 4 of disclosure.py; ``progress`` as for
+    _answered."""
     head = {
         "facility": {
             "name": facility.name,
@@ -345,8 +338,6 @@ def json_chunks(
         **facility_records(facility),
     }
     yield json.dumps(head)[:-1] + ', "respondents": ['
-    if people is None:
-        people = shown_respondents([facility], include_unfinished=include_unfinished)
     for n, (person, answers) in enumerate(_answered(people, progress)):
         yield ("," if n else "") + json.dumps(
             {
@@ -443,16 +434,16 @@ def data_dictionary(instrument_ids) -> Iterator[list]:
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def download(*, fmt: str, name: str, rows, json_chunks=None):
-    """A streamed download: CSV and JSON are generated while they are sent; XLSX is
-    written row by row to a temporary file first, then streamed from it."""
+def download(*, fmt: str, name: str, rows):
+    """A download made inside the request (a table of scores, a network's comparison):
+    CSV is generated while it is sent; XLSX is written row by row to a temporary file
+    first, then streamed from it. Answer-level files are prepared in the background
+    (services/downloads.py)."""
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         response = StreamingHttpResponse(csv_stream(rows()), content_type="text/csv")
-    elif fmt == "xlsx":
-        response = FileResponse(xlsx_file(rows(), title=name), content_type=XLSX_TYPE)
     else:
-        response = StreamingHttpResponse(json_chunks(), content_type="application/json")
+        response = FileResponse(xlsx_file(rows(), title=name), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.{fmt}"'
     return response
 
