@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: bench-exports install system run test lint clean bench load explain
+.PHONY: bench-exports install system run test lint clean bench load explain messages
 
 # What comes from Debian, once: Pango for WeasyPrint (PDF reports), Chromium for the
 # browser tests.
@@ -46,6 +46,12 @@ test: $(VENV)/.installed-dev node_modules/.package-lock.json
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# After changing what respondents read: the catalogues' new messages to translate, then
+# the compiled catalogues, which are committed (docs/translating.md; needs GNU gettext).
+messages: $(VENV)/.installed-dev
+	$(BIN)/python manage.py makemessages --all --add-location file --no-obsolete
+	$(BIN)/python manage.py compilemessages --ignore '.venv' --ignore node_modules
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

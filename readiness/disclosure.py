@@ -312,7 +312,42 @@ def released_scores(
     if not with_roles:
         for determinant in scores.determinants:
             determinant.statements = [s for s in determinant.statements if s.role is None]
+    scores.languages = languages_shown(release, minimum)
     return scores
+
+
+@dataclass(frozen=True)
+class LanguageCount:
+    code: str  # "" for answers imported from a file, whose language is not recorded
+    respondents: int | None  # None when hidden
+    fewer_than_minimum: bool = False
+
+    @property
+    def name(self) -> str:
+        if not self.code:
+            return _("Not recorded (imported from a file)")
+        return dict(settings.LANGUAGES).get(self.code, self.code)
+
+
+def languages_shown(release: RoundRelease, minimum: int) -> list[LanguageCount]:
+    """How many people in the published results answered in each language, hidden as
+    the roles' counts are (``groups_to_hide``, with the languages an earlier version
+    hid): the language someone chose may say where they come from, so a language of
+    one or two people is never shown, nor worked out from the others. Empty while the
+    results show nothing, and for results published before languages were counted."""
+    counts = release.aggregates.get("languages", {})
+    if release.respondents < minimum or sum(counts.values()) != release.respondents:
+        return []
+    hidden = groups_to_hide(counts, minimum, already=release.hidden_languages)
+    order = [code for code, _name in settings.LANGUAGES] + [""]
+    return [
+        LanguageCount(
+            code=code,
+            respondents=None if code in hidden else counts[code],
+            fewer_than_minimum=hidden.get(code) == Hidden.FEWER_THAN_MINIMUM,
+        )
+        for code in sorted(counts, key=lambda code: order.index(code) if code in order else 99)
+    ]
 
 
 def released_summaries(round_ids, *, rounds_read: dict | None = None) -> dict[int, RoundSummary]:

@@ -392,7 +392,7 @@ def data_dictionary(instrument_ids) -> Iterator[list]:
     its text, its scale, whether it is scored in reverse and whom it is asked of."""
     from django.utils.translation import gettext as _
 
-    from readiness.forms import OTHER_CHOICES, SCALE_CHOICES
+    from readiness.forms.questionnaire import OTHER_CHOICES, SCALE_CHOICES
     from readiness.models import Item
 
     scale = "; ".join(f"{value} = {label}" for value, label in SCALE_CHOICES + OTHER_CHOICES)

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers, patch_cache_control
 
+from readiness import languages
 from readiness.services import two_factor
 
 # Features no page of Readiness uses; a page that never asks cannot be made to.
@@ -99,6 +100,22 @@ def _cache_answers() -> bool:
         return True
     except Exception:  # noqa: BLE001
         return False
+
+
+def language_from_address(get_response):
+    """A language asked for in the address (``?lang=es``, the respondents' switcher,
+    who have no language cookie) wins over the browser's; after LocaleMiddleware, so
+    that its Content-Language header follows. Respondent pages may narrow it further to
+    the languages of their instrument (languages.choose)."""
+    codes = {code for code, _name in settings.LANGUAGES}
+
+    def middleware(request):
+        asked = request.GET.get(languages.PARAMETER)
+        if asked in codes:
+            languages.use(request, asked)
+        return get_response(request)
+
+    return middleware
 
 
 def security_headers(get_response):

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 # 32 random bytes, 256 bits, URL-safe: far beyond guessing for links that grant access.
@@ -70,7 +71,24 @@ class Band(models.TextChoices):
 # --- The instrument -----------------------------------------------------------------
 
 
-class Instrument(models.Model):
+class Translated(models.Model):
+    """Texts a respondent reads, in the languages besides the instrument's own English:
+    ``{"es": {"text": "..."}}``, loaded from the instrument file's ``translations``
+    (services/instrument.py). Codes, scoring and English texts stay the reference: a
+    translation renders them, it never changes what an answer means."""
+
+    translations = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def in_language(self, field: str, language: str | None = None) -> str:
+        """The field's text in the language (the active one by default), or English."""
+        language = (language or get_language() or "").split("-")[0]
+        return self.translations.get(language, {}).get(field) or getattr(self, field)
+
+
+class Instrument(Translated):
     version = models.CharField(max_length=40, unique=True)
     title = models.CharField(max_length=200)
     citation = models.TextField(blank=True)
@@ -99,7 +117,7 @@ class Instrument(models.Model):
         return cls.objects.order_by("-loaded_at", "-id").first()
 
 
-class Role(models.Model):
+class Role(Translated):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="roles")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
@@ -119,7 +137,7 @@ class Role(models.Model):
         return self.name
 
 
-class Domain(models.Model):
+class Domain(Translated):
     instrument = models.ForeignKey(Instrument, on_delete=models.CASCADE, related_name="domains")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=100)
@@ -138,7 +156,7 @@ class Domain(models.Model):
         return self.name
 
 
-class Determinant(models.Model):
+class Determinant(Translated):
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="determinants")
     code = models.SlugField(max_length=40)
     name = models.CharField(max_length=120)
@@ -163,7 +181,7 @@ class Determinant(models.Model):
         return self.name
 
 
-class Item(models.Model):
+class Item(Translated):
     determinant = models.ForeignKey(Determinant, on_delete=models.CASCADE, related_name="items")
     code = models.SlugField(max_length=40)
     text = models.TextField()
@@ -519,6 +537,10 @@ class Respondent(models.Model):
     straight_lined = models.BooleanField(default=False)
     # In the round's published results (RoundRelease); see services/releases.py.
     published = models.BooleanField(default=False)
+    # The language the respondent last chose (settings.LANGUAGES): their personal link
+    # reopens in it. Empty for answers imported from a file. Counted on the dashboard
+    # only as the small-group rules allow (disclosure.languages_shown).
+    language = models.CharField(max_length=10, blank=True)
 
     class Meta:
         constraints = [
@@ -580,6 +602,9 @@ class RoundRelease(models.Model):
     # Roles merged into "small roles" in answer-level downloads of this round. It only
     # grows, so that two downloads never tell apart what one of them merged.
     merged_roles = models.JSONField(default=list)
+    # Languages whose count of respondents the dashboard hides (disclosure.languages_shown),
+    # for the same reason and in the same way as roles: it only grows.
+    hidden_languages = models.JSONField(default=list)
     # The quality checks' counts when the results were last updated: flagged finished
     # responses, and those of them kept out of the results. Owners see these, not live
     # counts, which would move when one person finishes and tell how that person answered.

@@ -359,6 +359,8 @@ class RoundScores:
     hidden: str | None = None
     # False when results by role may not be shown (results published in steps).
     by_role: bool = True
+    # How many people answered in each language (disclosure.languages_shown).
+    languages: list = field(default_factory=list)
 
     @property
     def determinants(self) -> list[DeterminantResult]:
@@ -633,11 +635,13 @@ def aggregate(round_: Round, *, published: bool = False, respondent_ids=None) ->
     item_code = {item.pk: item.code for item in structure.items}
     respondents = Respondent.objects.filter(round=round_, **in_set)
     through_respondent = {"respondent__in": respondents.values("pk")}
-    # 1. respondents of the set per role
-    roles = {
-        role_code[row["role_id"]]: row["n"]
-        for row in respondents.values("role_id").annotate(n=Count("id")).order_by()
-    }
+    # 1. respondents of the set per role, and per language they answered in
+    roles: dict[str, int] = defaultdict(int)
+    languages: dict[str, int] = defaultdict(int)
+    for row in respondents.values("role_id", "language").annotate(n=Count("id")).order_by():
+        roles[role_code[row["role_id"]]] += row["n"]
+        languages[row["language"]] += row["n"]
+    roles, languages = dict(roles), dict(languages)
     scores = DeterminantScore.objects.filter(**through_respondent)
     # 2. per determinant: people with a score, their scores' total and squares, answers
     # and don't-knows
@@ -706,6 +710,7 @@ def aggregate(round_: Round, *, published: bool = False, respondent_ids=None) ->
         {
             "respondents": sum(roles.values()),
             "roles": roles,
+            "languages": languages,
             "determinants": determinants,
             "cells": dict(cells),
             "items": items,
@@ -724,6 +729,7 @@ def empty_aggregates() -> dict:
     return {
         "respondents": 0,
         "roles": {},
+        "languages": {},
         "determinants": {},
         "cells": {},
         "items": {},
@@ -771,6 +777,8 @@ def combine(base: dict, extra: dict) -> dict:
         {
             "respondents": base["respondents"] + extra["respondents"],
             "roles": add_counts(base["roles"], extra["roles"]),
+            # Releases kept before languages were counted have none.
+            "languages": add_counts(base.get("languages", {}), extra.get("languages", {})),
             "determinants": determinants,
             "cells": cells,
             "items": add_nested(base["items"], extra["items"], add_counts),

@@ -29,6 +29,9 @@ ROUND = FACILITY + "rounds/<int:round_id>/"
 urlpatterns = [
     path("", home.home, name="home"),
     path("help/scores/", help.how_scores_work, name="how-scores-work"),
+    # Django's set_language: the language switcher of staff pages (a cookie; respondents
+    # switch through the address instead, readiness/languages.py).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", accounts.SignInView.as_view(), name="login"),
     path(
         "accounts/password_reset/",

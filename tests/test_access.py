@@ -32,6 +32,7 @@ from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import body_of, facility_answers
 from tests.pages import list_items, text_of
 from tests.test_quality import elements
+from tests.test_round_link import elements as form_elements
 
 
 def login(user) -> Client:
@@ -122,7 +123,8 @@ class TestInvitations:
         """Nobody chooses a username, so no answer can say that one is taken."""
         token = self.invite(facility, owner)
         page = Client().get(reverse("invitation-accept", args=[token])).content.decode()
-        names = {field["name"] for field in elements(page, "input") if "name" in field}
+        form = form_elements(page, "signup-form")
+        names = {field["name"] for tag, field in form if tag == "input" and "name" in field}
         assert names == {"csrfmiddlewaretoken", "email", "password1", "password2"}
 
     def test_an_address_that_passes_for_another_is_not_invited(self, facility, owner):

@@ -40,7 +40,7 @@ def test_load_instrument_reports_a_bad_file(db, tmp_path):
 # Fields export_instrument added with instrument 2027.1 (README: the contract grows, and
 # never renames): what each level carries beyond the documented shape of 2026.1.
 ADDED_EXPORT_FIELDS = {
-    "instrument": {"answer_options", "dont_know_scoring"},
+    "instrument": {"answer_options", "dont_know_scoring", "translations"},
     "domain": {"cfir2_domain"},
     "determinant": {"cfir_construct", "cfir2_construct", "carries_over_from"},
     "item": {"cfir_construct", "cfir2_construct", "asked_of", "carries_over_from"},

@@ -62,6 +62,8 @@ EXPECTED = {
     "home": ("GET", row(200, *[302] * 8)),
     "login": ("GET", row(200, *[302] * 8)),
     "how-scores-work": ("GET", PUBLIC),
+    # Django's set_language: the choice kept in a cookie, then back to the page
+    "set_language": ("POST", row(*[302] * 9)),
     "logout": ("POST", row(*[302] * 9)),
     "password_change": ("GET", SIGNED_IN),
     "password_change_done": ("GET", SIGNED_IN),

@@ -265,10 +265,10 @@ def test_the_qr_code_is_segnos_code_of_the_short_link_with_a_name(open_round_, o
 def test_the_message_holds_the_short_link_and_what_it_is(open_round_, owner, client):
     client.force_login(owner)
     html = client.get(hand_out_url(open_round_)).content.decode()
-    box = element(html, "hand-out-message")
+    box = element(html, "hand-out-message-en")
     assert "readonly" in box
-    assert elements(html, "hand-out-message")[0][0] == "textarea"
-    message = text_of(html, "hand-out-message")
+    assert elements(html, "hand-out-message-en")[0][0] == "textarea"
+    message = text_of(html, "hand-out-message-en")
     assert short_url(open_round_) in message.split()
     assert open_round_.facility.name in message
     assert "anonymous" in message
@@ -279,7 +279,7 @@ def test_the_message_holds_the_short_link_and_what_it_is(open_round_, owner, cli
 def test_the_message_keeps_its_lines_for_pasting(open_round_, owner, client):
     client.force_login(owner)
     response = client.get(hand_out_url(open_round_))
-    message = response.context["message"]
+    message = response.context["hand_outs"][0].message
     assert short_url(open_round_) in message.splitlines()
     assert "\n\n" in message
 
@@ -287,8 +287,8 @@ def test_the_message_keeps_its_lines_for_pasting(open_round_, owner, client):
 def test_the_hand_out_page_links_to_the_flyer(open_round_, owner, client):
     client.force_login(owner)
     html = client.get(hand_out_url(open_round_)).content.decode()
-    assert element(html, "flyer-open")["href"] == flyer_url(open_round_)
-    assert text_of(html, "flyer-open") == "Open the flyer to print"
+    assert element(html, "flyer-open-en")["href"] == flyer_url(open_round_) + "?language=en"
+    assert text_of(html, "flyer-open-en") == "Open the flyer to print (English)"
 
 
 def test_copy_buttons_start_hidden_for_visitors_without_scripts(open_round_, owner, client):
@@ -299,7 +299,7 @@ def test_copy_buttons_start_hidden_for_visitors_without_scripts(open_round_, own
         for tag, attrs in elements(html, "main")
         if tag == "button" and "data-copy-target" in attrs
     ]
-    assert {b["data-copy-target"] for b in buttons} == {"short-link", "hand-out-message"}
+    assert {b["data-copy-target"] for b in buttons} == {"short-link", "hand-out-message-en"}
     assert all("hidden" in b for b in buttons)
 
 

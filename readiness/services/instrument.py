@@ -9,6 +9,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -82,6 +83,92 @@ def _check_lengths(data: dict) -> None:
                     f"{model._meta.verbose_name} {field}: {value[:40]!r}... is longer than "
                     f"{limit} characters"
                 )
+
+
+# What a respondent reads of an instrument, which its file gives for every language
+# besides English under "translations" (docs/translating.md): per kind, the fields. A
+# kind with one field gives the text itself, by code ({"items": {"LEGAL-1": "..."}}).
+TRANSLATED = {
+    "roles": ("name",),
+    "domains": ("name", "intro"),
+    "determinants": ("name", "explanation"),
+    "items": ("text",),
+}
+TRANSLATED_MODELS = {"roles": Role, "domains": Domain, "determinants": Determinant, "items": Item}
+KIND_NAMES = {"roles": "role", "domains": "domain", "determinants": "determinant", "items": "item"}
+
+
+def _english_texts(data: dict) -> dict[str, dict[str, dict[str, str]]]:
+    """The document's English texts of TRANSLATED: kind -> code -> field -> text."""
+    domains = data["domains"]
+    entries = {
+        "roles": data["roles"],
+        "domains": domains,
+        "determinants": _dets(data),
+        "items": [item for det in _dets(data) for item in det["items"]],
+    }
+    return {
+        kind: {entry["code"]: {f: entry.get(f) or "" for f in fields} for entry in entries[kind]}
+        for kind, fields in TRANSLATED.items()
+    }
+
+
+def _translated_fields(kind: str, given: Any) -> dict:
+    """One entry of a translation block as field -> text."""
+    fields = TRANSLATED[kind]
+    if len(fields) == 1:
+        return {fields[0]: given}
+    return given if isinstance(given, dict) else {}
+
+
+def site_languages() -> set[str]:
+    """The languages an instrument may be translated into: the site's, but English."""
+    return {code for code, _name in settings.LANGUAGES} - {"en"}
+
+
+def _validate_translations(data: dict) -> None:
+    """Every language an instrument file gives is one of the site's, and complete: an
+    incomplete translation would show respondents a page in two languages."""
+    translations = data.get("translations", {})
+    if not isinstance(translations, dict):
+        raise ValidationError("instrument: 'translations' must be an object of languages")
+    english = _english_texts(data)
+    for language, block in translations.items():
+        where = f"translation {language!r}"
+        if language not in site_languages():
+            raise ValidationError(
+                f"{where}: not a language of this site (settings.LANGUAGES: "
+                f"{', '.join(sorted(site_languages())) or 'none but English'})"
+            )
+        if not isinstance(block, dict):
+            raise ValidationError(f"{where}: expected an object")
+        if data.get("title") and not _is_text(block.get("title")):
+            raise ValidationError(f"{where}: the title has no text")
+        for kind, fields in TRANSLATED.items():
+            given = block.get(kind, {})
+            if not isinstance(given, dict):
+                raise ValidationError(f"{where}: '{kind}' must be an object of codes")
+            unknown = sorted(set(given) - set(english[kind]))
+            if unknown:
+                raise ValidationError(f"{where}: unknown {KIND_NAMES[kind]} codes {unknown}")
+            for code, texts in english[kind].items():
+                translated = _translated_fields(kind, given.get(code))
+                for field in fields:
+                    if texts[field] and not _is_text(translated.get(field)):
+                        raise ValidationError(f"{where}: {KIND_NAMES[kind]} {code} has no {field}")
+
+
+def _is_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _translations_of(data: dict, kind: str, code: str) -> dict:
+    """An object's translations as stored (models.Translated): language -> field -> text."""
+    stored = {}
+    for language, block in data.get("translations", {}).items():
+        texts = _translated_fields(kind, block.get(kind, {}).get(code))
+        stored[language] = {f: texts[f] for f in TRANSLATED[kind] if _is_text(texts.get(f))}
+    return stored
 
 
 def _validate(data: Any) -> None:
@@ -170,6 +257,7 @@ def _validate(data: Any) -> None:
         if not linked or unknown:
             raise ValidationError(f"strategy {code}: unknown or missing determinants {unknown}")
     _check_lengths(data)
+    _validate_translations(data)
 
 
 def _validate_asked_of(det_code: str, items: list, role_codes: set) -> None:
@@ -216,6 +304,7 @@ def load_instrument(*, data: dict) -> LoadResult:
         title=data.get("title", data["version"]),
         citation=data.get("citation", ""),
         content_hash=digest,
+        translations=_title_translations(data),
         offers_not_applicable="not_applicable"
         in data.get("answer_options", DEFAULT_ANSWER_OPTIONS),
         dont_know_is_neutral=data.get("dont_know_scoring", "left_out") == "neutral",
@@ -225,6 +314,7 @@ def load_instrument(*, data: dict) -> LoadResult:
             instrument=instrument,
             code=role["code"],
             name=role["name"],
+            translations=_translations_of(data, "roles", role["code"]),
             key_voice=role.get("key_voice", False),
             position=position,
         )
@@ -238,6 +328,7 @@ def load_instrument(*, data: dict) -> LoadResult:
             name=domain_data["name"],
             intro=domain_data.get("intro", ""),
             cfir2_domain=domain_data.get("cfir2_domain", ""),
+            translations=_translations_of(data, "domains", domain_data["code"]),
             position=d_pos,
         )
         for det_pos, det_data in enumerate(domain_data["determinants"]):
@@ -251,6 +342,7 @@ def load_instrument(*, data: dict) -> LoadResult:
                 explanation=det_data.get("explanation", ""),
                 why_it_matters=det_data.get("why_it_matters", ""),
                 source=det_data.get("source", ""),
+                translations=_translations_of(data, "determinants", det_data["code"]),
                 position=det_pos,
             )
             determinants_by_code[determinant.code] = determinant
@@ -266,6 +358,7 @@ def load_instrument(*, data: dict) -> LoadResult:
                     cfir2_construct=item.get("cfir2_construct", ""),
                     asked_of=item.get("asked_of", []),
                     carries_over_from=item.get("carries_over_from") or "",
+                    translations=_translations_of(data, "items", item["code"]),
                     position=i_pos,
                 )
                 for i_pos, item in enumerate(det_data["items"])
@@ -285,11 +378,20 @@ def load_instrument(*, data: dict) -> LoadResult:
     return LoadResult(instrument, created=True)
 
 
+def _title_translations(data: dict) -> dict:
+    return {
+        language: {"title": block["title"]}
+        for language, block in data.get("translations", {}).items()
+        if _is_text(block.get("title"))
+    }
+
+
 def meaning(data: dict) -> dict:
     """What answers and scores depend on, from an instrument document or an export:
     codes, the statements' words and scoring, who is asked, the answers offered, and
-    which determinants each strategy serves. Explanations, sources and ERIC matches are
-    not part of it: correcting them changes no answer's meaning."""
+    which determinants each strategy serves. Explanations, sources, ERIC matches and
+    translations are not part of it: correcting them changes no answer's meaning (the
+    English statement is the reference a translation renders; docs/translating.md)."""
     return {
         "version": data["version"],
         "answer_options": data.get("answer_options", DEFAULT_ANSWER_OPTIONS),
@@ -325,8 +427,8 @@ def meaning(data: dict) -> dict:
 
 
 def correct_texts(instrument: Instrument, data: dict, *, digest: str) -> None:
-    """Write a loaded version's corrected explanations, sources and ERIC matches (the
-    meaning is the same: ``meaning``). Results pages show them from then on."""
+    """Write a loaded version's corrected explanations, sources, ERIC matches and
+    translations (the meaning is the same: ``meaning``). Pages show them from then on."""
     determinants = {d.code: d for d in Determinant.objects.filter(domain__instrument=instrument)}
     items = {i.code: i for i in Item.objects.filter(determinant__domain__instrument=instrument)}
     domains = {d.code: d for d in Domain.objects.filter(instrument=instrument)}
@@ -346,12 +448,32 @@ def correct_texts(instrument: Instrument, data: dict, *, digest: str) -> None:
                 item.source = item_data.get("source", "")
                 item.cfir_construct = item_data.get("cfir_construct", "")
                 item.cfir2_construct = item_data.get("cfir2_construct", "")
-    Domain.objects.bulk_update(domains.values(), ["name", "intro", "cfir2_domain"])
+    roles = {r.code: r for r in Role.objects.filter(instrument=instrument)}
+    for kind, objects in (
+        ("roles", roles),
+        ("domains", domains),
+        ("determinants", determinants),
+        ("items", items),
+    ):
+        for code, obj in objects.items():
+            obj.translations = _translations_of(data, kind, code)
+    Role.objects.bulk_update(roles.values(), ["translations"])
+    Domain.objects.bulk_update(domains.values(), ["name", "intro", "cfir2_domain", "translations"])
     Determinant.objects.bulk_update(
         determinants.values(),
-        ["name", "explanation", "why_it_matters", "source", "cfir_construct", "cfir2_construct"],
+        [
+            "name",
+            "explanation",
+            "why_it_matters",
+            "source",
+            "cfir_construct",
+            "cfir2_construct",
+            "translations",
+        ],
     )
-    Item.objects.bulk_update(items.values(), ["source", "cfir_construct", "cfir2_construct"])
+    Item.objects.bulk_update(
+        items.values(), ["source", "cfir_construct", "cfir2_construct", "translations"]
+    )
     strategies = {s.code: s for s in Strategy.objects.filter(instrument=instrument)}
     for strategy_data in data.get("strategies", []):
         strategy = strategies[strategy_data["code"]]
@@ -364,6 +486,7 @@ def correct_texts(instrument: Instrument, data: dict, *, digest: str) -> None:
         title=data.get("title", data["version"]),
         citation=data.get("citation", ""),
         content_hash=digest,
+        translations=_title_translations(data),
     )
     from django.db.models import F
 
@@ -431,4 +554,37 @@ def export_instrument(instrument: Instrument) -> dict:
             }
             for s in strategies
         ],
+        "translations": exported_translations(instrument, domains),
     }
+
+
+def exported_translations(instrument: Instrument, domains) -> dict:
+    """The instrument's translations in the file's shape (TRANSLATED), so that an
+    exported instrument loads elsewhere with them."""
+    determinants = [det for domain in domains for det in domain.determinants.all()]
+    objects = {
+        "roles": list(instrument.roles.all()),
+        "domains": list(domains),
+        "determinants": determinants,
+        "items": [item for det in determinants for item in det.items.all()],
+    }
+    languages = sorted(
+        {language for group in objects.values() for obj in group for language in obj.translations}
+        | set(instrument.translations)
+    )
+    exported = {}
+    for language in languages:
+        block: dict[str, Any] = {}
+        if "title" in instrument.translations.get(language, {}):
+            block["title"] = instrument.translations[language]["title"]
+        for kind, fields in TRANSLATED.items():
+            block[kind] = {}
+            for obj in objects[kind]:
+                texts = obj.translations.get(language, {})
+                if len(fields) == 1:
+                    if fields[0] in texts:
+                        block[kind][obj.code] = texts[fields[0]]
+                elif texts:
+                    block[kind][obj.code] = {f: texts[f] for f in fields if f in texts}
+        exported[language] = block
+    return exported

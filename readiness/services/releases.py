@@ -76,7 +76,7 @@ def refresh_release(*, round_id: int) -> RoundRelease:
     The round's row is locked first, so two respondents finishing at once publish one
     after the other, and a step is never counted twice.
     """
-    from readiness.disclosure import merged_roles, min_group
+    from readiness.disclosure import groups_to_hide, merged_roles, min_group
     from readiness.pages import instrument_structure
 
     # Only the round's row: on PostgreSQL, rows joined by select_related would be locked
@@ -128,6 +128,11 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         release.respondents = release.aggregates["respondents"]
         release.merged_roles = merged_roles(
             release.aggregates["roles"], minimum, already=release.merged_roles
+        )
+        release.hidden_languages = sorted(
+            groups_to_hide(
+                release.aggregates.get("languages", {}), minimum, already=release.hidden_languages
+            )
         )
         release.number += int(changed)
         release.updated_on = timezone.localdate()

@@ -60,7 +60,7 @@ class Started:
     token: str
 
 
-def start_respondent(*, round_: Round, role: Role, nonce: str) -> Started:
+def start_respondent(*, round_: Round, role: Role, nonce: str, language: str = "") -> Started:
     if not round_.is_open:
         raise RoundClosed(_("This assessment is closed and no longer takes answers."))
     token = resume_token(round_=round_, nonce=nonce)
@@ -71,6 +71,7 @@ def start_respondent(*, round_: Round, role: Role, nonce: str) -> Started:
                 role=role,
                 start_nonce=nonce,
                 token_hash=hash_token(token),
+                language=language,
             )
     except IntegrityError:
         # The same start form was posted twice (a double click, or the back button).
@@ -115,12 +116,14 @@ def save_page(
     answers: dict[int, tuple[str, int | None]],
     finish: bool = False,
     seconds: int = 0,
+    language: str | None = None,
 ) -> Saved:
     """Store one page's answers ({item id: (kind, value)}), and finish when asked.
 
     ``seconds``: time spent on the page (quality.seconds_on_page), added to the
     respondent's active time. At finish only whole minutes are kept, and the
-    data-quality flags are set (services/quality.py).
+    data-quality flags are set (services/quality.py). ``language``: the one the
+    respondent switched to, in which their personal link reopens from now on.
 
     The respondent row is updated first, only while it is still in progress: that
     update is the lock (a row lock on PostgreSQL, the write lock on SQLite), so two
@@ -134,6 +137,7 @@ def save_page(
     ).update(
         pages_saved=Greatest("pages_saved", page),
         active_seconds=F("active_seconds") + max(0, seconds),
+        **({"language": language} if language else {}),
     )
     if not touched:
         raise AlreadyFinished(_("You have already submitted your answers. Thank you!"))

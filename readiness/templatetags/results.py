@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from readiness import scoring
-from readiness.forms import SCALE_CHOICES
+from readiness.forms.questionnaire import SCALE_CHOICES
 
 register = template.Library()
 

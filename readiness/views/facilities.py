@@ -5,10 +5,11 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from readiness import hand_out
 from readiness.disclosure import min_group
 from readiness.forms import SLUG_UNAVAILABLE, FacilityForm, RoundForm
 from readiness.models import (
@@ -227,34 +228,6 @@ def round_link_replace(request, slug, round_id):
 
 # --- Handing out the link: short link, QR code, message, flyer --------------------------
 
-# The start page says so (templates/questionnaire/start.html).
-MINUTES_TO_ANSWER = 10
-
-
-def hand_out_message(round_, short_url: str) -> str:
-    """Plain text to paste into an e-mail or a text message."""
-    facility = round_.facility.name
-    n = min_group(round_.facility)
-    paragraphs = [
-        _(
-            "%(facility)s wants to know how ready it is to welcome and protect immigrant "
-            "patients, and asks staff in every role for their view. The questionnaire "
-            "takes about %(minutes)s minutes."
-        )
-        % {"facility": facility, "minutes": MINUTES_TO_ANSWER},
-        ngettext(
-            "It is anonymous: it never asks your name or e-mail, and %(facility)s sees "
-            "only results from groups of at least %(n)s person.",
-            "It is anonymous: it never asks your name or e-mail, and %(facility)s sees "
-            "only results from groups of at least %(n)s people.",
-            n,
-        )
-        % {"facility": facility, "n": n},
-        _("Answer here, on your phone or any computer:") + "\n" + short_url,
-        _("Please share this link only with colleagues at %(facility)s.") % {"facility": facility},
-    ]
-    return "\n\n".join(paragraphs)
-
 
 def _hand_out_context(request, slug, round_id):
     """For members who may manage rounds, as the other round pages: 404 for outsiders,
@@ -270,9 +243,9 @@ def _hand_out_context(request, slug, round_id):
         "short_url": short_url,
         "short_site": short_url.removesuffix(short_path),
         "short_path": short_path,
-        "qr_label": _("QR code of the link %(url)s") % {"url": short_url},
         "min_group": min_group(access.facility),
-        "minutes": MINUTES_TO_ANSWER,
+        "minutes": hand_out.MINUTES_TO_ANSWER,
+        "hand_outs": hand_out.hand_outs(round_, short_url) if round_.is_open else [],
     }
 
 
@@ -283,16 +256,23 @@ def round_hand_out(request, slug, round_id):
     closed round's link takes no answers, so its page only says so."""
     context = _hand_out_context(request, slug, round_id)
     if context["round"].is_open:
-        context["qr"] = qr_svg(context["short_url"], label=context["qr_label"], size=200)
-        context["message"] = hand_out_message(context["round"], context["short_url"])
+        context["qr"] = qr_svg(
+            context["short_url"], label=hand_out.qr_label(context["short_url"]), size=200
+        )
     return render(request, "facilities/round_hand_out.html", context)
 
 
 @login_required
 @require_GET
 def round_flyer(request, slug, round_id):
-    """One printed page for break rooms: the QR code large, the short link in large type."""
+    """One printed page for break rooms: the QR code large, the short link in large type,
+    in the language asked for (``?language=es``; the page around it stays in the
+    reader's), whose QR code opens the questionnaire in that language."""
     context = _hand_out_context(request, slug, round_id)
-    if context["round"].is_open:
-        context["qr"] = qr_svg(context["short_url"], label=context["qr_label"])
+    chosen = {h.language.code: h for h in context["hand_outs"]}
+    context["flyer"] = chosen.get(request.GET.get("language"), next(iter(chosen.values()), None))
+    if context["flyer"] is not None:
+        link = context["flyer"].link
+        with translation.override(context["flyer"].language.code):
+            context["qr"] = qr_svg(link, label=hand_out.qr_label(link))
     return render(request, "facilities/round_flyer.html", context)

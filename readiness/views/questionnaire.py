@@ -11,6 +11,7 @@ from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,8 +20,9 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.decorators import ratelimit
 from django_ratelimit.exceptions import Ratelimited
 
+from readiness import languages
 from readiness.disclosure import min_group
-from readiness.forms import PageForm, StartForm, answer_choices
+from readiness.forms.questionnaire import PageForm, StartForm, answer_choices
 from readiness.models import Answer, Respondent, Role, Round, new_token
 from readiness.pages import questionnaire_pages
 from readiness.ratelimits import used_up
@@ -93,13 +95,22 @@ def _no_store(response):
 
 
 def _closed(request, round_):
-    return _no_store(render(request, "questionnaire/closed.html", {"round": round_}, status=410))
+    context = {
+        "round": round_,
+        "language_choices": languages.switcher(
+            request, round_.instrument, translation.get_language()
+        ),
+    }
+    return _no_store(render(request, "questionnaire/closed.html", context, status=410))
 
 
 def _render_start(request, round_, form, *, notice="", status=200):
+    language = translation.get_language()
     context = {
         "round": round_,
         "form": form,
+        "language": language,
+        "language_choices": languages.switcher(request, round_.instrument, language),
         "min_group": min_group(round_.facility),
         "notice": notice,
         "page_count": len(questionnaire_pages(round_.instrument)),
@@ -116,9 +127,16 @@ def start(request, link_token):
         link_token=link_token,
         facility__deleted_at__isnull=True,  # a deleted facility's link leads nowhere
     )
+    languages.use(request, languages.choose(request, round_.instrument))
     if not round_.is_open:
         return _closed(request, round_)
     roles = Role.objects.filter(instrument_id=round_.instrument_id)
+    if request.method == "POST":
+        # The language the start page was read in, kept for the respondent's pages.
+        languages.use(
+            request,
+            languages.posted(request, round_.instrument, fallback=translation.get_language()),
+        )
     if request.method == "GET":
         form = StartForm(roles=roles, initial={"nonce": new_token()})
         return _render_start(request, round_, form)
@@ -131,7 +149,10 @@ def start(request, link_token):
         return _render_start(request, round_, form)
     try:
         started = responses.start_respondent(
-            round_=round_, role=form.cleaned_data["role"], nonce=form.cleaned_data["nonce"]
+            round_=round_,
+            role=form.cleaned_data["role"],
+            nonce=form.cleaned_data["nonce"],
+            language=translation.get_language(),
         )
     except responses.RoundClosed:
         return _closed(request, round_)
@@ -181,13 +202,20 @@ def short_link(request, code):
     if link_token is None:
         _short_link_misses(request, increment=True)  # counted; the next request may be refused
         raise Http404(_("This link is not valid."))
-    return _no_store(redirect("respondent-start", link_token))
+    start_url = reverse("respondent-start", args=[link_token])
+    asked = request.GET.get(languages.PARAMETER)
+    if asked in {language.code for language in languages.site_languages()}:
+        start_url += f"?{languages.PARAMETER}={asked}"  # the link of a message in that language
+    return _no_store(redirect(start_url))
 
 
-def _respondent_or_404(token) -> Respondent:
+def _respondent_or_404(request, token) -> Respondent:
+    """The respondent of the personal link, with their pages in their language."""
     respondent = responses.find_respondent(token)
     if respondent is None:
         raise Http404(_("This link is not valid."))
+    instrument = respondent.round.instrument
+    languages.use(request, languages.choose(request, instrument, stored=respondent.language))
     return respondent
 
 
@@ -210,20 +238,25 @@ def render_page(request, *, token, respondent, pages, number, form, notice="", s
         "percent": round(100 * (number - 1) / len(pages)),
         "resume_url": request.build_absolute_uri(reverse("respondent-resume", args=[token])),
         "notice": notice,
+        "language_choices": languages.switcher(
+            request, respondent.round.instrument, translation.get_language()
+        ),
     }
     return _no_store(render(request, "questionnaire/page.html", context, status=status))
 
 
 # What the buttons at the bottom of a page do. Going back or stopping for later saves
-# whatever is answered so far; going on requires every question on the page.
-NEXT, BACK, LATER = "next", "back", "later"
+# whatever is answered so far; going on requires every question on the page. The
+# language switcher's buttons (name "language") save what is answered too, and show the
+# same page in the language chosen.
+NEXT, BACK, LATER, STAY = "next", "back", "later", "stay"
 
 
 @require_http_methods(["GET", "POST"])
 @limit_per_address
 @limit_per_respondent
 def page(request, token, number):
-    respondent = _respondent_or_404(token)
+    respondent = _respondent_or_404(request, token)
     if respondent.is_finished:
         return redirect("respondent-done", token)
     if not respondent.round.is_open:
@@ -253,6 +286,13 @@ def page(request, token, number):
     direction = request.POST.get("direction", NEXT)
     if direction not in (NEXT, BACK, LATER):
         direction = NEXT
+    language = None
+    if "language" in request.POST:
+        direction = STAY
+        language = languages.posted(
+            request, respondent.round.instrument, fallback=translation.get_language()
+        )
+        languages.use(request, language)
     form = PageForm(request.POST, items=items, choices=choices, partial=direction != NEXT)
     if not form.is_valid():
         # 200 like Django's own form views: answering a correction with a 4xx would
@@ -275,6 +315,7 @@ def page(request, token, number):
             seconds=quality.seconds_on_page(
                 form.cleaned_data["shown_at"], respondent_id=respondent.pk, page=number
             ),
+            language=language,
         )
     except responses.AlreadyFinished:
         return redirect("respondent-done", token)
@@ -287,6 +328,8 @@ def page(request, token, number):
         return redirect(f"{url}?notice=incomplete")
     if direction == BACK:
         return redirect("respondent-page", token, max(number - 1, 1))
+    if direction == STAY:
+        return redirect("respondent-page", token, number)
     if direction == LATER:
         url = reverse("respondent-page", args=[token, number])
         return redirect(f"{url}?notice=later")
@@ -296,7 +339,7 @@ def page(request, token, number):
 @require_http_methods(["GET"])
 def resume(request, token):
     """The personal link: back to the first page with unanswered questions."""
-    respondent = _respondent_or_404(token)
+    respondent = _respondent_or_404(request, token)
     if respondent.is_finished:
         return redirect("respondent-done", token)
     return redirect("respondent-page", token, responses.first_incomplete_page(respondent) or 1)
@@ -304,10 +347,16 @@ def resume(request, token):
 
 @require_http_methods(["GET"])
 def done(request, token):
-    respondent = _respondent_or_404(token)
+    respondent = _respondent_or_404(request, token)
     if not respondent.is_finished:
         return redirect("respondent-resume", token)
-    return _no_store(render(request, "questionnaire/done.html", {"round": respondent.round}))
+    context = {
+        "round": respondent.round,
+        "language_choices": languages.switcher(
+            request, respondent.round.instrument, translation.get_language()
+        ),
+    }
+    return _no_store(render(request, "questionnaire/done.html", context))
 
 
 def csrf_failure_page(request, token, number):
@@ -315,6 +364,8 @@ def csrf_failure_page(request, token, number):
     respondent = responses.find_respondent(token)
     if respondent is None or respondent.is_finished or not respondent.round.is_open:
         return None
+    instrument = respondent.round.instrument
+    languages.use(request, languages.choose(request, instrument, stored=respondent.language))
     pages = questionnaire_pages(respondent.round.instrument, respondent.role.code)
     if not 1 <= number <= len(pages):
         return None
@@ -348,6 +399,12 @@ def csrf_failure_start(request, link_token):
     )
     if round_ is None or not round_.is_open:
         return None
+    languages.use(
+        request,
+        languages.posted(
+            request, round_.instrument, fallback=languages.choose(request, round_.instrument)
+        ),
+    )
     roles = Role.objects.filter(instrument_id=round_.instrument_id)
     form = StartForm(initial={"nonce": new_token(), "role": request.POST.get("role")}, roles=roles)
     return _render_start(

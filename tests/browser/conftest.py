@@ -73,13 +73,15 @@ class PageLog:
 
 @pytest.fixture
 def open_page(chromium):
-    """open_page(viewport) -> (page, log); each call is a new context, like a new device."""
+    """open_page(viewport, locale) -> (page, log); each call is a new context, like a new
+    device."""
     contexts = []
     log = PageLog()
 
-    def open_(viewport=DESKTOP):
+    def open_(viewport=DESKTOP, locale="en-US"):
         # The app's Content-Security-Policy stays on: a violation is a console error.
-        context = chromium.new_context(viewport=viewport)
+        # ``locale``: the browser's language, which it prefers in Accept-Language.
+        context = chromium.new_context(viewport=viewport, locale=locale)
         context.on("request", lambda request: log.requests.append(request.url))
         page = context.new_page()
         page.on(
@@ -130,10 +132,10 @@ def sign_in(page, base_url, username, password):
     page.goto(f"{base_url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", password)
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(f"{base_url}/accounts/login/code/")
     page.fill("#id_code", code_now(app))
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url and url.rstrip("/") != base_url)
 
 

@@ -31,5 +31,10 @@ class Command(BaseCommand):
                 result = load_instrument(data=data)
             except ValidationError as error:
                 raise CommandError(f"{file}: " + "; ".join(error.messages)) from None
-            verb = "Loaded" if result.created else "Already loaded"
-            self.stdout.write(f"{verb} instrument version {result.instrument.version}")
+            if result.created:
+                said = "Loaded instrument version"
+            elif result.corrected:
+                said = "Corrected the texts or translations of instrument version"
+            else:
+                said = "Already loaded instrument version"
+            self.stdout.write(f"{said} {result.instrument.version}")
