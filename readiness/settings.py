@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.conf.locale import LANG_INFO
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -224,8 +225,15 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "readiness" / "locale"]
+# English, and every language with a message catalogue, named in itself for the
+# switchers: adding a language adds its catalogue and its instrument texts, not code
+# (docs/translating.md).
+LANGUAGES = [("en", "English")] + [
+    (folder.name, LANG_INFO[folder.name]["name_local"].capitalize())
+    for folder in sorted(LOCALE_PATHS[0].iterdir())
+    if (folder / "LC_MESSAGES" / "django.po").is_file()
+]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
