@@ -9,19 +9,26 @@ from pathlib import Path
 
 from django.conf import settings
 
-_SOURCES = (("readiness", "*.py"), ("templates", "*.html"), ("locale", "*.mo"))
+_SOURCES = (("readiness", "*.py"), ("templates", "*.html"), ("readiness/locale", "*.mo"))
 
 
 @functools.cache
 def build() -> str:
     """A digest of the app's code, templates and translations, read once per process."""
     digest = hashlib.sha256()
+    for name, path in sources():
+        digest.update(name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def sources() -> list[tuple[str, Path]]:
+    """(name, path) of every file a rendering depends on, beyond the data."""
+    found = []
     for folder, pattern in _SOURCES:
         root = Path(settings.BASE_DIR) / folder
-        for path in sorted(root.rglob(pattern)):
-            digest.update(str(path.relative_to(root)).encode())
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
+        found += [(f"{folder}/{p.relative_to(root)}", p) for p in sorted(root.rglob(pattern))]
+    return found
 
 
 def results_key(kind: str, *parts) -> str:

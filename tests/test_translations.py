@@ -548,3 +548,13 @@ def test_a_language_count_hidden_once_stays_hidden(facility, both_versions, owne
         "Español": "3 or more (hidden to protect a smaller group)",
     }
     assert round_.release.aggregates["languages"] == {"en": 5, "es": 4}
+
+
+def test_a_changed_translation_is_never_answered_from_a_kept_rendering():
+    """Kept dashboards and network pages are keyed by the build (readiness/rendered.py),
+    which includes the compiled catalogues."""
+    from readiness import rendered
+
+    names = {name for name, _path in rendered.sources()}
+    assert "readiness/locale/es/LC_MESSAGES/django.mo" in names
+    assert "templates/questionnaire/page.html" in names

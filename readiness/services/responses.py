@@ -7,6 +7,7 @@ a double-clicked button or a re-posted page stores the same answers once.
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
@@ -60,7 +61,11 @@ class Started:
     token: str
 
 
-def start_respondent(*, round_: Round, role: Role, nonce: str, language: str = "") -> Started:
+def start_respondent(
+    *, round_: Round, role: Role, nonce: str, language: str = settings.LANGUAGE_CODE
+) -> Started:
+    """A new respondent, in the language they read the start page in (their pages and
+    personal link keep it; languages.py)."""
     if not round_.is_open:
         raise RoundClosed(_("This assessment is closed and no longer takes answers."))
     token = resume_token(round_=round_, nonce=nonce)

@@ -351,7 +351,10 @@ class Command(BaseCommand):
         for n in range(rng.randint(1, 4)):
             role = rng.choice(roles)
             started = start_respondent(
-                round_=round_, role=role, nonce=f"demo-in-progress-{round_.pk}-{n}"
+                round_=round_,
+                role=role,
+                nonce=f"demo-in-progress-{round_.pk}-{n}",
+                language=rng.choice(["en", "en", "es"]),
             )
             answers = {
                 item.pk: ("scale", rng.randint(2, 5))
