@@ -31,6 +31,7 @@ from django.db import models
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from readiness import languages
 from readiness.models import Facility, Respondent, Round, RoundRelease
 from readiness.scoring import (
     FEWER_THAN_MINIMUM,
@@ -312,42 +313,78 @@ def released_scores(
     if not with_roles:
         for determinant in scores.determinants:
             determinant.statements = [s for s in determinant.statements if s.role is None]
-    scores.languages = languages_shown(release, minimum)
+    offered = [language.code for language in languages.offered(round_.instrument)]
+    scores.languages = languages_shown(release, minimum, offered=offered)
     return scores
 
 
 @dataclass(frozen=True)
 class LanguageCount:
-    code: str  # "" for answers imported from a file, whose language is not recorded
+    code: str
     respondents: int | None  # None when hidden
     fewer_than_minimum: bool = False
 
     @property
     def name(self) -> str:
-        if not self.code:
-            return _("Not recorded (imported from a file)")
         return dict(settings.LANGUAGES).get(self.code, self.code)
 
 
-def languages_shown(release: RoundRelease, minimum: int) -> list[LanguageCount]:
-    """How many people in the published results answered in each language, hidden as
-    the roles' counts are (``groups_to_hide``, with the languages an earlier version
-    hid): the language someone chose may say where they come from, so a language of
-    one or two people is never shown, nor worked out from the others. Empty while the
-    results show nothing, and for results published before languages were counted."""
-    counts = release.aggregates.get("languages", {})
-    if release.respondents < minimum or sum(counts.values()) != release.respondents:
+# In RoundRelease.hidden_languages: the counts by language are not shown at all.
+LANGUAGES_WITHDRAWN = "*"
+
+
+def languages_shown(release: RoundRelease, minimum: int, *, offered: list[str]):
+    """How many people in the published results answered online in each language the
+    questionnaire ``offered``, hidden as the roles' counts are (``groups_to_hide``, with
+    the languages an earlier version hid): the language someone answered in may say
+    where they come from, so a language of one or two people is never shown, nor worked
+    out from the others. Every offered language has a row, used or not, so that a hidden
+    count never tells that someone used it. People imported from a file, whose language
+    is not recorded, are left out: owners know how many they imported, so they may not
+    stand in for a small group. Empty while the results, or the people in them who
+    answered online, are fewer than the minimum, once the counts
+    are withdrawn (``language_hiding``), and for results published before languages
+    were counted."""
+    counts = release.aggregates.get("languages")
+    if (
+        counts is None
+        or release.respondents < minimum
+        or sum(counts.values()) != release.respondents
+        or LANGUAGES_WITHDRAWN in release.hidden_languages
+    ):
         return []
-    hidden = groups_to_hide(counts, minimum, already=release.hidden_languages)
-    order = [code for code, _name in settings.LANGUAGES] + [""]
+    online = {code: counts.get(code, 0) for code in offered}
+    if sum(online.values()) < minimum:
+        return []  # answered mostly on paper: nothing to tell
+    hidden = groups_to_hide(online, minimum, already=release.hidden_languages)
     return [
         LanguageCount(
             code=code,
-            respondents=None if code in hidden else counts[code],
+            respondents=None if code in hidden else online[code],
             fewer_than_minimum=hidden.get(code) == Hidden.FEWER_THAN_MINIMUM,
         )
-        for code in sorted(counts, key=lambda code: order.index(code) if code in order else 99)
+        for code in offered
     ]
+
+
+def language_hiding(counts: dict, minimum: int, *, already, shown_before) -> list[str]:
+    """The languages whose counts a new version of a round's results hides, kept in
+    RoundRelease.hidden_languages: those ``groups_to_hide`` hides among the languages
+    people answered in online (a language hidden ``already`` stays hidden).
+
+    Should that hide a count an earlier version showed (``shown_before``) while another
+    count is still shown, the two versions together could give away the group it
+    protects ({en 10, es 3}, then {en 12, es 3, pt 1} hiding es and pt: es was 3, so pt
+    is 1), so the counts are withdrawn for good (LANGUAGES_WITHDRAWN). With two
+    languages that never happens: protecting one hides the other too, and both stay
+    hidden, so there is nothing left to subtract."""
+    if LANGUAGES_WITHDRAWN in already:
+        return [LANGUAGES_WITHDRAWN]
+    used = {code: n for code, n in counts.items() if code and n}
+    hidden = groups_to_hide(used, minimum, already=already)
+    if set(hidden) & set(shown_before) and set(used) - set(hidden):
+        return [LANGUAGES_WITHDRAWN]
+    return sorted(hidden)
 
 
 def released_summaries(round_ids, *, rounds_read: dict | None = None) -> dict[int, RoundSummary]:

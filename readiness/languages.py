@@ -61,13 +61,13 @@ def posted(request, instrument, *, fallback: str) -> str:
     return asked if asked in codes else fallback
 
 
-def switcher(request, instrument, current: str) -> list[dict]:
+def switcher(instrument, current: str) -> list[dict]:
     """The switcher's choices on a respondent's page: each language the instrument
     offers, with this page's address in it. Empty when there is nothing to switch to."""
-    return address_choices(request, offered(instrument), current)
+    return address_choices(offered(instrument), current)
 
 
-def address_choices(request, choices: list[Language], current: str) -> list[dict]:
+def address_choices(choices: list[Language], current: str) -> list[dict]:
     """Links to this page in each of ``choices`` (for pages of no instrument, such as
     an error page, every language of the site)."""
     if len(choices) < 2:
@@ -77,7 +77,9 @@ def address_choices(request, choices: list[Language], current: str) -> list[dict
             "code": language.code,
             "name": language.name,
             "current": language.code == current,
-            "url": f"{request.path}?{PARAMETER}={language.code}",
+            # Relative to this page: its path is never written out, so no address
+            # (such as "//elsewhere" in a 404's path) can make the link lead away.
+            "url": f"?{PARAMETER}={language.code}",
         }
         for language in choices
     ]

@@ -14,6 +14,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from readiness import languages
 from readiness.services import two_factor
+from readiness.views import questionnaire
 
 # Features no page of Readiness uses; a page that never asks cannot be made to.
 PERMISSIONS_POLICY = ", ".join(
@@ -220,6 +221,7 @@ def request_size_limit(get_response):
         except ValueError:
             length = 0
         if length > settings.MAX_REQUEST_BYTES:
+            questionnaire.use_respondent_language(request, read_form=False)
             return render(request, "errors/too_large.html", status=413)
         return get_response(request)
 

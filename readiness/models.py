@@ -83,9 +83,14 @@ class Translated(models.Model):
         abstract = True
 
     def in_language(self, field: str, language: str | None = None) -> str:
-        """The field's text in the language (the active one by default), or English."""
-        language = (language or get_language() or "").split("-")[0]
-        return self.translations.get(language, {}).get(field) or getattr(self, field)
+        """The field's text in the language (the active one by default; "pt-br", then
+        "pt"), or English."""
+        language = (language or get_language() or "").lower()
+        for code in (language, language.split("-")[0]):
+            text = self.translations.get(code, {}).get(field)
+            if text:
+                return text
+        return getattr(self, field)
 
 
 class Instrument(Translated):

@@ -230,9 +230,13 @@ LOCALE_PATHS = [BASE_DIR / "readiness" / "locale"]
 # switchers: adding a language adds its catalogue and its instrument texts, not code
 # (docs/translating.md).
 LANGUAGES = [("en", "English")] + [
-    (folder.name, LANG_INFO[folder.name]["name_local"].capitalize())
-    for folder in sorted(LOCALE_PATHS[0].iterdir())
-    if (folder / "LC_MESSAGES" / "django.po").is_file()
+    (code, LANG_INFO.get(code, {}).get("name_local", code).capitalize())
+    for code in sorted(
+        # a catalogue's folder is a locale name (pt_BR), the language's code is pt-br
+        folder.name.replace("_", "-").lower()
+        for folder in LOCALE_PATHS[0].iterdir()
+        if (folder / "LC_MESSAGES" / "django.po").is_file()
+    )
 ]
 TIME_ZONE = "UTC"
 USE_I18N = True

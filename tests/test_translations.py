@@ -15,9 +15,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
+from readiness.disclosure import LANGUAGES_WITHDRAWN, language_hiding, languages_shown
 from readiness.forms.questionnaire import answer_choices
 from readiness.management.files import read_json
-from readiness.models import Answer, Instrument, Respondent, Role, new_token
+from readiness.models import Answer, Instrument, Respondent, Role, RoundRelease, new_token
 from readiness.pages import questionnaire_pages
 from readiness.services import responses
 from readiness.services.facilities import close_round, open_round
@@ -274,11 +275,20 @@ def test_the_switcher_links_to_the_page_in_each_language(spanish_round):
     links = [a for t, a in elements(html, "main") if t == "a" and "data-language" in a]
     assert links == []  # the switcher is in the header, not in the questionnaire
     switcher = [a for t, a in all_elements(html) if t == "a" and "data-language" in a]
-    assert [(a["lang"], a["href"]) for a in switcher] == [
-        ("en", start_url(spanish_round, "?lang=en"))
-    ]
+    assert [(a["lang"], a["href"]) for a in switcher] == [("en", "?lang=en")]
     english = Client().get(start_url(spanish_round, "?lang=en"), **SPANISH).content.decode()
     assert html_language(english) == "en"
+
+
+def test_no_address_makes_the_switcher_lead_to_another_site(db):
+    """The links are relative to the page, never its path written out: a 404 for
+    "//elsewhere.example/x" links to "?lang=en", not to elsewhere.example."""
+    for path in ("/%2Felsewhere.example/x", "/%5Celsewhere.example/x"):
+        response = Client().get(path, **SPANISH)
+        assert response.status_code == 404
+        html = response.content.decode()
+        switcher = [a for t, a in all_elements(html) if "data-language" in a]
+        assert [a["href"] for a in switcher] == ["?lang=en"]
 
 
 def all_elements(html):
@@ -356,7 +366,8 @@ def visit_every_respondent_page(client, round_):
     start = client.get(start_url(round_), **SPANISH)
     pages.append(("start", start))
     nonce = re.search(r'name="nonce" value="([^"]+)"', start.content.decode()).group(1)
-    pages.append(("start without a role", client.post(start_url(round_), {"language": "es"})))
+    no_role = client.post(start_url(round_), {"nonce": nonce, "language": "es"})
+    pages.append(("start without a role", no_role))
     role_id = Role.objects.get(instrument=round_.instrument, code="security").pk
     started = client.post(start_url(round_), {"role": role_id, "nonce": nonce, "language": "es"})
     token = re.search(r"/a/([A-Za-z0-9_-]+)/page/1/", started["Location"]).group(1)
@@ -369,13 +380,59 @@ def visit_every_respondent_page(client, round_):
         data = {f"item-{item.code}": "4" for item in page.items}
         saved = client.post(page_url(token, page.number), {**data, "direction": "next"})
         pages.append((f"page {page.number + 1}", client.get(saved["Location"])))
+    again = client.post(start_url(round_), {"role": role_id, "nonce": nonce, "language": "es"})
+    pages.append(("start form used", again))
     return token, pages
 
 
-def test_no_english_on_any_spanish_respondent_page(spanish_round, settings):
+@pytest.fixture
+def missing_messages(monkeypatch):
+    """Messages looked up in Spanish that no catalogue has, ours or Django's: a wrapped
+    message left out of readiness/locale would show in English."""
+    from django.utils.translation.trans_real import DjangoTranslation
+
+    missing = []
+    gettext, ngettext = DjangoTranslation.gettext, DjangoTranslation.ngettext
+
+    def looked_up(self, message):
+        if self.language() == "es" and message and message not in self._catalog:
+            missing.append(message)
+        return gettext(self, message)
+
+    def looked_up_plural(self, singular, plural, number):
+        if self.language() == "es" and (singular, 0) not in self._catalog:
+            missing.append(singular)
+        return ngettext(self, singular, plural, number)
+
+    monkeypatch.setattr(DjangoTranslation, "gettext", looked_up)
+    monkeypatch.setattr(DjangoTranslation, "ngettext", looked_up_plural)
+    return missing
+
+
+def test_the_missing_message_detector_finds_one(spanish_round, missing_messages):
+    with translation.override("es"):
+        assert translation.gettext("Save and continue") == "Guardar y seguir"
+        assert translation.gettext("A message nobody translated") == "A message nobody translated"
+    assert missing_messages == ["A message nobody translated"]
+
+
+def english_texts(instrument) -> set[str]:
+    """The instrument's English texts a respondent reads, which a Spanish page never
+    shows (a word list cannot tell "Front desk or registration" is English)."""
+    texts = {instrument.title}
+    texts |= {role.name for role in instrument.roles.all()}
+    for domain in instrument.domains.prefetch_related("determinants__items"):
+        texts |= {domain.name, domain.intro}
+        for determinant in domain.determinants.all():
+            texts |= {determinant.name, determinant.explanation}
+            texts |= {item.text for item in determinant.items.all()}
+    return texts
+
+
+def test_no_english_on_any_spanish_respondent_page(spanish_round, settings, missing_messages):
     client = Client()
     token, pages = visit_every_respondent_page(client, spanish_round)
-    assert pages[-1][1].request["PATH_INFO"] == reverse("respondent-done", args=[token])
+    assert pages[-2][1].request["PATH_INFO"] == reverse("respondent-done", args=[token])
     other = Client(enforce_csrf_checks=True)
     other_token = begin(Client(), spanish_round, "es", nonce="o" * 30)
     pages.append(("security check", other.post(page_url(other_token, 1), {"direction": "next"})))
@@ -384,6 +441,20 @@ def test_no_english_on_any_spanish_respondent_page(spanish_round, settings):
     )
     pages.append(("unknown link", client.get(page_url("x" * 43, 1), **SPANISH)))
     pages.append(("unknown short link", client.get("/s/bbbb-bbbb-bbbb/", **SPANISH)))
+    # refused before the respondent's page runs, yet in their language, whatever the
+    # browser prefers
+    too_large = client.post(
+        page_url(other_token, 1),
+        data=b"x",
+        content_type="application/octet-stream",
+        CONTENT_LENGTH=str(300 * 1024),
+        **ENGLISH,
+    )
+    pages.append(("too large", too_large))
+    settings.RESPONDENT_RATE = "1/m"
+    client.post(page_url(other_token, 1), {"direction": "later"}, **ENGLISH)
+    busy = client.post(page_url(other_token, 1), {"direction": "later"}, **ENGLISH)
+    pages.append(("too many saves", busy))
     settings.RESPONDENT_STARTS_PER_ADDRESS = "1/h"
     client.post(start_url(spanish_round), {"language": "es"})
     pages.append(("too many", client.post(start_url(spanish_round), {"language": "es"}, **SPANISH)))
@@ -393,10 +464,17 @@ def test_no_english_on_any_spanish_respondent_page(spanish_round, settings):
     assert statuses["unanswered"] == 200 and statuses["security check"] == 403
     assert statuses["unknown link"] == 404 and statuses["unknown short link"] == 404
     assert statuses["too many"] == 429 and statuses["closed"] == 410
+    assert statuses["too large"] == 413 and statuses["too many saves"] == 429
+    assert statuses["start form used"] == 409
+    assert text_of(pages[1][1].content.decode(), "role-error")  # "choose your role"
+    english = english_texts(spanish_round.instrument)
     for name, response in pages:
         html = response.content.decode()
         assert html_language(html) == "es", name
         assert english_words(html, names=names(spanish_round)) == set(), name
+        text = " ".join(unescape(html).split())
+        assert [phrase for phrase in english if phrase and phrase in text] == [], name
+    assert missing_messages == []
 
 
 def test_the_english_detector_finds_an_untranslated_message(spanish_round):
@@ -465,9 +543,14 @@ def test_staff_pages_have_the_language_switcher_too(owner, facility):
         reverse("set_language"), {"language": "es", "next": reverse("facility-list")}
     )
     assert response.status_code == 302 and response["Location"] == reverse("facility-list")
-    html = client.get(reverse("facility-list")).content.decode()
-    assert html_language(html) == "es"
-    assert text_of(html, "main") is not None
+    spanish = client.get(reverse("facility-list"))
+    html = spanish.content.decode()
+    assert html_language(html) == "es" and spanish["Content-Language"] == "es"
+    with translation.override("es"):
+        link = translation.gettext("Your facilities")
+    assert link != "Your facilities" and f">{link}</a>" in html  # the header's link
+    buttons = [a for t, a in all_elements(html) if t == "button" and "data-language" in a]
+    assert [(b["value"], b["lang"]) for b in buttons] == [("en", "en")]
 
 
 # --- How many answered in each language ------------------------------------------------------
@@ -534,7 +617,8 @@ def test_a_language_count_hidden_once_stays_hidden(facility, both_versions, owne
     count stays hidden when more join, or the two versions would tell them apart."""
     round_ = open_round(facility=facility, label="Spring")
     finish(round_, "en", 3)
-    assert language_counts(owner_client, round_) == {"English": "3"}
+    # a row for every language, used or not: a hidden count never says it was used
+    assert language_counts(owner_client, round_) == {"English": "3", "Español": "fewer than 3"}
     finish(round_, "es", 1)
     finish(round_, "en", 2)
     hidden = {
@@ -558,3 +642,59 @@ def test_a_changed_translation_is_never_answered_from_a_kept_rendering():
     names = {name for name, _path in rendered.sources()}
     assert "readiness/locale/es/LC_MESSAGES/django.mo" in names
     assert "templates/questionnaire/page.html" in names
+
+
+def release_of(counts: dict, *, hidden=()) -> RoundRelease:
+    return RoundRelease(
+        respondents=sum(counts.values()),
+        aggregates={"languages": counts},
+        hidden_languages=list(hidden),
+    )
+
+
+def shown(release, offered=("en", "es")) -> dict:
+    return {
+        count.code: count.respondents
+        for count in languages_shown(release, 3, offered=list(offered))
+    }
+
+
+def test_people_imported_from_a_file_never_stand_in_for_a_small_language():
+    """Owners know how many they imported: 26 people, 5 imported and 20 in English
+    would give the one in Spanish."""
+    assert shown(release_of({"en": 20, "es": 1, "": 5})) == {"en": None, "es": None}
+    assert shown(release_of({"en": 20, "es": 4, "": 2})) == {"en": 20, "es": 4}
+    # mostly on paper: too few answered online to say anything
+    assert shown(release_of({"en": 2, "": 30})) == {}
+    # results kept before languages were counted show none
+    assert shown(RoundRelease(respondents=12, aggregates={}, hidden_languages=[])) == {}
+
+
+def test_a_count_shown_once_is_never_hidden_later_the_counts_are_withdrawn():
+    """With three languages a version can need to hide a count an earlier one showed:
+    {en 10, es 3} then {en 12, es 3, pt 1} would hide es to protect pt, and es = 3 from
+    the first version gives pt = 1. The counts go for good instead."""
+    before = release_of({"en": 10, "es": 3, "pt": 0})
+    offered = ("en", "es", "pt")
+    assert shown(before, offered) == {"en": 10, "es": 3, "pt": None}
+    hiding = language_hiding({"en": 12, "es": 3, "pt": 1}, 3, already=[], shown_before={"en", "es"})
+    assert hiding == [LANGUAGES_WITHDRAWN]
+    assert shown(release_of({"en": 12, "es": 3, "pt": 1}, hidden=hiding), offered) == {}
+    assert language_hiding({"en": 20, "es": 9}, 3, already=hiding, shown_before=set()) == hiding
+    # with two languages, protecting one hides both, for good: nothing to subtract
+    assert language_hiding({"en": 12, "es": 4}, 3, already=[], shown_before={"en", "es"}) == []
+    assert language_hiding({"en": 5, "es": 1}, 3, already=[], shown_before={"en"}) == ["en", "es"]
+
+
+def test_an_expired_security_check_on_a_switch_comes_back_in_the_language_asked(spanish_round):
+    token = begin(Client(), spanish_round, "es")
+    first = questionnaire_pages(spanish_round.instrument, "nurse")[0].items[0]
+    expired = Client(enforce_csrf_checks=True)
+    response = expired.post(page_url(token, 1), {f"item-{first.code}": "3", "language": "en"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert html_language(html) == "en"
+    # what was entered is back, and nothing is marked unanswered: a switch saves a part
+    assert re.findall(r'name="item-([\w-]+)" value="3"[^>]* checked', html) == [first.code]
+    assert "aria-invalid" not in html
+    assert not Answer.objects.exists()

@@ -379,10 +379,11 @@ def load_instrument(*, data: dict) -> LoadResult:
 
 
 def _title_translations(data: dict) -> dict:
+    """The instrument's own translations: its title, and in any case the language, so
+    that every language the file translates is offered (languages.offered)."""
     return {
-        language: {"title": block["title"]}
+        language: {"title": block["title"]} if _is_text(block.get("title")) else {}
         for language, block in data.get("translations", {}).items()
-        if _is_text(block.get("title"))
     }
 
 

@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from readiness import languages
 from readiness.models import Answer, DeterminantScore, Respondent, Round, RoundRelease
 from readiness.scoring import aggregate, combine
 from readiness.services.facilities import results_changed
@@ -76,7 +77,7 @@ def refresh_release(*, round_id: int) -> RoundRelease:
     The round's row is locked first, so two respondents finishing at once publish one
     after the other, and a step is never counted twice.
     """
-    from readiness.disclosure import groups_to_hide, merged_roles, min_group
+    from readiness.disclosure import language_hiding, languages_shown, merged_roles, min_group
     from readiness.pages import instrument_structure
 
     # Only the round's row: on PostgreSQL, rows joined by select_related would be locked
@@ -118,6 +119,8 @@ def refresh_release(*, round_id: int) -> RoundRelease:
     )
     changed = Respondent.objects.filter(pk__in=joined).update(published=True) > 0
     if changed or created:
+        offered = [language.code for language in languages.offered(round_.instrument)]
+        counted_before = languages_shown(release, minimum, offered=offered)
         if "sums" in release.aggregates:
             # What the results grow by, added to them: the cost of a step is the cost of
             # the people joining, whether the round has 40 people or 30,000.
@@ -129,10 +132,11 @@ def refresh_release(*, round_id: int) -> RoundRelease:
         release.merged_roles = merged_roles(
             release.aggregates["roles"], minimum, already=release.merged_roles
         )
-        release.hidden_languages = sorted(
-            groups_to_hide(
-                release.aggregates.get("languages", {}), minimum, already=release.hidden_languages
-            )
+        release.hidden_languages = language_hiding(
+            release.aggregates.get("languages", {}),
+            minimum,
+            already=release.hidden_languages,
+            shown_before={c.code for c in counted_before if c.respondents is not None},
         )
         release.number += int(changed)
         release.updated_on = timezone.localdate()

@@ -13,9 +13,7 @@ def in_language(obj, field: str) -> str:
     return obj.in_language(field)
 
 
-@register.simple_tag(takes_context=True)
-def site_language_choices(context) -> list[dict]:
+@register.simple_tag
+def site_language_choices() -> list[dict]:
     """The switcher's links on pages of no instrument (errors): every site language."""
-    return languages.address_choices(
-        context["request"], languages.site_languages(), translation.get_language()
-    )
+    return languages.address_choices(languages.site_languages(), translation.get_language())

@@ -23,4 +23,5 @@ def csrf_failure(request, reason=""):
 
 
 def rate_limited(request, exception=None):
+    questionnaire.use_respondent_language(request)
     return render(request, "errors/rate_limited.html", status=429)

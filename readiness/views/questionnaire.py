@@ -10,7 +10,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
@@ -97,9 +97,7 @@ def _no_store(response):
 def _closed(request, round_):
     context = {
         "round": round_,
-        "language_choices": languages.switcher(
-            request, round_.instrument, translation.get_language()
-        ),
+        "language_choices": languages.switcher(round_.instrument, translation.get_language()),
     }
     return _no_store(render(request, "questionnaire/closed.html", context, status=410))
 
@@ -110,7 +108,7 @@ def _render_start(request, round_, form, *, notice="", status=200):
         "round": round_,
         "form": form,
         "language": language,
-        "language_choices": languages.switcher(request, round_.instrument, language),
+        "language_choices": languages.switcher(round_.instrument, language),
         "min_group": min_group(round_.facility),
         "notice": notice,
         "page_count": len(questionnaire_pages(round_.instrument)),
@@ -239,17 +237,31 @@ def render_page(request, *, token, respondent, pages, number, form, notice="", s
         "resume_url": request.build_absolute_uri(reverse("respondent-resume", args=[token])),
         "notice": notice,
         "language_choices": languages.switcher(
-            request, respondent.round.instrument, translation.get_language()
+            respondent.round.instrument, translation.get_language()
         ),
     }
     return _no_store(render(request, "questionnaire/page.html", context, status=status))
 
 
 # What the buttons at the bottom of a page do. Going back or stopping for later saves
-# whatever is answered so far; going on requires every question on the page. The
-# language switcher's buttons (name "language") save what is answered too, and show the
-# same page in the language chosen.
+# whatever is answered so far; going on requires every question on the page. Staying
+# (Enter on the last page, and the language switcher's buttons, named "language") saves
+# what is answered and shows the same page again, in the language chosen.
 NEXT, BACK, LATER, STAY = "next", "back", "later", "stay"
+
+
+def _asked(request, respondent) -> tuple[str, str | None]:
+    """What a questionnaire page's post asks for: a direction, and the language switched
+    to (None when not switching), which the response is then shown in."""
+    direction = request.POST.get("direction", NEXT)
+    if direction not in (NEXT, BACK, LATER, STAY):
+        direction = NEXT
+    if "language" not in request.POST:
+        return direction, None
+    instrument = respondent.round.instrument
+    language = languages.posted(request, instrument, fallback=translation.get_language())
+    languages.use(request, language)
+    return STAY, language
 
 
 @require_http_methods(["GET", "POST"])
@@ -283,16 +295,7 @@ def page(request, token, number):
             notice=notice,
         )
 
-    direction = request.POST.get("direction", NEXT)
-    if direction not in (NEXT, BACK, LATER):
-        direction = NEXT
-    language = None
-    if "language" in request.POST:
-        direction = STAY
-        language = languages.posted(
-            request, respondent.round.instrument, fallback=translation.get_language()
-        )
-        languages.use(request, language)
+    direction, language = _asked(request, respondent)
     form = PageForm(request.POST, items=items, choices=choices, partial=direction != NEXT)
     if not form.is_valid():
         # 200 like Django's own form views: answering a correction with a 4xx would
@@ -353,10 +356,37 @@ def done(request, token):
     context = {
         "round": respondent.round,
         "language_choices": languages.switcher(
-            request, respondent.round.instrument, translation.get_language()
+            respondent.round.instrument, translation.get_language()
         ),
     }
     return _no_store(render(request, "questionnaire/done.html", context))
+
+
+def use_respondent_language(request, *, read_form: bool = True) -> None:
+    """For a page answered before a respondent's view runs (a rate limit, a post too
+    large): the language that view would have shown. ``read_form`` False when the body
+    must not be read (it is too large)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return
+    if "token" in match.kwargs:
+        respondent = responses.find_respondent(match.kwargs["token"])
+        if respondent is not None:
+            instrument = respondent.round.instrument
+            chosen = languages.choose(request, instrument, stored=respondent.language)
+            languages.use(request, chosen)
+    elif "link_token" in match.kwargs:
+        round_ = (
+            Round.objects.filter(link_token=match.kwargs["link_token"])
+            .select_related("instrument")
+            .first()
+        )
+        if round_ is not None:
+            chosen = languages.choose(request, round_.instrument)
+            if read_form and request.method == "POST":
+                chosen = languages.posted(request, round_.instrument, fallback=chosen)
+            languages.use(request, chosen)
 
 
 def csrf_failure_page(request, token, number):
@@ -369,12 +399,14 @@ def csrf_failure_page(request, token, number):
     pages = questionnaire_pages(respondent.round.instrument, respondent.role.code)
     if not 1 <= number <= len(pages):
         return None
+    direction, _language = _asked(request, respondent)  # in the language asked for
     form = PageForm(
         request.POST,
         items=pages[number - 1].items,
         choices=answer_choices(respondent.round.instrument),
+        partial=direction != NEXT,
     )
-    form.is_valid()  # so that missing answers are marked as well
+    form.is_valid()  # so that missing answers are marked as well, when going on
     return render_page(
         request,
         token=token,

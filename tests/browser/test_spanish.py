@@ -76,11 +76,19 @@ def test_the_whole_questionnaire_in_spanish_on_a_phone(live_server, facility, op
         else:
             answer_page(page, "4")
         if number == 3:
-            # Enter on a statement never switches language: the page's own default
-            # button comes before the switcher's
-            page.locator("fieldset.item input[type=radio]").first.press("Enter")
-            page.wait_for_load_state()
+            # Enter on a statement saves and goes on, never to another language (the
+            # page's own default button comes before the switcher's)
+            with page.expect_navigation():
+                page.locator("fieldset.item input[type=radio]").first.press("Enter")
+            assert re.search(r"/page/4/\?notice=saved$", page.url), page.url
             assert page.get_attribute("html", "lang") == "es"
+            continue
+        if number == len(pages):
+            # on the last page Enter only saves: submitting cannot be undone
+            with page.expect_navigation():
+                page.locator("fieldset.item input[type=radio]").first.press("Enter")
+            assert re.search(rf"/page/{number}/$", page.url), page.url
+            assert not Respondent.objects.get().is_finished
         if number < len(pages):
             page.get_by_role("button", name=spanish("Save and continue")).click()
             page.wait_for_url(re.compile(rf"/page/{number + 1}/"))
