@@ -30,7 +30,7 @@ from readiness.services.facilities import create_facility
 from tests.clients import Client, code_now, with_app
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import body_of, facility_answers
-from tests.pages import list_items, text_of
+from tests.pages import list_items, table, text_of
 from tests.test_quality import elements
 from tests.test_round_link import elements as form_elements
 
@@ -199,7 +199,11 @@ class TestInvitations:
 
     def test_owners_see_who_has_access_and_since_when(self, facility, owner, viewer):
         html = login(owner).get(reverse("facility-members", args=[facility.slug])).content.decode()
-        assert "viewer" in html and timezone.localdate().strftime("%b") in html
+        rows = table(html, "members-table")
+        since = timezone.localdate().strftime("%b %-d, %Y")
+        assert rows["viewer"][:2] == ["Viewer", since]
+        assert rows["owner"][:2] == ["Owner", since]
+        assert set(rows) == {"Person", "owner", "viewer"}  # the header, and each member
 
 
 @pytest.fixture
@@ -352,6 +356,47 @@ class TestSharing:
         assert text_of(html, "focus-strategies")
         assert text_of(html, "roles-heading") == "Results by role"
 
+    @pytest.mark.parametrize("roles, strategies", [(True, False), (False, True)])
+    def test_roles_and_strategies_follow_their_own_tick(
+        self, facility, owner, instrument, advocates, roles, strategies
+    ):
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        share_accepted(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=strategies,
+            include_roles=roles,
+            by=owner,
+        )
+        html = login(member).get(round_.get_absolute_url()).content.decode()
+        assert bool(text_of(html, "roles-heading")) == roles
+        assert bool(text_of(html, "coverage-heading")) == roles
+        assert bool(text_of(html, "strategies-heading")) == strategies
+
+    def test_someone_in_two_partners_gets_the_fuller_share(
+        self, facility, owner, instrument, advocates
+    ):
+        """Each partner's share is theirs to see: a member of both sees what the fuller
+        one allows, whichever was made first."""
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        other = Partner.objects.create(name="Clinic Coalition", slug="coalition")
+        PartnerMembership.objects.create(user=member, partner=other)
+        for sharing, fuller in ((partner, False), (other, True)):
+            share_accepted(
+                facility=facility,
+                partner=sharing,
+                rounds=None,
+                include_strategies=fuller,
+                include_roles=fuller,
+                by=owner,
+            )
+        html = login(member).get(round_.get_absolute_url()).content.decode()
+        assert text_of(html, "roles-heading") == "Results by role"
+        assert text_of(html, "strategies-heading") == "All recommended strategies"
+
     def test_only_chosen_rounds_are_visible_and_no_comparison_leaks(
         self, facility, owner, instrument, advocates
     ):
@@ -369,7 +414,10 @@ class TestSharing:
         )
         client = login(member)
         assert client.get(first.get_absolute_url()).status_code == 404
-        html = client.get(second.get_absolute_url()).content.decode()
+        response = client.get(second.get_absolute_url())
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert text_of(html, "overall-score")
         assert "Changes are since" not in html
         listed = client.get(facility.get_absolute_url()).context["rounds"]
         assert [round_.label for round_ in listed] == ["R2"]

@@ -1,0 +1,136 @@
+"""Rules of scoring that a mutation review found no test guarding (issue 15): each test
+here fails if its rule is changed the way the surviving mutant changed it."""
+
+import datetime
+
+import pytest
+
+from readiness.models import Respondent, Round
+from readiness.scoring import (
+    HIGH_DONT_KNOW_FROM,
+    LOW_AGREEMENT_BELOW,
+    DeterminantResult,
+    RoundSummary,
+    StatementResult,
+    earlier_rounds,
+    score_round,
+)
+from tests.conftest import import_rows
+
+
+def partners_round(facility, label, values, opened_on=None):
+    """An imported round of nurses rating both PARTNERS statements of the toy instrument."""
+    rows = []
+    for n, value in enumerate(values):
+        rows += [
+            (f"{label}{n}", "nurse", "PARTNERS-1", value),
+            (f"{label}{n}", "nurse", "PARTNERS-2", value),
+        ]
+    round_ = import_rows(facility, label, rows).round
+    if opened_on:
+        Round.objects.filter(pk=round_.pk).update(opened_on=opened_on)
+        round_.refresh_from_db()
+    return round_
+
+
+def partners(scores) -> DeterminantResult:
+    return next(d for d in scores.determinants if d.code == "PARTNERS")
+
+
+# --- Which round is "the previous round" ----------------------------------------------------
+
+
+def test_another_facilitys_round_is_never_this_facilitys_previous_round(
+    toy_instrument, facility, other_facility
+):
+    mine = partners_round(facility, "Mine 2025", [2, 2, 2], opened_on="2025-01-01")
+    partners_round(other_facility, "Theirs 2025", [5, 5, 5], opened_on="2025-06-01")
+    now = partners_round(facility, "Mine 2026", [4, 4, 4], opened_on="2026-01-01")
+    assert list(earlier_rounds(now)) == [mine]
+    scores = score_round(now, compare_with_previous=True)
+    assert scores.previous_label == "Mine 2025"
+    assert partners(scores).change == pytest.approx(50.0)  # 75 now, 25 then
+
+
+def test_rounds_opened_later_are_not_earlier(toy_instrument, facility):
+    first = partners_round(facility, "First", [3, 3, 3], opened_on="2025-01-01")
+    middle = partners_round(facility, "Middle", [3, 3, 3], opened_on="2025-06-01")
+    partners_round(facility, "Last", [3, 3, 3], opened_on="2026-01-01")
+    assert list(earlier_rounds(middle)) == [first]
+    assert list(earlier_rounds(first)) == []
+
+
+def test_earlier_rounds_are_most_recent_first_and_same_day_rounds_in_order_made(
+    toy_instrument, facility
+):
+    oldest = partners_round(facility, "Oldest", [3, 3, 3], opened_on="2024-01-01")
+    morning = partners_round(facility, "Morning", [3, 3, 3], opened_on="2025-01-01")
+    evening = partners_round(facility, "Evening", [3, 3, 3], opened_on="2025-01-01")
+    later = partners_round(facility, "Later", [3, 3, 3], opened_on="2025-02-01")
+    assert morning.pk < evening.pk
+    assert list(earlier_rounds(later)) == [evening, morning, oldest]
+    assert list(earlier_rounds(evening)) == [morning, oldest]  # made earlier that day
+    assert list(earlier_rounds(morning)) == [oldest]
+
+
+# --- What the numbers say -------------------------------------------------------------------
+
+
+def test_only_people_still_answering_count_as_in_progress(toy_instrument, facility):
+    round_ = partners_round(facility, "R", [2, 3, 4])
+    Respondent.objects.filter(round=round_, import_id="R0").update(
+        status=Respondent.Status.IN_PROGRESS
+    )
+    scores = score_round(round_)
+    assert (scores.respondents, scores.in_progress) == (2, 1)
+
+
+def result(**fields) -> DeterminantResult:
+    defaults = {
+        "determinant": None,
+        "score": 50.0,
+        "dont_know_rate": 0.0,
+        "agreement_rwg": 1.0,
+        "scored_respondents": 10,
+    }
+    return DeterminantResult(**(defaults | fields))
+
+
+def test_a_decline_beyond_the_noise_is_a_real_decline():
+    assert not result(change=-10.0, change_noise=5.0).change_within_noise
+    assert result(change=-4.9, change_noise=5.0).change_within_noise
+    assert not result(change=10.0, change_noise=5.0).change_within_noise
+    assert not result(change=-5.0, change_noise=5.0).change_within_noise  # at the edge
+    assert not result(change=None).change_within_noise  # nothing to compare with
+    assert result(change=-30.0, change_noise=None).change_within_noise  # no interval
+
+
+def test_low_agreement_starts_below_the_threshold():
+    assert LOW_AGREEMENT_BELOW == 0.70  # docs/scoring.md
+    assert result(agreement_rwg=0.69).low_agreement
+    assert not result(agreement_rwg=0.70).low_agreement
+    assert not result(agreement_rwg=None).low_agreement
+
+
+def test_high_dont_know_starts_at_a_quarter():
+    assert HIGH_DONT_KNOW_FROM == 0.25  # docs/scoring.md
+    assert result(dont_know_rate=0.25).high_dont_know
+    assert not result(dont_know_rate=0.249).high_dont_know
+    assert not result(dont_know_rate=None).high_dont_know
+    statement = StatementResult(item=None, role=None, asked=8, counts={"dont_know": 2})
+    assert statement.mostly_unknown  # 2 of 8 is a quarter
+    fewer = StatementResult(item=None, role=None, asked=9, counts={"dont_know": 2})
+    assert not fewer.mostly_unknown
+    assert not StatementResult(item=None, role=None, asked=0, counts={}).mostly_unknown
+
+
+def test_a_rounds_overall_is_the_mean_of_its_domains_not_its_determinants():
+    """Two domains, one with three determinants at 50 and one with a single one at 100:
+    each domain weighs the same, so the overall is 75, not 62.5."""
+    summary = RoundSummary(
+        opened_on=datetime.date(2026, 1, 1),
+        determinants={"A1": 50.0, "A2": 50.0, "A3": 50.0, "B1": 100.0},
+        domains={"A": 50.0, "B": 100.0},
+    )
+    assert summary.overall == 75.0
+    assert RoundSummary().overall is None
