@@ -734,6 +734,14 @@ class DeterminantScore(models.Model):
 # --- Access: invitations, partner organisations, shares, audit ------------------------
 
 
+class InvitationQuerySet(models.QuerySet):
+    def pending(self):
+        """Invitations that can still be accepted (``Invitation.is_pending``)."""
+        return self.filter(
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
 class Invitation(models.Model):
     """A single-use, expiring invitation to join a facility, sent by e-mail."""
 
@@ -755,6 +763,8 @@ class Invitation(models.Model):
         related_name="+",
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

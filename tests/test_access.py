@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -55,12 +56,47 @@ def invited_user(username, email):
 
 class TestInvitations:
     def invite(self, facility, owner, email="nurse.lead@example.org", level="editor"):
-        response = login(owner).post(
-            reverse("member-invite", args=[facility.slug]), {"email": email, "level": level}
-        )
+        # the e-mail goes once the invitation is stored (the test's transaction stays open)
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            response = login(owner).post(
+                reverse("member-invite", args=[facility.slug]), {"email": email, "level": level}
+            )
         assert response.status_code == 302
         link = re.search(r"http\S+/invitations/(\S+)/", mail.outbox[-1].body)
         return link.group(1)
+
+    def test_pending_invitations_are_those_that_can_still_be_accepted(self, facility, owner):
+        now = timezone.now()
+        states = {
+            "pending": {},
+            "accepted": {"accepted_at": now},
+            "revoked": {"revoked_at": now},
+            "expired": {"expires_at": now - timedelta(seconds=1)},
+        }
+        for name, fields in states.items():
+            Invitation.objects.create(
+                facility=facility,
+                email=f"{name}@example.org",
+                level="viewer",
+                token_hash=name,
+                expires_at=fields.pop("expires_at", now + timedelta(days=1)),
+                **fields,
+            )
+        pending = Invitation.objects.pending()
+        assert [i.email for i in pending] == ["pending@example.org"]
+        assert {i.email for i in Invitation.objects.all() if i.is_pending} == {
+            "pending@example.org"
+        }
+
+    def test_the_email_goes_only_once_the_invitation_is_stored(self, facility, owner):
+        with TestCase.captureOnCommitCallbacks(execute=False) as waiting:
+            access_services.invite_member(
+                facility=facility, email="a@example.org", level="viewer", by=owner
+            )
+            assert mail.outbox == []
+        assert len(waiting) == 1 and mail.outbox == []  # not sent: no commit happened
+        waiting[0]()
+        assert mail.outbox[-1].to == ["a@example.org"]
 
     def test_an_invitation_by_email_makes_a_new_member(self, facility, owner):
         token = self.invite(facility, owner)

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -57,7 +58,10 @@ def invite_member(*, facility: Facility, email: str, level: str, by, site: str =
     )
     root = settings.SITE_ROOT or site or "http://127.0.0.1:8000"
     link = root.rstrip("/") + reverse("invitation-accept", args=[token])
-    send_mail(
+    # Sent once the invitation is stored: a failure after sending would leave a link that
+    # leads nowhere, and a mail server that hangs would hold the transaction open.
+    mail = partial(
+        send_mail,
         subject=_("You are invited to %(facility)s on Readiness") % {"facility": facility.name},
         message=_(
             "%(who)s invited you to join %(facility)s on Readiness as %(level)s.\n\n"
@@ -72,6 +76,7 @@ def invite_member(*, facility: Facility, email: str, level: str, by, site: str =
         from_email=None,
         recipient_list=[email],
     )
+    transaction.on_commit(mail)
     record(
         action=AuditEvent.Action.MEMBER_INVITED,
         user=by,
@@ -142,6 +147,7 @@ def accept_invitation(*, token: str, user) -> Membership:
     return membership
 
 
+@transaction.atomic
 def revoke_invitation(*, invitation: Invitation, by) -> None:
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         revoked_at=timezone.now()
@@ -273,6 +279,7 @@ def share_with_partner(
     return share
 
 
+@transaction.atomic
 def revoke_share(*, share: Share, by) -> None:
     """Takes effect on the partner's next request: access is checked on every one."""
     Share.objects.filter(pk=share.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
@@ -322,6 +329,7 @@ def set_network_answer_access(*, facility: Facility, allowed: bool, by) -> bool:
     return True
 
 
+@transaction.atomic
 def set_benchmark_consent(*, facility: Facility, contributes: bool, by) -> None:
     """Whether the facility's latest closed round counts in other facilities' comparisons."""
     Facility.objects.filter(pk=facility.pk).update(contributes_to_benchmarks=contributes)

@@ -142,6 +142,7 @@ def delete_round(*, round_: Round, by) -> None:
     record(action=AuditEvent.Action.ROUND_DELETED, user=by, facility=facility, round=label)
 
 
+@transaction.atomic
 def delete_facility(*, facility: Facility, by) -> None:
     """The facility disappears at once for everyone (LiveFacilities): its pages, its
     links for respondents, its place in networks, shares and peer comparisons. Its owners

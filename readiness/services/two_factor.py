@@ -155,6 +155,7 @@ def new_recovery_codes(user, *, first: bool = False) -> list[str]:
     return codes
 
 
+@transaction.atomic
 def turn_off(request, user) -> None:
     """Every other session that passed the second step is signed out at its next page
     (middleware.two_factor_required); this one goes on without it."""
@@ -164,6 +165,7 @@ def turn_off(request, user) -> None:
     record(action=AuditEvent.Action.TWO_FACTOR_OFF, user=user)
 
 
+@transaction.atomic
 def forget_devices(user) -> int:
     """For an operator, when someone has lost both their phone and their recovery codes
     (manage.py reset_two_factor). Every session that passed the second step with them is

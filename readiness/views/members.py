@@ -27,7 +27,7 @@ def _members_context(access, invite_form=None, share_form=None, min_group_form=N
         "min_group_form": min_group_form or _min_group_form(facility),
         "facility": facility,
         "members": facility.memberships.select_related("user").order_by("created_at"),
-        "invitations": [i for i in facility.invitations.all() if i.is_pending],
+        "invitations": facility.invitations.pending(),
         "shares": facility.shares.live()
         .select_related("partner", "created_by")
         .prefetch_related("rounds"),
