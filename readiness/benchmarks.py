@@ -51,15 +51,6 @@ from readiness.scoring import RoundSummary, comparable, shown
 # Kept for older imports: the fewest peers for any benchmark (a median).
 MIN_PEERS = MEDIAN_FROM
 
-# Facilities whose latest published round enters the snapshot: consent (the owners'
-# choice; unset means on for a network's sites) and verification (by a site
-# administrator, or membership of a network).
-CONSENTED = Q(contributes_to_benchmarks=True) | Q(
-    contributes_to_benchmarks__isnull=True, network__isnull=False
-)
-VERIFIED = Q(verified_on__isnull=False) | Q(network__isnull=False)
-CONTRIBUTING = CONSENTED & VERIFIED
-
 
 @dataclass(frozen=True)
 class Benchmark:
@@ -120,7 +111,7 @@ def contributions() -> list[dict]:
     )
     rows = [
         row
-        for row in Facility.objects.filter(CONTRIBUTING)
+        for row in Facility.objects.contributing()
         .annotate(latest=Subquery(latest))
         .order_by()
         .values_list("pk", "type", "latest")

@@ -361,7 +361,23 @@ class NetworkLeader(models.Model):
 RESTORE_WITHIN_DAYS = 30
 
 
-class LiveFacilities(models.Manager):
+class FacilityQuerySet(models.QuerySet):
+    """The rules of who enters peer comparisons, for queries; ``Facility.contributes``
+    and ``Facility.is_verified`` say the same of one facility (a test holds them equal)."""
+
+    # The owners' choice; unset means on for a network's sites, off otherwise.
+    CONSENTED = Q(contributes_to_benchmarks=True) | Q(
+        contributes_to_benchmarks__isnull=True, network__isnull=False
+    )
+    # Checked by a site administrator, or a member of a network.
+    VERIFIED = Q(verified_on__isnull=False) | Q(network__isnull=False)
+
+    def contributing(self):
+        """Facilities whose latest published round enters the peer snapshot."""
+        return self.filter(self.CONSENTED & self.VERIFIED)
+
+
+class LiveFacilities(models.Manager.from_queryset(FacilityQuerySet)):
     """Facilities not deleted: what every page, comparison and link sees."""
 
     def get_queryset(self):

@@ -699,3 +699,39 @@ def test_fake_peers_cannot_single_out_a_real_lone_peer(owner, instrument):
         assert row["all"][0]["data-peers"] == "6"
     for code in codes:
         assert benchmarks_for(fakes[0], day=next_day)["type"].get(code) is None
+
+
+def test_the_consent_and_verification_rules_say_the_same_in_a_query_and_of_one_facility(
+    db, network
+):
+    """Facility.contributes and is_verified (pages) and Facility.objects.contributing()
+    (the snapshot) are one rule: in every case they agree."""
+    made = []
+    for n, (consent, in_network, verified_on) in enumerate(
+        (consent, in_network, verified_on)
+        for consent in (None, True, False)
+        for in_network in (False, True)
+        for verified_on in (None, date(2026, 1, 1))
+    ):
+        made.append(
+            Facility.objects.create(
+                name=f"F{n}",
+                slug=f"f{n}",
+                type="fqhc",
+                state="CA",
+                contributes_to_benchmarks=consent,
+                network=network if in_network else None,
+                verified_on=verified_on,
+            )
+        )
+    by_query = set(Facility.objects.contributing().values_list("pk", flat=True))
+    by_property = {f.pk for f in made if f.contributes and f.is_verified}
+    assert by_query == by_property
+    # unset consent counts for a network's sites only; a refusal always wins
+    assert {
+        (f.contributes_to_benchmarks, f.network_id is not None) for f in made if f.pk in by_query
+    } == {
+        (None, True),
+        (True, True),
+        (True, False),
+    }

@@ -12,6 +12,7 @@ from readiness.models import ActionItem, Round, Strategy
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows
 from tests.pages import list_items
+from tests.test_round_link import elements
 
 
 def login(user) -> Client:
@@ -115,6 +116,10 @@ def test_status_changes_and_overdue_steps_are_flagged(facility, owner, baseline)
         client.post(url, {"status": status})
         item.refresh_from_db()
         assert item.status == status
+        html = client.get(reverse("facility-plan", args=[facility.slug])).content.decode()
+        select = elements(html, f"status-{item.pk}-status")
+        assert select[0][1]["name"] == "status"
+        assert [a["value"] for tag, a in select if tag == "option" and "selected" in a] == [status]
     assert not item.is_overdue
     client.post(url, {"status": "abandoned"})
     item.refresh_from_db()

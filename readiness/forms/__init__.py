@@ -353,6 +353,28 @@ class TwoFactorCodeForm(forms.Form):
             field.widget.attrs.update(inputmode="numeric")
 
 
+class ActionItemStatusForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=ActionItem.Status.choices,
+        error_messages={"invalid_choice": _("Choose one of the statuses shown.")},
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    @classmethod
+    def for_item(cls, item: ActionItem) -> "ActionItemStatusForm":
+        """The form of one item on the plan page, whose ids are the item's own."""
+        return cls(initial={"status": item.status}, auto_id=f"status-{item.pk}-%s")
+
+
+class BenchmarkConsentForm(forms.Form):
+    contributes = forms.BooleanField(
+        label=_("Let our latest closed round count, anonymously, in other facilities' comparisons"),
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
+    )
+
+
 class ActionItemForm(forms.ModelForm):
     class Meta:
         model = ActionItem

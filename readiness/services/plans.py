@@ -23,6 +23,11 @@ def add_action_item(
 
 
 @transaction.atomic
+def set_status(*, item: ActionItem, status: str) -> ActionItem:
+    item.status = status
+    return save_action_item(item=item)
+
+
 def save_action_item(*, item: ActionItem) -> ActionItem:
     item.full_clean()
     item.save()

@@ -10,7 +10,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from readiness.disclosure import min_group
-from readiness.forms import InviteForm, MemberLevelForm, MinGroupForm, ShareForm, SignUpForm
+from readiness.forms import (
+    BenchmarkConsentForm,
+    InviteForm,
+    MemberLevelForm,
+    MinGroupForm,
+    ShareForm,
+    SignUpForm,
+)
 from readiness.models import Invitation, Membership
 from readiness.permissions import owner_access
 from readiness.services import access as access_services
@@ -34,6 +41,7 @@ def _members_context(access, invite_form=None, share_form=None, min_group_form=N
         "invite_form": invite_form or InviteForm(),
         "share_form": share_form or ShareForm(facility=facility),
         "levels": Membership.Level.choices,
+        "consent_form": BenchmarkConsentForm(initial={"contributes": facility.contributes}),
     }
 
 
@@ -207,10 +215,10 @@ def share_revoke(request, slug, share_id):
 @require_POST
 def benchmark_consent(request, slug):
     access = owner_access(request.user, slug)
+    form = BenchmarkConsentForm(request.POST)
+    form.is_valid()  # a checkbox: absent is "no", never an error
     access_services.set_benchmark_consent(
-        facility=access.facility,
-        contributes=request.POST.get("contributes") == "on",
-        by=request.user,
+        facility=access.facility, contributes=form.cleaned_data["contributes"], by=request.user
     )
     messages.success(request, _("Your choice about peer comparisons is saved."))
     return redirect("facility-members", slug)

@@ -1,8 +1,6 @@
 """The facility's action plan: steps from recommended strategies, their owners, due dates
 and status, and whether the determinants they target moved in later rounds."""
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,24 +9,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from readiness.disclosure import released_summaries
-from readiness.forms import ActionItemForm
-from readiness.models import ActionItem, Determinant, Round, Strategy
+from readiness import progress
+from readiness.forms import ActionItemForm, ActionItemStatusForm
+from readiness.models import ActionItem, Strategy
 from readiness.permissions import facility_access, require, round_for
 from readiness.services import plans
-
-
-@dataclass
-class Movement:
-    name: str
-    before: float | None
-    after: float | None
-
-    @property
-    def change(self) -> float | None:
-        if self.before is None or self.after is None:
-            return None
-        return self.after - self.before
 
 
 def _member_access(request, slug):
@@ -41,49 +26,15 @@ def _member_access(request, slug):
 def plan(request, slug):
     access = _member_access(request, slug)
     facility = access.facility
-    items = list(facility.action_items.select_related("owner_member", "baseline_round", "strategy"))
-    # Did the needle move? Each item's targets, from its baseline round to the latest
-    # closed round after it: rounds and their results in two queries whatever the plan.
-    closed = list(
-        Round.objects.filter(facility=facility, status=Round.Status.CLOSED).order_by(
-            "opened_on", "pk"
-        )
-    )
-    baselines = {item.baseline_round_id for item in items if item.baseline_round_id}
-    summaries = released_summaries(list(baselines | {r.pk for r in closed})) if items else {}
-    names = dict(
-        Determinant.objects.filter(domain__instrument__rounds__facility=facility)
-        .values_list("code", "name")
-        .distinct()
-    )
-    rows = []
-    for item in items:
-        baseline = item.baseline_round
-        later = [
-            r
-            for r in closed
-            if baseline is not None
-            and r.pk in summaries
-            and (r.opened_on, r.pk) > (baseline.opened_on, baseline.pk)
-        ]
-        after_round = later[-1] if later else None
-        before = summaries.get(item.baseline_round_id)
-        after = summaries.get(after_round.pk) if after_round else None
-        movements = [
-            Movement(
-                name=names.get(code, code),
-                before=before.determinants.get(code) if before else None,
-                after=after.determinants.get(code) if after else None,
-            )
-            for code in item.targets
-        ]
-        rows.append({"item": item, "after_round": after_round, "movements": movements})
+    rows = progress.plan_progress(facility)
+    if access.can_manage_rounds:
+        for row in rows:
+            row.item.status_form = ActionItemStatusForm.for_item(row.item)
     context = {
         "facility": facility,
         "access": access,
         "rows": rows,
-        "statuses": ActionItem.Status.choices,
-        "overdue": sum(1 for item in items if item.is_overdue),
+        "overdue": sum(1 for row in rows if row.item.is_overdue),
     }
     return render(request, "plans/plan.html", context)
 
@@ -138,12 +89,11 @@ def set_status(request, slug, item_id):
     access = _member_access(request, slug)
     require(access.can_manage_rounds)
     item = _item(access, item_id)
-    status = request.POST.get("status")
-    if status not in ActionItem.Status.values:
-        messages.error(request, _("Choose one of the statuses shown."))
+    form = ActionItemStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["status"][0])
     else:
-        item.status = status
-        plans.save_action_item(item=item)
+        plans.set_status(item=item, status=form.cleaned_data["status"])
         messages.success(
             request,
             _("Status changed to %(status)s.") % {"status": item.get_status_display().lower()},
