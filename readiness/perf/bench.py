@@ -674,7 +674,7 @@ def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:
     """Bytes on the wire (compressed, headers included) for a first and a repeat visit."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.conftest import CHROMIUM, CHROMIUM_FLAGS
+    from readiness.perf.chromium import CHROMIUM, CHROMIUM_FLAGS
 
     if CHROMIUM is None:
         return {}
@@ -722,7 +722,7 @@ def lighthouse_scores(fx: Fixture, server: Server) -> dict[str, dict]:
     """Lighthouse's mobile performance and accessibility scores (0-100) and its main
     metrics, in production mode (compressed, cached static files), for the pages the
     issue names. Empty without Chromium or without the npm package."""
-    from tests.browser.conftest import CHROMIUM
+    from readiness.perf.chromium import CHROMIUM
 
     if CHROMIUM is None or not LIGHTHOUSE.exists():
         return {}
