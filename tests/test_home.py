@@ -110,4 +110,7 @@ def test_the_list_of_facilities_shows_a_page_at_a_time(instrument, monkeypatch):
     _, on_second, second_queries = listed({"page": 2})
     assert on_second == [rows["Clinic C"]]
     assert listed({"page": "x"})[1] == on_first
-    assert len(second_queries) == len(first_queries)
+    # session, user, the second step's device; how many facilities; this page of them;
+    # their rounds' count and latest opening; the deleted facilities they may restore;
+    # the networks they lead; the partners they belong to
+    assert len(second_queries) == len(first_queries) == 9
