@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 
-.PHONY: bench-exports install system run test lint clean bench load explain messages
+.PHONY: bench-exports install system run test lint clean bench load explain messages mutation mutation-sample
 
 # What comes from Debian, once: Pango for WeasyPrint (PDF reports), Chromium for the
 # browser tests.
@@ -53,8 +53,33 @@ messages: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemessages --all --add-location file --no-obsolete
 	$(BIN)/python manage.py compilemessages --ignore '.venv' --ignore node_modules
 
+# Mutation testing of the modules that carry the rules (docs/testing.md): mutmut changes
+# them one small way at a time and runs their tests; each change the tests let through
+# is a rule nothing guards. The whole run takes long; CI runs the sample.
+MUTATION_MIN_SCORE := 90
+MUTATION_SAMPLE_MIN_SCORE := 95
+MUTATION_SAMPLE := 'readiness.permissions.*' \
+	'readiness.scoring.x_earlier_rounds*' \
+	'readiness.scoring.xǁDeterminantResultǁ*' \
+	'readiness.scoring.xǁStatementResultǁ*' \
+	'readiness.scoring.xǁRoundSummaryǁ*' \
+	'readiness.disclosure.x_groups_to_hide*' \
+	'readiness.disclosure.x_language_hiding*' \
+	'readiness.disclosure.x_languages_shown*'
+
+mutants/node_modules:
+	mkdir -p mutants && ln -sfn ../node_modules mutants/node_modules
+
+mutation: $(VENV)/.installed-dev node_modules/.package-lock.json mutants/node_modules
+	$(BIN)/mutmut run
+	$(BIN)/mutmut results --all true | $(BIN)/python tests/mutation_score.py $(MUTATION_MIN_SCORE)
+
+mutation-sample: $(VENV)/.installed-dev node_modules/.package-lock.json mutants/node_modules
+	$(BIN)/mutmut run $(MUTATION_SAMPLE)
+	$(BIN)/mutmut results --all true | $(BIN)/python tests/mutation_score.py $(MUTATION_SAMPLE_MIN_SCORE) $(MUTATION_SAMPLE)
+
 clean:
-	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache mutants
 
 # The benchmark's own database unless DATABASE_URL names one (docs/performance.md).
 BENCH_DATABASE_URL ?= sqlite:///$(CURDIR)/bench.sqlite3

@@ -240,6 +240,10 @@ class TestInvitations:
         assert rows["viewer"][:2] == ["Viewer", since]
         assert rows["owner"][:2] == ["Owner", since]
         assert set(rows) == {"Person", "owner", "viewer"}  # the header, and each member
+        viewer_row = Membership.objects.get(user=viewer)
+        select = form_elements(html, f"level-{viewer_row.pk}-level")
+        assert select[0][1]["name"] == "level"
+        assert [a["value"] for t, a in select if t == "option" and "selected" in a] == ["viewer"]
 
 
 @pytest.fixture
@@ -411,27 +415,35 @@ class TestSharing:
         assert bool(text_of(html, "coverage-heading")) == roles
         assert bool(text_of(html, "strategies-heading")) == strategies
 
+    @pytest.mark.parametrize("fuller", ["include_roles", "include_strategies", "all_rounds"])
     def test_someone_in_two_partners_gets_the_fuller_share(
-        self, facility, owner, instrument, advocates
+        self, facility, owner, instrument, advocates, fuller
     ):
         """Each partner's share is theirs to see: a member of both sees what the fuller
-        one allows, whichever was made first."""
+        one allows. The shares differ in one thing each time, and the lesser one is
+        made first."""
         partner, member = advocates
+        earlier = scored_round(facility, instrument, "R0")
+        Round.objects.filter(pk=earlier.pk).update(opened_on="2025-01-01")
         round_ = scored_round(facility, instrument, "R1")
         other = Partner.objects.create(name="Clinic Coalition", slug="coalition")
         PartnerMembership.objects.create(user=member, partner=other)
-        for sharing, fuller in ((partner, False), (other, True)):
+        lesser = {"include_roles": False, "include_strategies": False, "all_rounds": False}
+        for sharing, grants in ((partner, lesser), (other, lesser | {fuller: True})):
             share_accepted(
                 facility=facility,
                 partner=sharing,
-                rounds=None,
-                include_strategies=fuller,
-                include_roles=fuller,
+                rounds=None if grants["all_rounds"] else [round_],
+                include_strategies=grants["include_strategies"],
+                include_roles=grants["include_roles"],
                 by=owner,
             )
-        html = login(member).get(round_.get_absolute_url()).content.decode()
-        assert text_of(html, "roles-heading") == "Results by role"
-        assert text_of(html, "strategies-heading") == "All recommended strategies"
+        client = login(member)
+        html = client.get(round_.get_absolute_url()).content.decode()
+        assert bool(text_of(html, "roles-heading")) == (fuller == "include_roles")
+        assert bool(text_of(html, "strategies-heading")) == (fuller == "include_strategies")
+        earlier_status = client.get(earlier.get_absolute_url()).status_code
+        assert earlier_status == (200 if fuller == "all_rounds" else 404)
 
     def test_only_chosen_rounds_are_visible_and_no_comparison_leaks(
         self, facility, owner, instrument, advocates

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from readiness import benchmarks, charts, disclosure
-from readiness.models import Item, Round
+from readiness.models import Intervention, Item, Round
 from readiness.scoring import score_round, shown
 from tests.conftest import full_answers, import_rows
 from tests.pages import assert_valid_figure, list_items, table, text_of
@@ -147,7 +147,9 @@ def test_query_count_does_not_grow_with_respondents(
     facility's action items, who is not a peer. (The instrument's structure and the day's
     peer snapshot are read once per process, warmed first.)"""
     round_ = add_respondents(facility, instrument, "R", 10)
-    Round.objects.filter(pk=round_.pk).update(opened_on="2026-01-01")
+    # a round that prepares for an intervention names it, read with the round
+    protocol = Intervention.objects.create(code="protocol", name="Agent protocol", description="-")
+    Round.objects.filter(pk=round_.pk).update(opened_on="2026-01-01", intervention=protocol)
     add_respondents(facility, instrument, "Earlier", 3)
     Round.objects.filter(label="Earlier").update(opened_on="2025-01-01")
     client.force_login(owner)
@@ -155,7 +157,9 @@ def test_query_count_does_not_grow_with_respondents(
     score_round(round_)  # reads the instrument's structure into the process cache
     benchmarks.snapshot()  # the day's peer snapshot, taken once a day
     with CaptureQueriesContext(connection) as small:
-        assert client.get(url).status_code == 200
+        response = client.get(url)
+        assert response.status_code == 200
+    assert "This round prepares for: <strong>Agent protocol</strong>." in response.content.decode()
     add_respondents(facility, instrument, "R", 60, start=10)
     assert round_.respondents.count() == 70
     with django_assert_num_queries(len(small)):

@@ -67,10 +67,13 @@ def test_earlier_rounds_are_most_recent_first_and_same_day_rounds_in_order_made(
     morning = partners_round(facility, "Morning", [3, 3, 3], opened_on="2025-01-01")
     evening = partners_round(facility, "Evening", [3, 3, 3], opened_on="2025-01-01")
     later = partners_round(facility, "Later", [3, 3, 3], opened_on="2025-02-01")
-    assert morning.pk < evening.pk
-    assert list(earlier_rounds(later)) == [evening, morning, oldest]
-    assert list(earlier_rounds(evening)) == [morning, oldest]  # made earlier that day
-    assert list(earlier_rounds(morning)) == [oldest]
+    # entered last, about a round held long before: its date decides, not when it was made
+    backfilled = partners_round(facility, "Backfilled", [3, 3, 3], opened_on="2024-06-01")
+    assert morning.pk < evening.pk < backfilled.pk
+    assert list(earlier_rounds(later)) == [evening, morning, backfilled, oldest]
+    assert list(earlier_rounds(evening)) == [morning, backfilled, oldest]  # made earlier
+    assert list(earlier_rounds(morning)) == [backfilled, oldest]
+    assert list(earlier_rounds(backfilled)) == [oldest]
 
 
 # --- What the numbers say -------------------------------------------------------------------

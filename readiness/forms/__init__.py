@@ -141,7 +141,16 @@ class MinGroupForm(forms.Form):
 
 
 class MemberLevelForm(forms.Form):
-    level = forms.ChoiceField(label=_("Role"), choices=Membership.Level.choices)
+    level = forms.ChoiceField(
+        label=_("Role"),
+        choices=Membership.Level.choices,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    @classmethod
+    def for_member(cls, membership: Membership) -> "MemberLevelForm":
+        """The form of one member's row, whose ids are the member's own."""
+        return cls(initial={"level": membership.level}, auto_id=f"level-{membership.pk}-%s")
 
 
 class NetworkAnswerAccessForm(forms.Form):

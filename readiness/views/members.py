@@ -28,19 +28,27 @@ def _min_group_form(facility, data=None):
     return MinGroupForm(data, current=current, initial={"min_group": current})
 
 
+def _with_level_forms(memberships) -> list[Membership]:
+    members = list(memberships)
+    for membership in members:
+        membership.level_form = MemberLevelForm.for_member(membership)
+    return members
+
+
 def _members_context(access, invite_form=None, share_form=None, min_group_form=None):
     facility = access.facility
     return {
         "min_group_form": min_group_form or _min_group_form(facility),
         "facility": facility,
-        "members": facility.memberships.select_related("user").order_by("created_at"),
+        "members": _with_level_forms(
+            facility.memberships.select_related("user").order_by("created_at")
+        ),
         "invitations": facility.invitations.pending(),
         "shares": facility.shares.live()
         .select_related("partner", "created_by")
         .prefetch_related("rounds"),
         "invite_form": invite_form or InviteForm(),
         "share_form": share_form or ShareForm(facility=facility),
-        "levels": Membership.Level.choices,
         "consent_form": BenchmarkConsentForm(initial={"contributes": facility.contributes}),
     }
 
