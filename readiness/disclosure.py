@@ -473,7 +473,7 @@ class Scope:
     def for_access(cls, access) -> Scope:
         """From permissions.FacilityAccess: members and network leaders see everything;
         partners what the share includes."""
-        if access.is_member:
+        if access.reads_all_results:
             return cls.everything()
         share = access.share
         return cls(

@@ -6,7 +6,9 @@ a user who may see but not change gets 403 on a write (require()).
 
 - Members of a facility: owner (members, sharing, deletion, exports, audit log), editor
   (opens and closes rounds), viewer (reads results).
-- Leaders of a network: read every facility of the network, as its viewers do.
+- Leaders of a network: read every facility of the network's results, as its viewers do,
+  but are not its members: the facility's own records (its action plan, its inventory of
+  interventions) stay with its members.
 - Members of a partner organisation: read-only results of facilities with an active share
   to that partner, limited to the shared rounds, and to strategies and results by role
   only when the share includes them.
@@ -30,10 +32,16 @@ class FacilityAccess:
     level: str | None = None  # for members
     share: Share | None = None  # for partners
     shared_round_ids: frozenset[int] = field(default_factory=frozenset)
+    leads: bool = False  # for the leaders of the facility's network
 
     @property
     def is_member(self) -> bool:
         return self.level is not None
+
+    @property
+    def reads_all_results(self) -> bool:
+        """Every round's results, with roles and strategies: members and leaders."""
+        return self.is_member or self.leads
 
     @property
     def is_owner(self) -> bool:
@@ -45,15 +53,15 @@ class FacilityAccess:
 
     @property
     def can_see_strategies(self) -> bool:
-        return self.is_member or self.share.include_strategies
+        return self.reads_all_results or self.share.include_strategies
 
     @property
     def can_see_roles(self) -> bool:
-        return self.is_member or self.share.include_roles
+        return self.reads_all_results or self.share.include_roles
 
     def rounds(self) -> QuerySet[Round]:
         rounds = Round.objects.filter(facility=self.facility)
-        if self.is_member or self.share.all_rounds:
+        if self.reads_all_results or self.share.all_rounds:
             return rounds
         return rounds.filter(pk__in=self.shared_round_ids)
 
@@ -73,10 +81,10 @@ def facility_access(user, slug: str) -> FacilityAccess:
     )
     if membership is not None:
         return FacilityAccess(facility=membership.facility, level=membership.level)
-    # Network leaders read every facility of their network, as its viewers do.
+    # Network leaders read every facility of their network's results, as its viewers do.
     led = Facility.objects.filter(slug=slug, network__leaderships__user=user).first()
     if led is not None:
-        return FacilityAccess(facility=led, level=Membership.Level.VIEWER)
+        return FacilityAccess(facility=led, leads=True)
     share = (
         Share.objects.active()
         .select_related("facility")

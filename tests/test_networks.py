@@ -733,3 +733,18 @@ def test_standings_kept_beyond_the_limit_make_room_and_read_the_same(
         "50",
     ]
     assert again == first
+
+
+def test_leaders_read_their_sites_results_but_are_not_their_members(network, leader, instrument):
+    """Leaders see every round with roles and strategies, as viewers do, but are not
+    members: the action plan and the interventions stay the facility's own."""
+    from readiness.permissions import facility_access
+
+    a = site(network, instrument, "a", value=2)
+    access = facility_access(leader, "a")
+    assert access.leads and not access.is_member and access.reads_all_results
+    assert access.can_see_roles and access.can_see_strategies
+    assert not access.can_manage_rounds and not access.is_owner
+    html = login(leader).get(a.rounds.get().get_absolute_url()).content.decode()
+    assert text_of(html, "roles-heading") == "Results by role"
+    assert text_of(html, "strategies-heading") == "All recommended strategies"

@@ -37,7 +37,7 @@ PERSONAS = [
     "partner",
     "partner_revoked",
     "partner_expired",
-    "leader",  # leads the facility's network: reads it as a viewer, compares its sites
+    "leader",  # leads the facility's network: reads its results, compares its sites
 ]
 
 
@@ -108,11 +108,12 @@ EXPECTED = {
     "share-revoke": ("POST", OWNER_POST),
     "facility-audit": ("GET", OWNER_GET),
     # the plan is the facility's own: members read it, managers change it, partners never
-    "facility-plan": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 200)),
+    # the facility's own records: members only (a network's leaders read its results)
+    "facility-plan": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 403)),
     "plan-add": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
     "plan-edit": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
     "plan-status": ("POST", MANAGE),
-    "facility-interventions": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 200)),
+    "facility-interventions": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 403)),
     # answer-level downloads: asked for by owners (and by leaders of a network for its
     # sites that allow it), fetched by the owners or the leader who asked
     # (tests/test_prepared_downloads.py)
