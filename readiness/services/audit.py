@@ -20,6 +20,19 @@ def record(*, action: str, user=None, facility=None, **detail) -> AuditEvent:
     return event
 
 
+def record_download(*, user, facilities, download: str, fmt: str, **detail) -> list[AuditEvent]:
+    """A download served at once (not prepared: services/downloads records those), in the
+    log of each facility whose figures it holds."""
+    return record_for_facilities(
+        action=AuditEvent.Action.EXPORTED,
+        user=user,
+        facilities=facilities,
+        download=download,
+        format=fmt,
+        **detail,
+    )
+
+
 def record_for_facilities(*, action: str, user, facilities, **detail) -> list[AuditEvent]:
     """The same event once in each facility's log, in one query (a network's download
     concerns every site in it, and each site's owners read their own log). ``facilities``:

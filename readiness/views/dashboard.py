@@ -10,11 +10,10 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from readiness import benchmarks, charts, disclosure, reports
-from readiness.models import ActionItem, AuditEvent, PreparedDownload
+from readiness.models import ActionItem, PreparedDownload
 from readiness.permissions import facility_access, round_for
 from readiness.rendered import results_key
-from readiness.services import downloads
-from readiness.services.audit import record
+from readiness.services import audit, downloads
 
 # Results are rebuilt when the facility's results_version changes (a new release, a
 # plan change, a new minimum group), and after a deploy or a raised site minimum
@@ -124,12 +123,11 @@ def round_results_json(request, slug, round_id):
     access = facility_access(request.user, slug)
     round_ = round_for(access, round_id)
     data = disclosure.round_results(round_, scope=disclosure.Scope.for_access(access))
-    record(
-        action=AuditEvent.Action.EXPORTED,
+    audit.record_download(
         user=request.user,
-        facility=access.facility,
+        facilities=[access.facility],
         download="results",
-        format="json",
+        fmt="json",
         round=round_.label,
     )
     # Not indented: json.dumps writes indented output in Python, ten times slower than

@@ -18,10 +18,9 @@ from django_ratelimit.decorators import ratelimit
 
 from readiness import exports
 from readiness.forms import AnswerDownloadForm
-from readiness.models import AuditEvent, PreparedDownload
+from readiness.models import PreparedDownload
 from readiness.permissions import facility_access, get_network_for_user, owner_access
-from readiness.services import downloads
-from readiness.services.audit import record
+from readiness.services import audit, downloads
 
 
 @login_required
@@ -37,13 +36,7 @@ def scores(request, slug, fmt):
     access = facility_access(request.user, slug)
     facility = access.facility
     table = exports.score_table(facility, access.rounds())
-    record(
-        action=AuditEvent.Action.EXPORTED,
-        user=request.user,
-        facility=facility,
-        download="scores",
-        format=fmt,
-    )
+    audit.record_download(user=request.user, facilities=[facility], download="scores", fmt=fmt)
     return exports.download(fmt=fmt, name=f"{facility.slug}-scores", rows=lambda: iter(table))
 
 

@@ -22,7 +22,6 @@ from readiness import charts, disclosure, exports, paging, reliability, reports
 from readiness.comparison import LISTED, chosen_sites, compared, overview, with_rows
 from readiness.forms import ComparisonFilter
 from readiness.models import (
-    AuditEvent,
     Determinant,
     Instrument,
     PreparedDownload,
@@ -32,8 +31,7 @@ from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
 from readiness.rendered import results_key
 from readiness.scoring import shown
-from readiness.services import downloads
-from readiness.services.audit import record_for_facilities
+from readiness.services import audit, downloads
 from readiness.views.dashboard import RESULTS_TIMEOUT
 
 
@@ -246,13 +244,12 @@ def comparison_download(request, slug, fmt):
 
 def _record_download(request, network, facilities, kind, fmt):
     """Each site in a network download sees it in its own audit log."""
-    record_for_facilities(
-        action=AuditEvent.Action.EXPORTED,
+    audit.record_download(
         user=request.user,
         facilities=facilities,
         download=f"network {kind}",
+        fmt=fmt,
         network=network.name,
-        format=fmt,
     )
 
 
