@@ -9,7 +9,9 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.db import connection
 from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -395,6 +397,51 @@ class TestSharing:
         assert text_of(html, "strategies-heading") == "All recommended strategies"
         assert text_of(html, "focus-strategies")
         assert text_of(html, "roles-heading") == "Results by role"
+
+    def test_a_share_opens_only_its_own_facility(
+        self, facility, other_facility, owner, outsider, instrument, advocates
+    ):
+        partner, member = advocates
+        shared = scored_round(facility, instrument, "R1")
+        elsewhere = scored_round(other_facility, instrument, "R1")
+        share_accepted(
+            facility=facility,
+            partner=partner,
+            rounds=None,
+            include_strategies=True,
+            include_roles=True,
+            by=owner,
+        )
+        client = login(member)
+        assert client.get(shared.get_absolute_url()).status_code == 200
+        assert client.get(elsewhere.get_absolute_url()).status_code == 404
+        assert client.get(other_facility.get_absolute_url()).status_code == 404
+
+    def test_a_partners_dashboard_costs_the_same_queries_whatever_the_share(
+        self, facility, owner, instrument, advocates
+    ):
+        """Shown again (kept): session, user, the second step's device, no membership, no
+        network led, the share with its facility, the round, live counts, the release; a
+        share of chosen rounds adds the one query that lists them."""
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        client = login(member)
+        counts = {}
+        for all_rounds in (True, False):
+            share = share_accepted(
+                facility=facility,
+                partner=partner,
+                rounds=None if all_rounds else [round_],
+                include_strategies=True,
+                include_roles=True,
+                by=owner,
+            )
+            client.get(round_.get_absolute_url())  # made and kept
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(round_.get_absolute_url()).status_code == 200
+            counts[all_rounds] = len(queries)
+            Share.objects.filter(pk=share.pk).update(revoked_at=timezone.now())
+        assert counts == {True: 9, False: 10}
 
     @pytest.mark.parametrize("roles, strategies", [(True, False), (False, True)])
     def test_roles_and_strategies_follow_their_own_tick(

@@ -668,6 +668,8 @@ def test_people_imported_from_a_file_never_stand_in_for_a_small_language():
     assert shown(release_of({"en": 2, "": 30})) == {}
     # results kept before languages were counted show none
     assert shown(RoundRelease(respondents=12, aggregates={}, hidden_languages=[])) == {}
+    # nor do they count when a new version decides what to hide
+    assert language_hiding({"en": 20, "es": 4, "": 1}, 3, already=[], shown_before=set()) == []
 
 
 def test_a_count_shown_once_is_never_hidden_later_the_counts_are_withdrawn():
