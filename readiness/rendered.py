@@ -9,6 +9,9 @@ from pathlib import Path
 
 from django.conf import settings
 
+# Kept renderings of results last a day at most (their keys change sooner).
+RESULTS_TIMEOUT = 24 * 60 * 60
+
 _SOURCES = (("readiness", "*.py"), ("templates", "*.html"), ("readiness/locale", "*.mo"))
 
 

@@ -29,10 +29,9 @@ from readiness.models import (
 )
 from readiness.paging import page_of
 from readiness.permissions import get_network_for_user
-from readiness.rendered import results_key
+from readiness.rendered import RESULTS_TIMEOUT, results_key
 from readiness.scoring import shown
 from readiness.services import audit, downloads
-from readiness.views.dashboard import RESULTS_TIMEOUT
 
 
 def _choice(request) -> tuple[QueryDict, int] | None:

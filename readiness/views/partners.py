@@ -21,9 +21,8 @@ from readiness.models import Share
 from readiness.paging import page_of
 from readiness.permissions import get_partner_for_user, shares_visible_to
 from readiness.portfolio import portfolio as portfolio_of
-from readiness.rendered import results_key
+from readiness.rendered import RESULTS_TIMEOUT, results_key
 from readiness.services import access
-from readiness.views.dashboard import RESULTS_TIMEOUT
 
 
 @login_required
