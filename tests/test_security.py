@@ -423,3 +423,16 @@ def _production_settings() -> dict:
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_reset_link_that_is_not_valid_says_so_and_offers_no_form(db):
+    response = Client().get(reverse("password_reset_confirm", args=["MQ", "not-a-token"]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert text_of(html, "main").endswith(
+        "This reset link is not valid any more. Ask for a new one."
+    )
+    assert 'name="new_password1"' not in html
+    # the other password pages show their form, never that message
+    form_page = Client().get(reverse("password_reset")).content.decode()
+    assert 'name="email"' in form_page and "not valid any more" not in form_page
