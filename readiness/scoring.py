@@ -185,8 +185,22 @@ def respondent_scores(respondent_ids: list[int]) -> list[DeterminantScore]:
 # --- Per round ---------------------------------------------------------------------
 
 
+class Banded:
+    """The band of a result's ``score`` (docs/scoring.md: thresholds 50 and 75)."""
+
+    score: float | None
+
+    @property
+    def band(self) -> str:
+        return band_for(self.score)
+
+    @property
+    def band_label(self) -> str:
+        return Band(self.band).label
+
+
 @dataclass
-class DeterminantResult:
+class DeterminantResult(Banded):
     determinant: Determinant
     score: float | None
     dont_know_rate: float | None
@@ -237,13 +251,6 @@ class DeterminantResult:
     def code(self) -> str:
         return self.determinant.code
 
-    @property
-    def band(self) -> str:
-        return band_for(self.score)
-
-    @property
-    def band_label(self) -> str:
-        return Band(self.band).label
 
     @property
     def low_agreement(self) -> bool:
@@ -259,7 +266,7 @@ class DeterminantResult:
 
 
 @dataclass
-class DomainResult:
+class DomainResult(Banded):
     code: str
     name: str
     determinants: list[DeterminantResult]
@@ -268,13 +275,6 @@ class DomainResult:
     def score(self) -> float | None:
         return mean_or_none(d.score for d in self.determinants)
 
-    @property
-    def band(self) -> str:
-        return band_for(self.score)
-
-    @property
-    def band_label(self) -> str:
-        return Band(self.band).label
 
 
 @dataclass
