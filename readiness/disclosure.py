@@ -90,10 +90,9 @@ def groups_to_hide(counts: dict, minimum: int, *, already=()) -> dict:
     hidden.update({group: Hidden.FEWER_THAN_MINIMUM for group, n in counts.items() if n < minimum})
     pool = sum(counts.get(group, 0) for group in hidden)
     shown = sorted((g for g in counts if g not in hidden), key=lambda group: counts[group])
-    while 0 < pool < minimum and shown:
-        group = shown.pop(0)
-        hidden[group] = Hidden.PROTECTS_SMALLER_GROUP
-        pool += counts[group]
+    if 0 < pool < minimum and shown:
+        # Every shown group holds at least the minimum, so hiding one is enough.
+        hidden[shown[0]] = Hidden.PROTECTS_SMALLER_GROUP
     return hidden
 
 

@@ -420,6 +420,18 @@ def test_groups_to_hide(counts, hidden):
     assert set(groups_to_hide(counts, 3)) == hidden
 
 
+def test_groups_hidden_before_stay_hidden_and_count_what_they_hold():
+    hidden = groups_to_hide({"a": 5, "b": 4, "c": 6}, 3, already=["b"])
+    assert hidden == {"b": "protects_smaller_group"}  # b holds 4: nothing else to hide
+    # a group hidden before that holds nobody now protects nobody
+    assert groups_to_hide({"a": 5, "b": 6}, 3, already=["gone"]) == {
+        "gone": "protects_smaller_group"
+    }
+    # the smallest shown group joins a hidden pool of one or two
+    assert set(groups_to_hide({"a": 5, "b": 4, "c": 9}, 3, already=[])) == set()
+    assert groups_to_hide({"a": 5, "b": 4, "c": 2}, 3)["b"] == "protects_smaller_group"
+
+
 # --- Rule 3: no differencing over time --------------------------------------------------
 
 

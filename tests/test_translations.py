@@ -666,8 +666,11 @@ def test_people_imported_from_a_file_never_stand_in_for_a_small_language():
     assert shown(release_of({"en": 20, "es": 4, "": 2})) == {"en": 20, "es": 4}
     # mostly on paper: too few answered online to say anything
     assert shown(release_of({"en": 2, "": 30})) == {}
-    # results kept before languages were counted show none
+    # results kept before languages were counted show none, nor do counts that do not
+    # add up to the people in them
     assert shown(RoundRelease(respondents=12, aggregates={}, hidden_languages=[])) == {}
+    partial = RoundRelease(respondents=12, aggregates={"languages": {"en": 5}}, hidden_languages=[])
+    assert shown(partial) == {}
     # nor do they count when a new version decides what to hide
     assert language_hiding({"en": 20, "es": 4, "": 1}, 3, already=[], shown_before=set()) == []
 
