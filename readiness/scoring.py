@@ -251,7 +251,6 @@ class DeterminantResult(Banded):
     def code(self) -> str:
         return self.determinant.code
 
-
     @property
     def low_agreement(self) -> bool:
         return self.agreement_rwg is not None and self.agreement_rwg < LOW_AGREEMENT_BELOW
@@ -274,7 +273,6 @@ class DomainResult(Banded):
     @property
     def score(self) -> float | None:
         return mean_or_none(d.score for d in self.determinants)
-
 
 
 @dataclass
