@@ -748,3 +748,9 @@ def test_leaders_read_their_sites_results_but_are_not_their_members(network, lea
     html = login(leader).get(a.rounds.get().get_absolute_url()).content.decode()
     assert text_of(html, "roles-heading") == "Results by role"
     assert text_of(html, "strategies-heading") == "All recommended strategies"
+    page = login(leader).get(a.get_absolute_url()).content.decode()
+    assert text_of(page, "access-notice") == (
+        "You read this site's results as a leader of Valley Health Centers. "
+        "Its action plan and interventions stay with its members."
+    )
+    assert reverse("facility-plan", args=["a"]) not in page
