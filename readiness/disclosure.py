@@ -80,11 +80,11 @@ def groups_to_hide(counts: dict, minimum: int, *, already=()) -> dict:
     """{group: Hidden reason} for groups (roles, cells) whose results may not be shown.
 
     Groups under the minimum are hidden; when all hidden groups together hold fewer than
-    the minimum (but someone), the smallest shown groups are hidden too until they hold
-    enough, so that no hidden group can be worked out by subtracting the shown ones from
-    the total. Groups hidden ``already`` (in an earlier version of the same results) stay
-    hidden, so that two versions never hide different sets. Ties go to the group listed
-    first.
+    the minimum (but someone), the smallest shown group is hidden too (one suffices: it
+    holds the minimum), so that no hidden group can be worked out by subtracting the
+    shown ones from the total. Groups hidden ``already`` (in an earlier version of the
+    same results) stay hidden, so that two versions never hide different sets. Ties go
+    to the group listed first.
     """
     hidden = dict.fromkeys(already, Hidden.PROTECTS_SMALLER_GROUP)
     hidden.update({group: Hidden.FEWER_THAN_MINIMUM for group, n in counts.items() if n < minimum})

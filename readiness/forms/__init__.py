@@ -366,7 +366,10 @@ class ActionItemStatusForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"),
         choices=ActionItem.Status.choices,
-        error_messages={"invalid_choice": _("Choose one of the statuses shown.")},
+        error_messages={
+            "required": _("Choose one of the statuses shown."),
+            "invalid_choice": _("Choose one of the statuses shown."),
+        },
         widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
     )
 

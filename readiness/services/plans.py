@@ -28,6 +28,7 @@ def set_status(*, item: ActionItem, status: str) -> ActionItem:
     return save_action_item(item=item)
 
 
+@transaction.atomic
 def save_action_item(*, item: ActionItem) -> ActionItem:
     item.full_clean()
     item.save()
