@@ -61,7 +61,7 @@ messages: $(VENV)/.installed-dev
 # database. The results go to a file first, so that a failing `mutmut results` fails.
 MUTATION_MIN_SCORE := 90
 MUTATION_SAMPLE_MIN_SCORE := 95
-MUTATION_SAMPLE := 'readiness.scoring.x_earlier_rounds*' \
+MUTATION_SAMPLE := 'readiness.scoring.history.x_earlier_rounds*' \
 	'readiness.disclosure.x_groups_to_hide*' \
 	'readiness.disclosure.x_language_hiding*' \
 	'readiness.disclosure.x_languages_shown*' \

@@ -265,6 +265,21 @@ def role_heatmap(scores: RoundScores) -> dict | None:
     )
 
 
+def site_heatmap(sites, determinants) -> dict | None:
+    """A network's sites by determinants, for the sites with a compared round;
+    ``determinants`` are (code, name) pairs. Cells hidden by disclosure.py stay empty."""
+    scored = [site for site in sites if site.round is not None]
+    if not scored:
+        return None
+    return _score_heatmap(
+        [[site.scores.get(code) for code, _name in determinants] for site in scored],
+        x=[name for _code, name in determinants],
+        y=[site.facility.name for site in scored],
+        empty_label=_("too few people"),
+        tick_angle=-30,
+    )
+
+
 def portfolio_heatmap(rows, domain_codes: list[str], domain_names: dict[str, str]) -> dict:
     """Facilities by domains, from each facility's latest shared round; a round still
     collecting answers is marked as such, as in the table."""

@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from readiness.models import Facility, Membership, Network, Partner, Round, Share
+from readiness.models import Facility, Membership, Organisation, Partner, Round, Share
 
 OWNER = Membership.Level.OWNER
 EDITOR = Membership.Level.EDITOR
@@ -124,31 +125,11 @@ def facilities_for(user) -> QuerySet[Facility]:
     return Facility.objects.filter(memberships__user=user)
 
 
-def partners_for(user) -> QuerySet[Partner]:
-    if not user.is_authenticated:
-        return Partner.objects.none()
-    return Partner.objects.filter(memberships__user=user)
-
-
-def get_partner_for_user(user, slug: str) -> Partner:
-    partner = partners_for(user).filter(slug=slug).first()
-    if partner is None:
-        raise Http404
-    return partner
+def organisation_for(user, model: type[Organisation], slug: str) -> Organisation:
+    """The network or partner ``user`` belongs to at ``slug``; 404 for any other, so that
+    outsiders cannot tell which organisations exist."""
+    return get_object_or_404(model.objects.of(user), slug=slug)
 
 
 def shares_visible_to(partner: Partner) -> QuerySet[Share]:
     return Share.objects.active().filter(partner=partner)
-
-
-def networks_for(user) -> QuerySet[Network]:
-    if not user.is_authenticated:
-        return Network.objects.none()
-    return Network.objects.filter(leaderships__user=user)
-
-
-def get_network_for_user(user, slug: str) -> Network:
-    network = networks_for(user).filter(slug=slug).first()
-    if network is None:
-        raise Http404
-    return network

@@ -132,15 +132,22 @@ def leader(network):
     return user
 
 
-def share_accepted(*, partner, **offer):
+def share_accepted(*, partner, rounds=None, include_strategies=True, include_roles=True, **offer):
     """A share offered to the partner and accepted by one of its members (or, for a
-    partner without members, as if it had been)."""
+    partner without members, as if it had been): all rounds, with strategies and results
+    by role, unless the test asks for less."""
     from django.utils import timezone
 
     from readiness.models import Share
     from readiness.services.access import accept_share, share_with_partner
 
-    share = share_with_partner(partner=partner, **offer)
+    share = share_with_partner(
+        partner=partner,
+        rounds=rounds,
+        include_strategies=include_strategies,
+        include_roles=include_roles,
+        **offer,
+    )
     member = partner.memberships.select_related("user").first()
     if member is not None:
         accept_share(share=share, by=member.user)

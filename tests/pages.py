@@ -91,3 +91,86 @@ def assert_valid_figure(figure: dict) -> None:
     for variant in (figure, figure.get("narrow")):
         if variant is not None:
             go.Figure({"data": variant["data"], "layout": variant["layout"]})
+
+
+class _Charts(HTMLParser):
+    """Each chart (an element with data-figure), read as charts.js and a screen reader
+    read it: its label, whether its JSON is on the page, and the first table after it,
+    with whether that table is folded in a <details> opened after the chart."""
+
+    def __init__(self):
+        super().__init__()
+        self.charts: dict[str, dict] = {}
+        self.scripts: set[str] = set()
+        self.waiting: list[dict] = []  # charts whose table has not come yet
+        self.opened = 0  # <details> open now
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if "data-figure" in attrs:
+            chart = {"label": attrs.get("aria-label", ""), "role": attrs.get("role")}
+            chart.update(table=None, folded=False, opened_at=self.opened)
+            self.charts[attrs["data-figure"]] = chart
+            self.waiting.append(chart)
+        elif tag == "details":
+            self.opened += 1
+        elif tag == "script" and attrs.get("type") == "application/json":
+            self.scripts.add(attrs.get("id"))
+        elif tag == "table":
+            for chart in self.waiting:
+                chart.update(table=attrs.get("id"), folded=self.opened > chart["opened_at"])
+            self.waiting = []
+
+    def handle_endtag(self, tag):
+        if tag == "details":
+            self.opened -= 1
+
+
+def charts(html: str) -> dict[str, dict]:
+    """{figure id: {label, role, table (id of the first table after it), folded, data}}."""
+    parser = _Charts()
+    parser.feed(html)
+    return {
+        figure: {
+            "label": chart["label"],
+            "role": chart["role"],
+            "table": chart["table"],
+            "folded": chart["folded"],
+            "data": figure in parser.scripts,
+        }
+        for figure, chart in parser.charts.items()
+    }
+
+
+class _Elements(HTMLParser):
+    """The elements inside (and including) the element with this id, as (tag, attrs)."""
+
+    def __init__(self, element_id: str):
+        super().__init__()
+        self.element_id, self.depth, self.elements = element_id, 0, []
+
+    def handle_starttag(self, tag, attrs):
+        if self.depth or dict(attrs).get("id") == self.element_id:
+            self.elements.append((tag, dict(attrs)))
+            if tag not in VOID:
+                self.depth += 1
+
+    def handle_startendtag(self, tag, attrs):  # <path ... /> in the SVG
+        if self.depth or dict(attrs).get("id") == self.element_id:
+            self.elements.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+
+
+def elements(html: str, element_id: str) -> list[tuple[str, dict]]:
+    parser = _Elements(element_id)
+    parser.feed(html)
+    return parser.elements
+
+
+def element(html: str, element_id: str) -> dict | None:
+    """The attributes of the element with this id (None when absent)."""
+    found = elements(html, element_id)
+    return found[0][1] if found else None

@@ -33,9 +33,9 @@ from readiness.services.facilities import create_facility
 from tests.clients import Client, code_now, with_app
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import body_of, facility_answers
+from tests.pages import elements as form_elements
 from tests.pages import list_items, table, text_of
 from tests.test_quality import elements
-from tests.test_round_link import elements as form_elements
 
 
 def login(user) -> Client:
@@ -334,14 +334,7 @@ class TestOffers:
         self, facility, owner, advocates, outsider
     ):
         partner, member = advocates
-        share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=None,
-            include_strategies=True,
-            include_roles=False,
-            by=owner,
-        )
+        share_accepted(facility=facility, partner=partner, include_roles=False, by=owner)
         fake = create_facility(
             name="MERCY CLINIC", slug="fake-mercy", type="fqhc", state="CA", owner=outsider
         )
@@ -364,7 +357,6 @@ class TestSharing:
         share_accepted(
             facility=facility,
             partner=partner,
-            rounds=None,
             include_strategies=False,
             include_roles=False,
             by=owner,
@@ -385,14 +377,7 @@ class TestSharing:
     def test_strategies_and_roles_only_when_ticked(self, facility, owner, instrument, advocates):
         partner, member = advocates
         round_ = scored_round(facility, instrument, "R1")
-        share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=None,
-            include_strategies=True,
-            include_roles=True,
-            by=owner,
-        )
+        share_accepted(facility=facility, partner=partner, by=owner)
         html = login(member).get(round_.get_absolute_url()).content.decode()
         assert text_of(html, "strategies-heading") == "All recommended strategies"
         assert text_of(html, "focus-strategies")
@@ -404,14 +389,7 @@ class TestSharing:
         partner, member = advocates
         shared = scored_round(facility, instrument, "R1")
         elsewhere = scored_round(other_facility, instrument, "R1")
-        share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=None,
-            include_strategies=True,
-            include_roles=True,
-            by=owner,
-        )
+        share_accepted(facility=facility, partner=partner, by=owner)
         client = login(member)
         assert client.get(shared.get_absolute_url()).status_code == 200
         assert client.get(elsewhere.get_absolute_url()).status_code == 404
@@ -432,8 +410,6 @@ class TestSharing:
                 facility=facility,
                 partner=partner,
                 rounds=None if all_rounds else [round_],
-                include_strategies=True,
-                include_roles=True,
                 by=owner,
             )
             client.get(round_.get_absolute_url())  # made and kept
@@ -452,7 +428,6 @@ class TestSharing:
         share_accepted(
             facility=facility,
             partner=partner,
-            rounds=None,
             include_strategies=strategies,
             include_roles=roles,
             by=owner,
@@ -500,12 +475,7 @@ class TestSharing:
         Round.objects.filter(pk=first.pk).update(opened_on="2025-01-01")
         second = scored_round(facility, instrument, "R2")
         share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=[second],
-            include_strategies=True,
-            include_roles=False,
-            by=owner,
+            facility=facility, partner=partner, rounds=[second], include_roles=False, by=owner
         )
         client = login(member)
         assert client.get(first.get_absolute_url()).status_code == 404
@@ -522,14 +492,7 @@ class TestSharing:
     ):
         partner, member = advocates
         round_ = scored_round(facility, instrument, "R1")
-        share = share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=None,
-            include_strategies=True,
-            include_roles=False,
-            by=owner,
-        )
+        share = share_accepted(facility=facility, partner=partner, include_roles=False, by=owner)
         client = login(member)
         assert client.get(round_.get_absolute_url()).status_code == 200
         login(owner).post(reverse("share-revoke", args=[facility.slug, share.pk]))
@@ -543,8 +506,6 @@ class TestSharing:
         share_accepted(
             facility=facility,
             partner=partner,
-            rounds=None,
-            include_strategies=True,
             include_roles=False,
             by=owner,
             expires_on=timezone.localdate(),
@@ -583,7 +544,6 @@ class TestSharing:
         share_accepted(
             facility=facility,
             partner=partner,
-            rounds=None,
             include_strategies=False,
             include_roles=False,
             by=owner,
@@ -606,7 +566,6 @@ class TestSharing:
             share_accepted(
                 facility=extra,
                 partner=partner,
-                rounds=None,
                 include_strategies=False,
                 include_roles=False,
                 by=outsider,
@@ -747,14 +706,7 @@ class TestExportAndDeletion:
         round_ = scored_round(facility, instrument, "R")
         Facility.objects.filter(pk=facility.pk).update(network=network)
         partner, member = advocates
-        share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=None,
-            include_strategies=True,
-            include_roles=False,
-            by=owner,
-        )
+        share_accepted(facility=facility, partner=partner, include_roles=False, by=owner)
         live = Round.objects.create(facility=facility, instrument=instrument, label="Open")
         started = Client().post(live.respondent_link(), {"role": "nurse"})
         assert started.status_code in (200, 302)

@@ -1,5 +1,7 @@
 """The round dashboard: content, privacy rules, charts and a flat query count."""
 
+from types import SimpleNamespace
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +12,7 @@ from readiness.models import Intervention, Item, Round
 from readiness.scoring import score_round, shown
 from tests.conftest import full_answers, import_rows
 from tests.pages import assert_valid_figure, list_items, table, text_of
+from tests.pages import charts as charts_of
 
 ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
 
@@ -50,10 +53,15 @@ def test_the_dashboard_shows_scores_gaps_strategies_and_roles(facility, instrume
     assert top.strategy.name in text_of(html, "all-strategies")
     # a band is written out, never shown by colour alone
     assert ">Gap</span>" in html
-    # each chart has its data for the page script and a table for screen readers
-    assert 'id="determinant-figure" type="application/json"' in html
-    assert 'id="role-figure" type="application/json"' in html
-    assert "Show the numbers as a table" in html
+    # each chart has its data for the page script, a label, and its numbers in a table
+    # folded under "Show the numbers as a table" right after it
+    found = charts_of(html)
+    assert {figure: (chart["table"], chart["folded"]) for figure, chart in found.items()} == {
+        "determinant-figure": ("determinant-table", True),
+        "role-figure": ("role-table", True),
+    }
+    for chart in found.values():
+        assert chart["data"] and chart["role"] == "img" and chart["label"].endswith("below.")
 
 
 def test_small_roles_are_hidden_with_the_next_smallest_and_missing_voices_flagged(
@@ -284,7 +292,10 @@ def test_names_typed_by_people_are_never_markup_in_a_chart(facility, instrument,
     scores = score_round(second, compare_with_previous=True)
     trend = charts.trend_chart(scores)
     assert trend["data"][0]["x"][0] == '&lt;a href="https://example.org"&gt;click&lt;/a&gt;'
-    figure = charts._score_heatmap([[50]], x=["<i>x</i>"], y=["<b>Mercy</b> & Co"], empty_label="-")
+    site = SimpleNamespace(
+        round=object(), scores={"X": 50}, facility=SimpleNamespace(name="<b>Mercy</b> & Co")
+    )
+    figure = charts.site_heatmap([site], [("X", "<i>x</i>")])
     assert figure["data"][0]["y"] == ["&lt;b&gt;Mercy&lt;/b&gt; &amp; Co"]
     assert figure["narrow"]["data"][0]["x"] == ["&lt;b&gt;Mercy&lt;/b&gt; &amp; Co"]
     assert figure["narrow"]["data"][0]["y"] == ["&lt;i&gt;x&lt;/i&gt;"]

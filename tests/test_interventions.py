@@ -11,6 +11,7 @@ from readiness.models import FacilityIntervention, Intervention, Round
 from readiness.services.facilities import open_round
 from tests.clients import Client
 from tests.conftest import ROOT
+from tests.pages import element, elements, text_of
 
 
 @pytest.fixture
@@ -70,12 +71,23 @@ def test_a_facility_records_where_it_stands(facility, owner, catalogue):
     assert {
         (e.intervention_id, e.status, str(e.since)) for e in FacilityIntervention.objects.all()
     } == {(first.pk, "in_place", "2024-05-01"), (second.pk, "planned", "None")}
+    assert element(client.get(url).content.decode(), f"id_since-{first.pk}")["value"] == (
+        "2024-05-01"
+    )
     client.post(url, {f"status-{first.pk}": "in_place", f"status-{second.pk}": ""})
     assert list(FacilityIntervention.objects.values_list("intervention_id", flat=True)) == [
         first.pk
     ]
     html = client.get(url).content.decode()
-    assert 'value="in_place" selected' in html
+    assert selected(html, f"id_status-{first.pk}") == ["in_place"]
+    assert selected(html, f"id_status-{second.pk}") == [""]  # "Not recorded"
+    assert "value" not in element(html, f"id_since-{first.pk}")  # not sent: cleared
+
+
+def selected(html: str, select_id: str) -> list[str]:
+    return [
+        a["value"] for tag, a in elements(html, select_id) if tag == "option" and "selected" in a
+    ]
 
 
 @pytest.mark.parametrize("data", [{"since": "yesterday"}, {"status": "finished"}])
@@ -88,12 +100,20 @@ def test_bad_inventory_input_saves_nothing(facility, owner, catalogue, data):
     response = login(owner).post(reverse("facility-interventions", args=[facility.slug]), payload)
     assert response.status_code == 200
     assert not FacilityIntervention.objects.exists()
+    html = response.content.decode()
+    if "since" in data:  # the date is marked, kept as typed, and tied to its message
+        field = element(html, f"id_since-{first.pk}")
+        assert field["value"] == "yesterday" and field["aria-invalid"] == "true"
+        assert "is-invalid" in field["class"].split()
+        assert text_of(html, field["aria-describedby"]) == "Enter a valid date."
 
 
 def test_viewers_read_but_cannot_change_the_inventory(facility, viewer, catalogue):
     url = reverse("facility-interventions", args=[facility.slug])
     client = login(viewer)
-    assert client.get(url).status_code == 200
+    html = client.get(url).content.decode()
+    fields = [f"id_{kind}-{i.pk}" for i in catalogue for kind in ("status", "since")]
+    assert all("disabled" in element(html, field) for field in fields)
     assert client.post(url, {f"status-{catalogue[0].pk}": "planned"}).status_code == 403
     assert not FacilityIntervention.objects.exists()
 

@@ -24,8 +24,14 @@ def imported_modules(path: Path) -> set[str]:
     return found
 
 
-def files(*folders: str) -> list[Path]:
-    return sorted(path for folder in folders for path in (APP / folder).rglob("*.py"))
+def files(*names: str) -> list[Path]:
+    """The Python files of these modules and packages of the app."""
+    found = []
+    for name in names:
+        path = APP / name
+        found += path.rglob("*.py") if path.is_dir() else [path]
+    assert found, names
+    return sorted(found)
 
 
 def importing(paths, forbidden: tuple[str, ...]) -> dict[str, list[str]]:
@@ -48,13 +54,14 @@ def test_services_never_import_views():
 @pytest.mark.parametrize(
     "module",
     [
-        "scoring.py",
+        "scoring",
         "disclosure.py",
         "benchmarks.py",
         "comparison.py",
         "portfolio.py",
         "progress.py",
         "dashboards.py",
+        "networks.py",
         "exports.py",
         "reports.py",
         "charts.py",
@@ -63,7 +70,25 @@ def test_services_never_import_views():
     ],
 )
 def test_reads_never_import_views(module):
-    assert importing([APP / module], ("readiness.views",)) == {}
+    assert importing(files(module), ("readiness.views",)) == {}
+
+
+def test_models_import_nothing_of_the_app_but_models():
+    """The bottom layer: everything else may import models, so they import no layer."""
+    app = ("readiness.",)
+    found = importing(files("models"), app)
+    assert {
+        path: [m for m in modules if not m.startswith("readiness.models")]
+        for path, modules in found.items()
+    } == dict.fromkeys(found, [])
+
+
+def test_scoring_reads_only_models_and_the_instrument_structure():
+    allowed = ("readiness.scoring", "readiness.models", "readiness.pages")
+    found = importing(files("scoring"), ("readiness.",))
+    assert {
+        path: [m for m in modules if not m.startswith(allowed)] for path, modules in found.items()
+    } == dict.fromkeys(found, [])
 
 
 def test_the_check_sees_an_import_inside_a_function(tmp_path):

@@ -6,6 +6,7 @@ import json
 import secrets
 from datetime import timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,10 +16,18 @@ from openpyxl import load_workbook
 
 from readiness import disclosure
 from readiness.comparison import forget as forget_standings
-from readiness.models import Determinant, Facility, Round
+from readiness.models import (
+    Determinant,
+    Facility,
+    Network,
+    NetworkLeader,
+    Partner,
+    PartnerMembership,
+    Round,
+)
 from readiness.services.facilities import create_facility, results_changed
 from tests.clients import Client
-from tests.conftest import full_answers, import_rows, share_accepted
+from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import network_answers
 from tests.pages import list_items, table, text_of
 from tests.test_benchmarks import parse
@@ -371,14 +380,7 @@ def test_the_portfolio_labels_open_and_closed_rounds_and_what_is_shared(instrume
     partner, member = make_partner(mercy, by=owner, roles=False, strategies=False)
     fresh = create_facility(name="Fresh Start", slug="fresh", type="fqhc", state="CA")
     add_round(fresh, instrument, "First", value=4, opened_on="2026-10-01", closed=False)
-    share_accepted(
-        facility=fresh,
-        partner=partner,
-        rounds=None,
-        include_strategies=True,
-        include_roles=False,
-        by=owner,
-    )
+    share_accepted(facility=fresh, partner=partner, include_roles=False, by=owner)
     html = login(member).get(partner.get_absolute_url()).content.decode()
     rows = table(html, "portfolio-table")
     # the heat map marks the open round as the table does
@@ -623,14 +625,7 @@ def test_the_portfolio_shows_a_page_of_facilities_at_a_time(instrument, owner, m
             name=f"Clinic {slug.upper()}", slug=slug, type="fqhc", state="CA"
         )
         add_round(facility, instrument, "Spring", value=value)
-        share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=None,
-            include_strategies=True,
-            include_roles=False,
-            by=owner,
-        )
+        share_accepted(facility=facility, partner=partner, include_roles=False, by=owner)
     client = login(member)
     html = client.get(partner.get_absolute_url()).content.decode()
     assert [
@@ -667,14 +662,7 @@ def test_the_kept_portfolio_follows_new_results_and_what_each_share_includes(ins
     assert mercy_row()[0].startswith("Autumn") and mercy_row()[2] == "75"
     share = mercy.shares.get()
     revoke_share(share=share, by=owner)
-    share_accepted(
-        facility=mercy,
-        partner=partner,
-        rounds=None,
-        include_strategies=True,
-        include_roles=False,
-        by=owner,
-    )
+    share_accepted(facility=mercy, partner=partner, include_roles=False, by=owner)
     assert mercy_row()[1] == "Scores and recommended strategies, without results by role."
 
 
@@ -685,8 +673,7 @@ def test_the_summarys_lists_name_the_first_sites_and_count_the_others(
     summary, then says how many more."""
     from readiness.services import access
 
-    monkeypatch.setattr("readiness.comparison.LISTED", 2)  # the summary's lists
-    monkeypatch.setattr("readiness.views.networks.LISTED", 2)  # the sites allowing answers
+    monkeypatch.setattr("readiness.comparison.LISTED", 2)  # every list the page names
     for slug in ("a", "b", "c"):
         facility = create_facility(name=f"Site {slug}", slug=slug, type="fqhc", state="CA")
         facility.network = network
@@ -754,3 +741,17 @@ def test_leaders_read_their_sites_results_but_are_not_their_members(network, lea
         "Its action plan and interventions stay with its members."
     )
     assert reverse("facility-plan", args=["a"]) not in page
+
+
+def test_networks_and_partners_are_found_only_through_their_own_people(network, leader):
+    other = Network.objects.create(name="Other", slug="other")
+    partner = Partner.objects.create(name="Advocates", slug="advocates")
+    advocate = make_user("advocate")
+    PartnerMembership.objects.create(user=advocate, partner=partner)
+    assert list(Network.objects.of(leader)) == [network]
+    assert list(Network.objects.of(advocate)) == list(Partner.objects.of(leader)) == []
+    assert list(Partner.objects.of(advocate)) == [partner]
+    assert not Network.objects.of(AnonymousUser()).exists()
+    assert list(Network.objects.all()) == [other, network]  # by name
+    assert str(NetworkLeader.objects.get(user=leader)) == f"leader – {network.name}"
+    assert str(PartnerMembership.objects.get()) == "advocate – Advocates"

@@ -107,8 +107,8 @@ EXPECTED = {
     "facility-min-group": ("POST", OWNER_POST),
     "share-revoke": ("POST", OWNER_POST),
     "facility-audit": ("GET", OWNER_GET),
-    # the plan is the facility's own: members read it, managers change it, partners never
-    # the facility's own records: members only (a network's leaders read its results)
+    # the plan is the facility's own record: members read it, managers change it; partners
+    # never, and a network's leaders, who read its results, get 403 (not members)
     "facility-plan": ("GET", row(LOGIN, 404, 200, 200, 200, 403, 404, 404, 403)),
     "plan-add": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
     "plan-edit": ("GET", row(LOGIN, 404, 403, 200, 200, 403, 404, 404, 403)),
@@ -194,12 +194,7 @@ def world(facility, owner, outsider, instrument):
         partner = Partner.objects.create(name=name.title(), slug=name.replace("_", "-"))
         PartnerMembership.objects.create(user=users[name], partner=partner)
         shares[name] = share_accepted(
-            facility=facility,
-            partner=partner,
-            rounds=None,
-            include_strategies=True,
-            include_roles=False,
-            by=owner,
+            facility=facility, partner=partner, include_roles=False, by=owner
         )
     Share.objects.filter(pk=shares["partner_revoked"].pk).update(revoked_at=timezone.now())
     Share.objects.filter(pk=shares["partner_expired"].pk).update(

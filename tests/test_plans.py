@@ -11,8 +11,7 @@ from django.utils import timezone
 from readiness.models import ActionItem, Round, Strategy
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows
-from tests.pages import list_items
-from tests.test_round_link import elements
+from tests.pages import elements, list_items
 
 
 def login(user) -> Client:
@@ -166,3 +165,28 @@ def test_the_plan_page_keeps_its_query_count_as_steps_grow(facility, owner, inst
     # session, user, the second step's device, membership; then progress.plan_progress:
     # the items, the closed rounds, their published results, the determinants' names
     assert len(large) == len(small) == 8
+
+
+def test_a_viewer_asking_to_change_what_does_not_exist_gets_404_as_on_round_pages(
+    facility, owner, viewer, baseline
+):
+    """One order everywhere: what the user may not see is 404, then what their level may
+    not do is 403; so a missing round or step reads the same on every page."""
+    item = ActionItem.objects.create(facility=facility, title="Step", baseline_round=baseline)
+    strategy = f"?strategy={Strategy.objects.filter(instrument=baseline.instrument).first().pk}"
+    missing = baseline.pk + item.pk + 1000
+
+    def statuses(round_id, item_id):
+        urls = [
+            ("GET", reverse("round-hand-out", args=[facility.slug, round_id])),
+            ("POST", reverse("round-close", args=[facility.slug, round_id])),
+            ("GET", reverse("plan-add", args=[facility.slug, round_id]) + strategy),
+            ("GET", reverse("plan-edit", args=[facility.slug, item_id])),
+            ("POST", reverse("plan-status", args=[facility.slug, item_id])),
+        ]
+        client = login(viewer)
+        return [getattr(client, method.lower())(url).status_code for method, url in urls]
+
+    assert statuses(baseline.pk, item.pk) == [403] * 5
+    assert statuses(missing, missing) == [404] * 5
+    assert ActionItem.objects.get().status == item.status

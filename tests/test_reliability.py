@@ -12,7 +12,7 @@ from readiness.services.facilities import create_facility
 from readiness.services.instrument import load_instrument
 from tests.clients import Client
 from tests.conftest import import_rows, make_user
-from tests.pages import table
+from tests.pages import elements, table
 
 # pingouin's documented example of cronbach_alpha (dataset "cronbach_wide_missing":
 # 12 people, 11 yes/no items, 5 answers missing): alpha 0.732660835214447 with pairwise
@@ -45,10 +45,10 @@ def import_published_example(site):
     import_rows(site, "R", rows)
 
 
-def one_determinant_instrument():
+def one_determinant_instrument(version="alpha-example"):
     return load_instrument(
         data={
-            "version": "alpha-example",
+            "version": version,
             "roles": [{"code": "nurse", "name": "Nurse"}],
             "domains": [
                 {
@@ -100,6 +100,29 @@ def test_alpha_reproduces_the_published_worked_example(network_of_one):
     client.force_login(leader)
     html = client.get(reverse("network-quality", args=[network.slug])).content.decode()
     assert table(html, "quality-table")["Example"][:2] == ["12", "0.73"]
+
+
+def test_the_leader_chooses_the_questionnaire_version(network_of_one):
+    network, site, leader = network_of_one
+    one_determinant_instrument()
+    import_rows(site, "Old", nurses("a", 4))
+    one_determinant_instrument("beta-example")  # newer: new rounds use it
+    import_rows(site, "New", nurses("b", 5))
+    client = Client()
+    client.force_login(leader)
+    url = reverse("network-quality", args=[network.slug])
+
+    def shown(query):
+        html = client.get(url, query).content.decode()
+        options = [attrs for tag, attrs in elements(html, "id_version") if tag == "option"]
+        chosen = [option["value"] for option in options if "selected" in option]
+        people = table(html, "quality-table")["Example"][0]
+        return [option["value"] for option in options], chosen, people
+
+    versions = ["beta-example", "alpha-example"]
+    assert shown({}) == (versions, ["beta-example"], "5")  # the newest
+    assert shown({"version": "alpha-example"}) == (versions, ["alpha-example"], "4")
+    assert shown({"version": "1999.1"}) == (versions, ["beta-example"], "5")
 
 
 def test_a_statement_that_goes_against_the_others_is_flagged(network_of_one):

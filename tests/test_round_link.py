@@ -23,43 +23,9 @@ from readiness.models import (
 )
 from readiness.views import questionnaire
 from tests.conftest import full_answers, import_rows, make_partner, make_user
-from tests.pages import text_of
+from tests.pages import element, elements, text_of
 
 LOOK_ALIKES = set("0oO1lLiI")
-
-
-class _Elements(HTMLParser):
-    """The elements inside (and including) the element with this id, as (tag, attrs)."""
-
-    def __init__(self, element_id: str):
-        super().__init__()
-        self.element_id, self.depth, self.elements = element_id, 0, []
-
-    def handle_starttag(self, tag, attrs):
-        if self.depth or dict(attrs).get("id") == self.element_id:
-            self.elements.append((tag, dict(attrs)))
-            if tag not in ("input", "link", "meta", "br", "img"):  # void elements
-                self.depth += 1
-
-    def handle_startendtag(self, tag, attrs):  # <path ... /> in the SVG
-        if self.depth or dict(attrs).get("id") == self.element_id:
-            self.elements.append((tag, dict(attrs)))
-
-    def handle_endtag(self, tag):
-        if self.depth:
-            self.depth -= 1
-
-
-def elements(html: str, element_id: str) -> list[tuple[str, dict]]:
-    parser = _Elements(element_id)
-    parser.feed(html)
-    return parser.elements
-
-
-def element(html: str, element_id: str) -> dict | None:
-    """The attributes of the element with this id (None when absent)."""
-    found = elements(html, element_id)
-    return found[0][1] if found else None
 
 
 def stylesheets(html: str) -> list[str]:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from readiness import disclosure, exports, scoring
-from readiness.models import AuditEvent, Facility, Membership, Round, Share
+from readiness.models import AuditEvent, Band, Facility, Membership, Round, Share
 from readiness.scoring import RoundSummary
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner, make_user
@@ -146,7 +146,7 @@ def expected_rows(round_) -> list[dict]:
             "Code": code,
             "Name": name,
             "Score (0 to 100)": "" if number is None else str(number),
-            "Band": str(scoring.Band(band).label),
+            "Band": str(Band(band).label),
             "Band code": band,
             "People in the results": str(scores.respondents),
             "Hidden because": hidden,

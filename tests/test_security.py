@@ -19,6 +19,20 @@ from tests.test_permissions import EXPECTED, url_for, world  # noqa: F401 - fixt
 from tests.test_questionnaire import page_data, page_url, start
 
 
+def production_env(**overrides) -> dict:
+    """This process's environment as a production deploy sets it, and ``overrides``."""
+    return (
+        dict(
+            os.environ,
+            DJANGO_ENV="production",
+            SECRET_KEY="x7" * 30 + "-not-a-real-secret-but-long-and-varied-enough",
+            SITE_ROOT="https://readiness.example.org",
+            EMAIL_HOST="smtp.example.org",
+        )
+        | overrides
+    )
+
+
 def test_every_post_form_refuses_a_request_without_csrf_token(world):  # noqa: F811
     client = Client(enforce_csrf_checks=True)
     client.force_login(world["users"]["owner"])
@@ -54,14 +68,7 @@ def test_every_page_sends_a_strict_content_security_policy(world):  # noqa: F811
 
 
 def test_the_deploy_check_is_clean_in_production_mode():
-    env = dict(
-        os.environ,
-        DJANGO_ENV="production",
-        SECRET_KEY="x7" * 30 + "-not-a-real-secret-but-long-and-varied-enough",
-        ALLOWED_HOSTS="readiness.example.org",
-        SITE_ROOT="https://readiness.example.org",
-        EMAIL_HOST="smtp.example.org",
-    )
+    env = production_env(ALLOWED_HOSTS="readiness.example.org")
     env.pop("DATABASE_URL", None)
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # the browser tests' relaxation, not a deploy's
     result = subprocess.run(
@@ -86,13 +93,7 @@ def test_the_deploy_check_is_clean_in_production_mode():
 def test_production_refuses_to_start_without_a_site_address_or_mail_server(missing, message):
     """Otherwise invitation links would point at 127.0.0.1:8000, or be written with live
     tokens into the server's log by the console mail backend."""
-    env = dict(
-        os.environ,
-        DJANGO_ENV="production",
-        SECRET_KEY="x7" * 30 + "-not-a-real-secret-but-long-and-varied-enough",
-        SITE_ROOT="https://readiness.example.org",
-        EMAIL_HOST="smtp.example.org",
-    )
+    env = production_env()
     env[missing] = ""
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -402,14 +403,7 @@ def _production_settings() -> dict:
     """settings.CACHES["default"] as production mode makes it, with no CACHE_URL."""
     import json
 
-    env = dict(
-        os.environ,
-        DJANGO_ENV="production",
-        SECRET_KEY="x7" * 30 + "-not-a-real-secret-but-long-and-varied-enough",
-        SITE_ROOT="https://readiness.example.org",
-        EMAIL_HOST="smtp.example.org",
-        CACHE_URL="",
-    )
+    env = production_env(CACHE_URL="")
     script = (
         "import json; from django.conf import settings; "
         "print(json.dumps(settings.CACHES['default']))"

@@ -25,8 +25,7 @@ from readiness.services.facilities import close_round, open_round
 from readiness.services.instrument import export_instrument, load_instrument
 from tests.clients import Client as StaffClient
 from tests.conftest import ROOT
-from tests.pages import table, text_of
-from tests.test_round_link import element, elements
+from tests.pages import element, elements, table, text_of
 from tests.translations import english_words
 
 NEW = ROOT / "fixtures" / "instrument-2027.1.json"

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm, BaseUserCreationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from readiness.models import (
@@ -410,9 +411,10 @@ class ActionItemForm(forms.ModelForm):
 
 
 class InventoryForm(forms.Form):
-    """One status and date per intervention of the catalogue."""
+    """One status and date per intervention of the catalogue; ``read_only`` for the
+    members who may read the inventory but not change it."""
 
-    def __init__(self, *args, interventions, **kwargs):
+    def __init__(self, *args, interventions, read_only: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.interventions = interventions
         for intervention in interventions:
@@ -420,12 +422,27 @@ class InventoryForm(forms.Form):
                 label=intervention.name,
                 choices=[("", _("Not recorded"))] + FacilityIntervention.Status.choices,
                 required=False,
+                disabled=read_only,
+                widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             self.fields[f"since-{intervention.pk}"] = forms.DateField(
                 label=_("Since (date)"),
                 required=False,
-                widget=forms.DateInput(attrs={"type": "date"}),
+                disabled=read_only,
+                widget=forms.DateInput(
+                    format="%Y-%m-%d",
+                    attrs={"type": "date", "class": "form-control form-control-sm"},
+                ),
             )
+
+    def full_clean(self):
+        super().full_clean()
+        # A field in error says so in colour and, through its message's id, to screen
+        # readers (Django marks it aria-invalid itself); the template writes the message.
+        for name in self._errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
+                self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
 
     def rows(self):
         return [(i, self[f"status-{i.pk}"], self[f"since-{i.pk}"]) for i in self.interventions]
@@ -435,6 +452,27 @@ class InventoryForm(forms.Form):
             i.pk: (self.cleaned_data[f"status-{i.pk}"], self.cleaned_data[f"since-{i.pk}"])
             for i in self.interventions
         }
+
+
+class QuestionnaireVersionForm(forms.Form):
+    """Which questionnaire version a page's figures are from, among ``versions``
+    (Instruments, newest first)."""
+
+    version = forms.ChoiceField(
+        label=_("Questionnaire version"),
+        widget=forms.Select(attrs={"class": "form-select w-auto d-inline-block"}),
+    )
+
+    def __init__(self, *args, versions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.versions = {instrument.version: instrument for instrument in versions}
+        self.fields["version"].choices = [(version, version) for version in self.versions]
+
+    def chosen(self):
+        """The version asked for, or else the newest; None when there is none."""
+        if self.is_bound and self.is_valid():
+            return self.versions[self.cleaned_data["version"]]
+        return next(iter(self.versions.values()), None)
 
 
 class ComparisonFilter(forms.Form):
@@ -472,3 +510,16 @@ class ComparisonFilter(forms.Form):
         required=False,
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )
+
+    def as_query(self) -> QueryDict | None:
+        """The filters written as the page writes them, so that one choice has one address
+        (and one kept page); None when one is invalid."""
+        if not self.is_valid():
+            return None
+        query = QueryDict(mutable=True)
+        for name, value in self.cleaned_data.items():
+            if value is True:
+                query[name] = "on"
+            elif value:
+                query[name] = value.isoformat() if hasattr(value, "isoformat") else value
+        return query

@@ -2,6 +2,7 @@
 said in the words of the answers it comes from (docs/scoring.md)."""
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -60,6 +61,16 @@ def band_code(value) -> str:
 # (fifty rows of a dozen) are built here, as Django's admin builds its change list's
 # cells (admin_list.items_for_result), rather than by template loops: about a tenth of
 # the time, paid each time results change. Numbers are whole and shown as they are.
+
+
+@register.simple_block_tag
+def chart_with_table(content, figure, figure_id: str, label: str) -> str:
+    """{% chart_with_table figure "id" _("label") %}the table{% endchart_with_table %}:
+    the chart, then the table with its numbers under "Show the numbers as a table"."""
+    return render_to_string(
+        "_chart_with_table.html",
+        {"figure": figure, "id": figure_id, "label": label, "content": content},
+    )
 
 
 @register.simple_tag

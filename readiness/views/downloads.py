@@ -18,8 +18,8 @@ from django_ratelimit.decorators import ratelimit
 
 from readiness import exports
 from readiness.forms import AnswerDownloadForm
-from readiness.models import PreparedDownload
-from readiness.permissions import facility_access, get_network_for_user, owner_access
+from readiness.models import Network, PreparedDownload
+from readiness.permissions import facility_access, organisation_for, owner_access
 from readiness.services import audit, downloads
 
 
@@ -79,7 +79,7 @@ def prepare_network_answers(request, slug):
     """A network leader asks for the answers of the sites whose owners allow it (rule 4
     of disclosure.py), read as they are now: revoking takes effect at once, for files
     already prepared too (services/downloads.still_allowed)."""
-    network = get_network_for_user(request.user, slug)
+    network = organisation_for(request.user, Network, slug)
     form = AnswerDownloadForm(request.POST, network=True)
     if not form.is_valid():
         messages.error(request, _("Choose one of the formats offered."))
@@ -121,7 +121,7 @@ def _download_for(user, download_id) -> PreparedDownload:
         else:
             if download.requested_by_id != user.pk:
                 raise Http404
-            get_network_for_user(user, download.network.slug)
+            organisation_for(user, Network, download.network.slug)
     except PermissionDenied:
         raise Http404 from None
     return download

@@ -15,6 +15,8 @@ from readiness.forms import SLUG_UNAVAILABLE, FacilityForm, RoundForm
 from readiness.models import (
     RESTORE_WITHIN_DAYS,
     FacilityType,
+    Network,
+    Partner,
     Respondent,
     Round,
     USState,
@@ -24,8 +26,6 @@ from readiness.paging import page_of
 from readiness.permissions import (
     facilities_for,
     facility_access,
-    networks_for,
-    partners_for,
     require,
     round_for,
 )
@@ -56,8 +56,8 @@ def facility_list(request):
     context = {
         "facilities": page,
         "query": request.GET,  # for the links between pages
-        "partners": partners_for(request.user),
-        "networks": networks_for(request.user),
+        "partners": Partner.objects.of(request.user),
+        "networks": Network.objects.of(request.user),
         "restorable": facility_services.restorable_for(request.user),
         "restore_within_days": RESTORE_WITHIN_DAYS,
     }

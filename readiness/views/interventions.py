@@ -31,6 +31,10 @@ def inventory(request, slug):
         for entry in facility.interventions.all():
             initial[f"status-{entry.intervention_id}"] = entry.status
             initial[f"since-{entry.intervention_id}"] = entry.since
-        form = InventoryForm(initial=initial, interventions=interventions)
+        form = InventoryForm(
+            initial=initial,
+            interventions=interventions,
+            read_only=not access.can_manage_rounds,
+        )
     context = {"facility": facility, "access": access, "form": form}
     return render(request, "interventions/inventory.html", context)

@@ -1,35 +1,28 @@
 """A network's comparison of its sites: determinants by site, filters, role coverage, a
 summary of where the network stands, and downloads of the table and of every answer."""
 
-import hashlib
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.db.models import Count, F, Q, Sum
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
-from readiness import charts, disclosure, exports, paging, reliability, reports
-from readiness.comparison import LISTED, chosen_sites, compared, overview, with_rows
+from readiness import exports, networks, reports
+from readiness.comparison import chosen_sites, compared
 from readiness.forms import ComparisonFilter
 from readiness.models import (
     Determinant,
-    Instrument,
+    Network,
     PreparedDownload,
-    RoundRelease,
 )
-from readiness.paging import page_of
-from readiness.permissions import get_network_for_user
-from readiness.rendered import RESULTS_TIMEOUT, results_key
+from readiness.permissions import organisation_for
+from readiness.rendered import RESULTS_TIMEOUT
 from readiness.scoring import shown
 from readiness.services import audit, downloads
 
@@ -39,7 +32,7 @@ def _choice(request) -> tuple[QueryDict, int] | None:
     number; None when a filter is invalid (that page is shown with its error, and not
     kept). Made-up parameters and spellings fall away, so that they do not each render
     the page again, and the page kept is the same whoever asked."""
-    query = written_filters(request.GET)
+    query = ComparisonFilter(request.GET).as_query()
     if query is None:
         return None
     sort = request.GET.get("sort", "name")
@@ -54,79 +47,8 @@ def _choice(request) -> tuple[QueryDict, int] | None:
     return query, number
 
 
-def written_filters(data) -> QueryDict | None:
-    """The filters of ``data`` (forms.ComparisonFilter), written as the page writes them;
-    None when one is invalid."""
-    form = ComparisonFilter(data)
-    if not form.is_valid():
-        return None
-    query = QueryDict(mutable=True)
-    for name, value in form.cleaned_data.items():
-        if value is True:
-            query[name] = "on"
-        elif value:
-            query[name] = value.isoformat() if hasattr(value, "isoformat") else value
-    return query
-
-
-def _body_key(network, query: QueryDict, number: int) -> str:
-    """The network page's body is the same for each of its leaders, for one version of its
-    sites' results (one query: which live sites, and each one's results_version, which
-    every new release, round opened, closed or deleted, new minimum group and answer-
-    download change bumps), one choice (_choice), one language and one day (the summary
-    counts twelve months back); and for one build and site minimum (rendered.py)."""
-    stamp = network.facilities.aggregate(
-        sites=Count("pk"),
-        ids=Sum("pk"),
-        id_squares=Sum(F("pk") * F("pk")),
-        versions=Sum("results_version"),
-    )
-    pages = max(1, -(-(stamp["sites"] or 0) // paging.PAGE_SIZE))
-    parts = [stamp[name] or 0 for name in ("sites", "ids", "id_squares", "versions")]
-    return results_key(
-        "network-page",
-        network.pk,
-        "-".join(map(str, parts)),
-        get_language(),
-        timezone.localdate().isoformat(),
-        hashlib.sha256(query.urlencode().encode()).hexdigest()[:24],
-        min(number, pages),
-    )
-
-
 def _body(network, query: QueryDict, number) -> str:
-    context = overview(network, query)
-    # The summary covers every site; the table and the heat map one page of them.
-    context["page"] = page_of(context["sites"], number)
-    codes = context["codes"]
-    with_rows(context["page"], codes)
-    scored = [site for site in context["page"] if site.round is not None]
-    context["figure"] = (
-        charts._score_heatmap(
-            [[s.scores.get(code) for code in codes] for s in scored],
-            x=[name for _, name in context["determinants"]],
-            y=[s.facility.name for s in scored],
-            empty_label=_("too few people"),
-            tick_angle=-30,
-        )
-        if scored
-        else None
-    )
-    filters = query.copy()
-    filters.pop("sort", None)  # another order starts again on the first page
-    context["filter_query"] = filters.urlencode()
-    context["query"] = query  # for the links between pages
-    counts = network.facilities.aggregate(
-        sites=Count("pk"), allowing=Count("pk", filter=Q(network_answer_access=True))
-    )
-    context["answer_sites"] = list(
-        network.facilities.filter(network_answer_access=True)
-        .order_by("name")
-        .values_list("name", flat=True)[:LISTED]
-    )
-    context["answer_site_count"] = counts["allowing"]
-    context["answer_sites_more"] = counts["allowing"] - len(context["answer_sites"])
-    context["site_count"] = counts["sites"]
+    context = networks.comparison_context(network, query, number)
     context["answer_form_here"] = mark_safe(ANSWER_FORM_HERE)  # noqa: S308 (constants)
     context["report_form_here"] = mark_safe(REPORT_FORM_HERE)  # noqa: S308
     return render_to_string("networks/_comparison_body.html", context)
@@ -145,7 +67,7 @@ def _with_forms(request, network, body: str) -> str:
         {"action": reverse("network-answers-prepare", args=[network.slug]), "network": True},
         request=request,
     )
-    filters = written_filters(request.GET)
+    filters = ComparisonFilter(request.GET).as_query()
     report = (
         ""
         if filters is None  # (the page shows the filters' errors)
@@ -160,14 +82,14 @@ def _with_forms(request, network, body: str) -> str:
 
 @login_required
 def comparison(request, slug):
-    """Rendered once per version of the sites' results (_body_key); a leader's view of an
-    unchanged network costs the page's own few queries."""
-    network = get_network_for_user(request.user, slug)
+    """Rendered once per version of the sites' results (networks.comparison_key); a
+    leader's view of an unchanged network costs the page's own few queries."""
+    network = organisation_for(request.user, Network, slug)
     choice = _choice(request)
     if choice is None:  # shown with the filter's error, as asked, and not kept
         body = _body(network, request.GET, request.GET.get("page"))
     else:
-        key = _body_key(network, *choice)
+        key = networks.comparison_key(network, *choice)
         body = cache.get(key)
         if body is None:
             body = _body(network, *choice)
@@ -187,8 +109,8 @@ def prepare_report(request, slug):
     """The network's report for the board, as the page's filters choose its sites: every
     site on one page and the summary. Prepared in the background (services/downloads.py):
     laying out a thousand sites takes longer than a request may."""
-    network = get_network_for_user(request.user, slug)
-    filters = written_filters(request.POST)
+    network = organisation_for(request.user, Network, slug)
+    filters = ComparisonFilter(request.POST).as_query()
     if filters is None:
         messages.error(request, _("The filters are not valid; correct them on this page first."))
         return redirect(network)
@@ -207,7 +129,7 @@ def prepare_report(request, slug):
 
 @login_required
 def comparison_download(request, slug, fmt):
-    network = get_network_for_user(request.user, slug)
+    network = organisation_for(request.user, Network, slug)
     _form, found, sites = compared(network, request.GET)  # (the table, not the summary)
     determinants = found.determinants
     codes = [code for code, _ in determinants]
@@ -252,55 +174,10 @@ def _record_download(request, network, facilities, kind, fmt):
     )
 
 
-def _quality_rows(network, sites, instrument):
-    """disclosure.instrument_quality, kept until what it reads changes: the published
-    people of the sites' rounds published all at once on this questionnaire (one
-    query: how many such rounds, which, and how many people they hold), and the
-    smallest group the figures rest on. New people joining rounds published in steps,
-    which these figures leave out, keep them."""
-    minimum = disclosure.largest_minimum(sites)
-    stamp = RoundRelease.objects.filter(
-        round__facility__in=sites, round__instrument=instrument, number__lte=1
-    ).aggregate(rounds=Count("pk"), ids=Sum("round_id"), people=Sum("respondents"))
-    key = results_key(
-        "network-quality",
-        network.pk,
-        instrument.pk,
-        instrument.content_hash,
-        minimum,
-        "-".join(str(stamp[name] or 0) for name in ("rounds", "ids", "people")),
-    )
-    rows = cache.get(key)
-    if rows is None:
-        rows = disclosure.instrument_quality(sites, instrument)
-        cache.set(key, rows, RESULTS_TIMEOUT)
-    return rows
-
-
 @login_required
 def quality(request, slug):
     """How good the questions are, from every published response of the network's sites
     on one instrument version (the newest they used, or ?version=)."""
-    network = get_network_for_user(request.user, slug)
-    sites = list(network.facilities.all())
-    versions = list(
-        Instrument.objects.filter(rounds__facility__in=sites)
-        .distinct()
-        .order_by("-loaded_at", "-id")
-    )
-    chosen = next((v for v in versions if v.version == request.GET.get("version")), None)
-    instrument = chosen or (versions[0] if versions else None)
-    rows = _quality_rows(network, sites, instrument) if instrument else []
-    return render(
-        request,
-        "networks/quality.html",
-        {
-            "network": network,
-            "instrument": instrument,
-            "versions": versions,
-            "rows": rows,
-            "low_below": reliability.LOW_RELIABILITY_BELOW,
-            "weak_below": reliability.WEAK_ITEM_BELOW,
-            "minimum": disclosure.largest_minimum(sites),
-        },
-    )
+    network = organisation_for(request.user, Network, slug)
+    context = networks.quality_context(network, request.GET)
+    return render(request, "networks/quality.html", context)

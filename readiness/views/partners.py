@@ -17,9 +17,9 @@ from django.views.decorators.http import require_POST
 
 from readiness import charts, paging
 from readiness.comparison import LISTED
-from readiness.models import Share
+from readiness.models import Partner, Share
 from readiness.paging import page_of
-from readiness.permissions import get_partner_for_user, shares_visible_to
+from readiness.permissions import organisation_for, shares_visible_to
 from readiness.portfolio import portfolio as portfolio_of
 from readiness.rendered import RESULTS_TIMEOUT, results_key
 from readiness.services import access
@@ -27,7 +27,7 @@ from readiness.services import access
 
 @login_required
 def portfolio(request, slug):
-    partner = get_partner_for_user(request.user, slug)
+    partner = organisation_for(request.user, Partner, slug)
     shares = list(shares_visible_to(partner).select_related("facility"))
     offers = list(Share.objects.offered().filter(partner=partner).select_related("facility"))
     # the names of the facilities the partner already sees or is offered, to warn when an
@@ -93,7 +93,7 @@ def _body(partner, shares: list, number) -> str:
 
 
 def _offer(request, slug, share_id) -> Share:
-    partner = get_partner_for_user(request.user, slug)
+    partner = organisation_for(request.user, Partner, slug)
     return get_object_or_404(
         Share.objects.offered().select_related("facility", "partner"), pk=share_id, partner=partner
     )

@@ -43,8 +43,8 @@ def plan(request, slug):
 @require_http_methods(["GET", "POST"])
 def add(request, slug, round_id):
     access = _member_access(request, slug)
+    round_ = round_for(access, round_id)  # 404 before 403, as on every page
     require(access.can_manage_rounds)
-    round_ = round_for(access, round_id)
     source = request.POST if request.method == "POST" else request.GET
     strategy_id = source.get("strategy", "")
     if not strategy_id.isdigit():
@@ -71,8 +71,8 @@ def _item(access, item_id) -> ActionItem:
 @require_http_methods(["GET", "POST"])
 def edit(request, slug, item_id):
     access = _member_access(request, slug)
-    require(access.can_manage_rounds)
     item = _item(access, item_id)
+    require(access.can_manage_rounds)
     form = ActionItemForm(request.POST or None, instance=item, facility=access.facility)
     if request.method == "POST" and form.is_valid():
         plans.save_action_item(item=form.instance)
@@ -87,8 +87,8 @@ def edit(request, slug, item_id):
 @require_POST
 def set_status(request, slug, item_id):
     access = _member_access(request, slug)
-    require(access.can_manage_rounds)
     item = _item(access, item_id)
+    require(access.can_manage_rounds)
     form = ActionItemStatusForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["status"][0])

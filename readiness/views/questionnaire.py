@@ -5,7 +5,7 @@ token in the address, so answers survive a closed browser, an expired session or
 change of device. A GET never writes, so a link preview or crawler creates nothing.
 """
 
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.http import Http404
@@ -278,37 +278,23 @@ def page(request, token, number):
         raise Http404(_("This page does not exist."))
     items = pages[number - 1].items
     choices = answer_choices(respondent.round.instrument)
+    show = partial(
+        render_page, request, token=token, respondent=respondent, pages=pages, number=number
+    )
 
     if request.method == "GET":
         answers = Answer.objects.filter(respondent=respondent, item__in=items)
         initial = PageForm.initial_for(answers, items)
         initial["shown_at"] = quality.page_shown_value(respondent_id=respondent.pk, page=number)
         form = PageForm(items=items, choices=choices, initial=initial)
-        notice = NOTICES.get(request.GET.get("notice", ""), "")
-        return render_page(
-            request,
-            token=token,
-            respondent=respondent,
-            pages=pages,
-            number=number,
-            form=form,
-            notice=notice,
-        )
+        return show(form=form, notice=NOTICES.get(request.GET.get("notice", ""), ""))
 
     direction, language = _asked(request, respondent)
     form = PageForm(request.POST, items=items, choices=choices, partial=direction != NEXT)
     if not form.is_valid():
         # 200 like Django's own form views: answering a correction with a 4xx would
         # also log an error in the respondent's browser console.
-        return render_page(
-            request,
-            token=token,
-            respondent=respondent,
-            pages=pages,
-            number=number,
-            form=form,
-            notice=_("Some questions need an answer. They are marked below."),
-        )
+        return show(form=form, notice=_("Some questions need an answer. They are marked below."))
     try:
         saved = responses.save_page(
             respondent=respondent,

@@ -147,3 +147,21 @@ def draw_chart(page, figure: str):
     chart = page.locator(f"[data-figure='{figure}']")
     chart.scroll_into_view_if_needed()
     chart.locator("svg.main-svg").first.wait_for()
+
+
+def owner_pages(scored, current) -> list[str]:
+    """The pages an owner of ``scored``'s facility reads (a round with results, and
+    ``current`` still open): each must pass axe and fit a phone."""
+    facility = scored.facility
+    slug = facility.slug
+    return [
+        "/facilities/",
+        "/facilities/new/",
+        facility.get_absolute_url(),
+        scored.get_absolute_url(),
+        current.get_absolute_url(),
+        f"/facilities/{slug}/members/",
+        f"/facilities/{slug}/audit/",
+        f"/facilities/{slug}/plan/",
+        f"/facilities/{slug}/interventions/",
+    ]

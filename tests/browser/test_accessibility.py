@@ -6,7 +6,15 @@ import re
 import pytest
 
 from readiness.services.facilities import close_round, open_round
-from tests.browser.conftest import DESKTOP, PHONE, answer_page, axe_violations, draw_chart, sign_in
+from tests.browser.conftest import (
+    DESKTOP,
+    PHONE,
+    answer_page,
+    axe_violations,
+    draw_chart,
+    owner_pages,
+    sign_in,
+)
 from tests.conftest import full_answers, import_rows
 
 pytestmark = pytest.mark.browser
@@ -49,15 +57,7 @@ def test_staff_pages(live_server, rounds, owner, open_page, viewport):
     sign_in(page, base, "owner", "pw-owner")
     slug = scored.facility.slug
     for url in [
-        "/facilities/",
-        "/facilities/new/",
-        scored.facility.get_absolute_url(),
-        scored.get_absolute_url(),
-        current.get_absolute_url(),
-        f"/facilities/{slug}/members/",
-        f"/facilities/{slug}/audit/",
-        f"/facilities/{slug}/plan/",
-        f"/facilities/{slug}/interventions/",
+        *owner_pages(scored, current),
         f"/facilities/{slug}/rounds/{scored.pk}/plan/add/"
         f"?strategy={scored.instrument.strategies.first().pk}",
         f"/facilities/{slug}/delete/",
@@ -142,14 +142,7 @@ def test_partner_and_invitation_pages(live_server, rounds, owner, open_page):
     partner = Partner.objects.create(name="Coalition", slug="coalition")
     member = make_user("advocate")
     PartnerMembership.objects.create(user=member, partner=partner)
-    share_accepted(
-        facility=scored.facility,
-        partner=partner,
-        rounds=None,
-        include_strategies=True,
-        include_roles=True,
-        by=owner,
-    )
+    share_accepted(facility=scored.facility, partner=partner, by=owner)
     invited = invite_member(
         facility=scored.facility, email="new@example.org", level="viewer", by=owner
     )
