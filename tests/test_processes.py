@@ -5,6 +5,7 @@ lock-outs counted in one are counted in the other, and a dashboard is fresh in b
 import http.cookiejar
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -19,7 +20,9 @@ from tests.conftest import ROOT
 
 REDIS = "redis://127.0.0.1:6379/15"
 
-SETUP = """
+LOAD_AND_SETUP = """
+from django.core.management import call_command
+call_command("load_instrument")
 from django.contrib.auth import get_user_model
 from readiness.services.facilities import create_facility, open_round
 owner = get_user_model().objects.create_user("owner", password="pw-owner")
@@ -71,43 +74,51 @@ class Browser:
             return error.code
 
 
+@pytest.fixture(scope="module")
+def prepared_database(tmp_path_factory):
+    """A migrated database with the instrument, an owner and a round, made once: each
+    server pair gets a copy of it (their recovery codes are used up by the test)."""
+    path = tmp_path_factory.mktemp("processes") / "prepared.sqlite3"
+    env = dict(os.environ, DATABASE_URL=f"sqlite:///{path}", CACHE_URL="")
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    manage = [sys.executable, "manage.py"]
+    subprocess.run(manage + ["migrate", "-v0"], cwd=ROOT, env=env, check=True, capture_output=True)
+    made = subprocess.run(
+        manage + ["shell", "-c", LOAD_AND_SETUP], cwd=ROOT, env=env, check=True, capture_output=True
+    )
+    *codes, link_token, round_id = made.stdout.decode().split()[-4:]
+    return path, codes, link_token, int(round_id)
+
+
 @pytest.fixture(
     params=["db", pytest.param(REDIS, id="redis")],
     ids=lambda cache: "database-cache" if cache == "db" else cache,
 )
-def two_servers(request, tmp_path):
+def two_servers(request, tmp_path, prepared_database):
     cache = request.param
     if cache == REDIS:
-        pytest.importorskip("redis")
+        redis = pytest.importorskip("redis")
         if not _redis_running():
             pytest.skip("no Redis server on 127.0.0.1:6379 (README: apt-get install redis-server)")
+        redis.Redis.from_url(REDIS).flushdb()
+    prepared, codes, link_token, round_id = prepared_database
+    database = tmp_path / "shared.sqlite3"
+    shutil.copyfile(prepared, database)
     env = dict(
         os.environ,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'shared.sqlite3'}",
+        DATABASE_URL=f"sqlite:///{database}",
         CACHE_URL=cache,
         RESPONDENT_STARTS_PER_ADDRESS="2/h",
         SIGN_IN_FAILURES_PER_ADDRESS="3/h",
     )
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     manage = [sys.executable, "manage.py"]
-    for command in (["migrate", "-v0"], ["load_instrument"]):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, capture_output=True)
-    if cache == REDIS:
-        subprocess.run(
-            manage + ["shell", "-c", "from django.core.cache import cache; cache.clear()"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
-    made = subprocess.run(
-        manage + ["shell", "-c", SETUP], cwd=ROOT, env=env, check=True, capture_output=True
-    )
-    *codes, link_token, round_id = made.stdout.decode().split()[-4:]
     servers = []
     for _ in range(2):
         port = _free_port()
         process = subprocess.Popen(
-            manage + ["runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading"],
+            manage
+            + ["runserver", f"127.0.0.1:{port}", "--noreload", "--nothreading", "--skip-checks"],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -121,7 +132,7 @@ def two_servers(request, tmp_path):
                 break
             except OSError:
                 time.sleep(0.1)
-    yield [base for _, base in servers], codes, link_token, int(round_id), env
+    yield [base for _, base in servers], codes, link_token, round_id, env
     for process, _ in servers:
         process.terminate()
         process.wait(timeout=20)
