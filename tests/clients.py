@@ -27,6 +27,13 @@ class Client(DjangoClient):
         session.save()
 
 
+def login(user) -> Client:
+    """A client signed in as ``user``, past the second step."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def with_app(user) -> TOTPDevice:
     """The account has set up an authenticator app (and has its recovery codes)."""
     device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)

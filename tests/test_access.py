@@ -30,18 +30,12 @@ from readiness.models import (
 )
 from readiness.services import access as access_services
 from readiness.services.facilities import create_facility
-from tests.clients import Client, code_now, with_app
+from tests.clients import Client, code_now, login, with_app
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import body_of, facility_answers
 from tests.pages import elements as form_elements
 from tests.pages import list_items, table, text_of
 from tests.test_quality import elements
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def actions(facility=None):

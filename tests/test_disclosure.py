@@ -27,7 +27,7 @@ from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, score_round
 from readiness.scoring import shown as shown_score
 from readiness.services.facilities import close_round, results_changed
 from readiness.services.imports import ImportRejected
-from tests.clients import Client
+from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_partner, make_user
 from tests.pages import table, text_of
 from tests.test_permissions import all_url_names
@@ -45,12 +45,6 @@ def respond(round_, role: str, value: str) -> None:
     client = Client()
     token, _ = start(client, round_, role=role, nonce=secrets.token_urlsafe(24))
     answer_everything(client, round_, token, value=value)
-
-
-def reader(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def results_json(client, round_) -> dict:
@@ -113,7 +107,7 @@ def test_one_respondent_shows_nothing_on_any_page(world):
     round_ = open_round(world)
     respond(round_, "security", "1")
     for name, user in world["readers"].items():
-        client = reader(user)
+        client = login(user)
         data = results_json(client, round_)
         assert data["respondents"] == 0, name  # not even published
         assert data["suppressed"] == Hidden.FEWER_THAN_MINIMUM
@@ -127,11 +121,11 @@ def test_one_respondent_shows_nothing_on_any_page(world):
     # The operator's tool still has the full figures, exactly as before.
     unsuppressed = json.loads(_command_output(round_, "--unsuppressed"))
     assert unsuppressed["respondents"] == 1 and unsuppressed["overall"] is not None
-    portfolio = reader(world["readers"]["partner"]).get(
+    portfolio = login(world["readers"]["partner"]).get(
         reverse("partner-portfolio", args=["advocates"])
     )
     assert not elements(portfolio.content.decode(), "table", id="portfolio-table")
-    comparison = reader(world["readers"]["leader"]).get(
+    comparison = login(world["readers"]["leader"]).get(
         reverse("network-comparison", args=["network"])
     )
     assert [site.round for site in comparison.context["sites"]] == [None]
@@ -156,7 +150,7 @@ def test_a_determinant_too_few_people_rated_is_hidden_and_left_out_of_its_domain
             lambda item, n=n: "DK" if n < 2 and item.determinant.code == "POLICY" else str(n + 2),
         )
     round_ = import_rows(world["facility"], "R", rows).round
-    data = results_json(reader(world["readers"]["viewer"]), round_)
+    data = results_json(login(world["readers"]["viewer"]), round_)
     hidden = next(d for d in data["determinants"] if d["code"] == "POLICY")
     assert hidden["score"] is None and hidden["suppressed"] == Hidden.FEWER_THAN_MINIMUM
     assert hidden["respondents"] is None
@@ -184,10 +178,10 @@ def test_subtracting_the_shown_roles_from_the_total_recovers_nobody(world):
     for _ in range(5):
         respond(round_, "nurse", "4")
     respond(round_, "security", "1")
-    assert results_json(reader(world["readers"]["owner"]), round_)["respondents"] == 0
+    assert results_json(login(world["readers"]["owner"]), round_)["respondents"] == 0
     close_round(round_=round_)
     for name, user in world["readers"].items():
-        data = results_json(reader(user), round_)
+        data = results_json(login(user), round_)
         assert data["respondents"] == 6, name
         assert data["overall"] is not None  # six people: the totals are shown
         # the nurses would be a shown group of 5 beside a hidden group of 1: hidden too
@@ -200,7 +194,7 @@ def test_subtracting_the_shown_roles_from_the_total_recovers_nobody(world):
         assert data["roles"]["security"]["suppressed"] == Hidden.FEWER_THAN_MINIMUM
         assert hidden_part(data) >= MINIMUM
     # the same on the page: no role row, and no exact count for a hidden role
-    html = reader(world["readers"]["viewer"]).get(round_.get_absolute_url()).content.decode()
+    html = login(world["readers"]["viewer"]).get(round_.get_absolute_url()).content.decode()
     coverage = table(html, "coverage-table")
     assert coverage["Nurse"] == ["3 or more (hidden to protect a smaller group)"]
     assert coverage["Security"] == ["fewer than 3"]
@@ -222,7 +216,7 @@ def test_results_published_in_steps_are_never_shown_by_role(world):
         respond(round_, "nurse", "4")
     for _ in range(3):
         respond(round_, "physician", "2")
-    client = reader(world["readers"]["viewer"])
+    client = login(world["readers"]["viewer"])
     data = results_json(client, round_)
     assert data["respondents"] == 6  # a second version
     assert data["roles"]["nurse"] == {
@@ -250,7 +244,7 @@ def test_a_step_never_moves_a_shown_determinant_by_one_or_two_people(world, inst
             for row in full_answers(instrument, f"p{n}", "nurse", lambda i: "4")
         ],
     ).round
-    client = reader(world["readers"]["viewer"])
+    client = login(world["readers"]["viewer"])
     before = figures(results_json(client, round_))
 
     def joiner(name, dk_on_legal):
@@ -283,7 +277,7 @@ def test_a_step_never_moves_a_determinants_dont_know_rate_by_one_person(world, i
         for row in full_answers(instrument, f"p{n}", "nurse", lambda item: "4")
     ]
     round_ = import_rows(facility, "R", everyone).round
-    client = reader(world["readers"]["viewer"])
+    client = login(world["readers"]["viewer"])
     before = figures(results_json(client, round_))
 
     def legal(item):
@@ -324,7 +318,7 @@ def test_shown_roles_always_leave_nobody_or_enough_people_hidden(world, instrume
                 instrument, f"{role}{n}", role, lambda item, n=n: str(1 + (n + item.pk) % 5)
             )
     round_ = import_rows(world["facility"], "R", rows).round
-    data = results_json(reader(world["readers"]["partner"]), round_)
+    data = results_json(login(world["readers"]["partner"]), round_)
     assert {code for code, role in data["roles"].items() if role["respondents"]} == shown
     assert hidden_part(data) >= MINIMUM
 
@@ -440,7 +434,7 @@ def test_one_more_respondent_never_changes_what_anyone_sees(world):
     round_ = open_round(world)
     for _ in range(3):
         respond(round_, "nurse", "4")
-    clients = {name: reader(user) for name, user in world["readers"].items()}
+    clients = {name: login(user) for name, user in world["readers"].items()}
     before = {name: figures(results_json(c, round_)) for name, c in clients.items()}
     portfolio_before = _portfolio_numbers(clients["partner"])
     comparison_before = _comparison_csv(clients["leader"])
@@ -462,13 +456,13 @@ def test_closing_a_round_does_not_publish_a_lone_latecomer(world):
     round_ = open_round(world)
     for _ in range(3):
         respond(round_, "nurse", "4")
-    before = figures(results_json(reader(world["readers"]["viewer"]), round_))
+    before = figures(results_json(login(world["readers"]["viewer"]), round_))
     respond(round_, "security", "1")
     close_round(round_=round_)
-    after = results_json(reader(world["readers"]["viewer"]), round_)
+    after = results_json(login(world["readers"]["viewer"]), round_)
     assert figures(after) == before
     assert after["waiting"] == 1
-    html = reader(world["readers"]["viewer"]).get(round_.get_absolute_url()).content.decode()
+    html = login(world["readers"]["viewer"]).get(round_.get_absolute_url()).content.decode()
     assert "1 finished after the last update" in text_of(html, "release-status")
 
 
@@ -476,7 +470,7 @@ def test_imports_count_like_respondents_and_never_take_out_one_person(world, ins
     facility = world["facility"]
     answers = {n: full_answers(instrument, f"p{n}", "nurse", lambda item: "4") for n in range(7)}
     round_ = import_rows(facility, "Paper", answers[0] + answers[1] + answers[2]).round
-    client = reader(world["readers"]["viewer"])
+    client = login(world["readers"]["viewer"])
     before = figures(results_json(client, round_))
     import_rows(facility, "Paper", answers[3])
     assert figures(results_json(client, round_)) == before
@@ -500,7 +494,7 @@ def test_owners_may_raise_the_minimum_never_lower_it(world, instrument):
     for n in range(4):
         rows += full_answers(instrument, f"p{n}", "physician", lambda item: "2")
     round_ = import_rows(facility, "R", rows).round
-    client = reader(owner)
+    client = login(owner)
     url = reverse("facility-min-group", args=[facility.slug])
     assert results_json(client, round_)["roles"]["nurse"]["respondents"] == 4
     response = client.post(url, {"min_group": 2})
@@ -525,7 +519,7 @@ def test_the_owners_minimum_holds_when_the_site_lowers_its_own(world, settings):
     facility, owner = world["facility"], world["readers"]["owner"]
     settings.DISCLOSURE_MIN_GROUP = 5
     url = reverse("facility-min-group", args=[facility.slug])
-    assert reader(owner).post(url, {"min_group": 5}).status_code == 302
+    assert login(owner).post(url, {"min_group": 5}).status_code == 302
     settings.DISCLOSURE_MIN_GROUP = 3
     facility.refresh_from_db()
     assert disclosure.min_group(facility) == 5
@@ -574,7 +568,7 @@ def test_every_number_on_a_dashboard_is_one_disclosure_released(world, instrumen
     released = disclosure.released_scores(round_)
     allowed = _released_numbers(released)
     for name, user in world["readers"].items():
-        client = reader(user)
+        client = login(user)
         html = client.get(round_.get_absolute_url()).content.decode()
         for figure_id in ("determinant-figure", "role-figure"):
             for number in _figure_numbers(html, figure_id):
@@ -807,7 +801,7 @@ def test_every_results_view_goes_through_disclosure(walked, name):
     from unittest import mock
 
     persona, url = WALK[name]
-    client = reader(walked["readers"][persona])
+    client = login(walked["readers"][persona])
     spies = [
         mock.patch.object(disclosure, function, wraps=getattr(disclosure, function))
         for function in (
@@ -884,7 +878,7 @@ def test_toggling_the_quality_exclusion_never_isolates_a_latecomer(world, instru
     round_ = import_rows(facility, "R", rows).round
     Round.objects.filter(pk=round_.pk).update(status="open")
     round_.refresh_from_db()
-    viewer, owner = reader(world["readers"]["viewer"]), reader(world["readers"]["owner"])
+    viewer, owner = login(world["readers"]["viewer"]), login(world["readers"]["owner"])
     before = figures(results_json(viewer, round_))
     respond(round_, "legal", "5")  # the colleague
     url = reverse("round-exclude-flagged", args=[facility.slug, round_.pk])
@@ -948,7 +942,7 @@ def test_raising_the_minimum_never_lets_a_shown_determinant_move_by_one(world, i
         ]
 
     round_ = import_rows(facility, "R", people("a", 4, lambda n: n < 3)).round
-    client = reader(owner)
+    client = login(owner)
     # (3 of the 4 have a LEGAL score; the page hides that count, 1 has none)
     assert disclosure.release_for(round_).aggregates["determinants"]["LEGAL"]["scored"] == 3
     client.post(reverse("facility-min-group", args=[facility.slug]), {"min_group": 4})
@@ -977,7 +971,7 @@ def test_a_role_named_in_answer_downloads_is_never_merged_later(world, instrumen
     assert "security" not in release.merged_roles
     # the three nurses joined; the front-desk person waits for more of their role
     assert release.aggregates["roles"] == {"nurse": 6, "security": 3}
-    assert results_json(reader(world["readers"]["owner"]), round_)["waiting"] == 1
+    assert results_json(login(world["readers"]["owner"]), round_)["waiting"] == 1
 
 
 def test_waiting_moves_the_same_whether_or_not_someone_was_flagged(world, instrument):
@@ -992,7 +986,7 @@ def test_waiting_moves_the_same_whether_or_not_someone_was_flagged(world, instru
     round_ = import_rows(facility, "R", rows).round
     Round.objects.filter(pk=round_.pk).update(status="open", exclude_flagged=True)
     round_.refresh_from_db()
-    viewer = reader(world["readers"]["viewer"])
+    viewer = login(world["readers"]["viewer"])
     respond(round_, "nurse", "3")  # the same answer everywhere: flagged, kept out
     assert results_json(viewer, round_)["waiting"] == 1
 
@@ -1011,7 +1005,7 @@ def test_a_partners_results_json_follows_the_share(world, instrument, owner):
     _, member = make_partner(
         facility, by=owner, slug="narrow", roles=False, strategies=False, rounds=[chosen]
     )
-    client = reader(member)
+    client = login(member)
     data = results_json(client, chosen)
     assert data["overall"] is not None and data["suppressed"] is None
     for part in ("roles", "recommendations", "benchmarks"):
@@ -1020,5 +1014,5 @@ def test_a_partners_results_json_follows_the_share(world, instrument, owner):
     not_chosen = reverse("round-results-json", args=[facility.slug, earlier.pk])
     assert client.get(not_chosen).status_code == 404
     # the facility's own viewer sees the parts the share leaves out
-    full = results_json(reader(world["readers"]["viewer"]), chosen)
+    full = results_json(login(world["readers"]["viewer"]), chosen)
     assert full["roles"]["nurse"]["respondents"] == 3 and full["recommendations"] is not None

@@ -26,17 +26,11 @@ from readiness.models import (
 )
 from readiness.services.downloads import prepare
 from readiness.services.facilities import create_facility
-from tests.clients import Client
+from tests.clients import Client, login
 from tests.conftest import import_rows, make_partner, make_user
 from tests.downloads import asked, download_id_of, facility_answers, network_answers
 
 RANDOM_ID = re.compile(r"^r[0-9a-f]{8}$")
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def csv_rows(response) -> list[dict]:

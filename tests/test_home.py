@@ -13,15 +13,9 @@ from readiness.models import (
     PartnerMembership,
     Round,
 )
-from tests.clients import Client, code_now, with_app
+from tests.clients import code_now, login, with_app
 from tests.conftest import make_user
 from tests.pages import table, text_of
-
-
-def signed_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -30,14 +24,14 @@ def partner(db):
 
 
 def test_a_network_leader_lands_on_the_network(network, leader):
-    response = signed_in(leader).get(reverse("home"))
+    response = login(leader).get(reverse("home"))
     assert response["Location"] == network.get_absolute_url()
 
 
 def test_a_partner_lands_on_the_portfolio(partner):
     member = make_user("member")
     PartnerMembership.objects.create(user=member, partner=partner)
-    response = signed_in(member).get(reverse("home"))
+    response = login(member).get(reverse("home"))
     assert response["Location"] == reverse("partner-portfolio", args=["advocates"])
 
 
@@ -54,7 +48,7 @@ def test_someone_with_several_roles_sees_each_on_the_list(network, partner, faci
     person = make_user("both")
     NetworkLeader.objects.create(user=person, network=network)
     PartnerMembership.objects.create(user=person, partner=partner)
-    client = signed_in(person)
+    client = login(person)
     assert client.get(reverse("home"))["Location"] == reverse("facility-list")
     html = client.get(reverse("facility-list")).content.decode()
     assert f'href="{network.get_absolute_url()}"' in html
@@ -65,11 +59,11 @@ def test_someone_with_several_roles_sees_each_on_the_list(network, partner, faci
 
 
 def test_members_of_a_facility_start_on_their_facilities(facility, owner):
-    assert signed_in(owner).get(reverse("home"))["Location"] == reverse("facility-list")
+    assert login(owner).get(reverse("home"))["Location"] == reverse("facility-list")
 
 
 def test_someone_with_no_role_yet_is_asked_to_add_a_facility(db):
-    html = signed_in(make_user("new")).get(reverse("facility-list")).content.decode()
+    html = login(make_user("new")).get(reverse("facility-list")).content.decode()
     assert text_of(html, "no-facility") == (
         "You do not belong to any facility yet. Add yours to run an assessment."
     )
@@ -87,7 +81,7 @@ def test_the_list_of_facilities_shows_a_page_at_a_time(instrument, monkeypatch):
         )
         Membership.objects.create(user=person, facility=facility, level=Membership.Level.VIEWER)
         rows[name] = f"{name} {facility.get_type_display()}, {facility.get_state_display()}"
-    client = signed_in(person)
+    client = login(person)
     url = reverse("facility-list")
 
     def listed(params=None):

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from readiness.models import FacilityIntervention, Intervention, Round
 from readiness.services.facilities import open_round
-from tests.clients import Client
+from tests.clients import login
 from tests.conftest import ROOT
 from tests.pages import element, elements, text_of
 
@@ -18,12 +18,6 @@ from tests.pages import element, elements, text_of
 def catalogue(db):
     call_command("load_interventions", stdout=StringIO())
     return list(Intervention.objects.all())
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def test_the_catalogue_names_the_interventions_health_systems_adopt(catalogue):

@@ -26,19 +26,13 @@ from readiness.models import (
     Round,
 )
 from readiness.services.facilities import create_facility, results_changed
-from tests.clients import Client
+from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import network_answers
 from tests.pages import list_items, table, text_of
 from tests.test_benchmarks import parse
 from tests.test_quality import elements
 from tests.test_questionnaire import answer_everything, start
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def add_round(

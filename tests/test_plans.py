@@ -9,15 +9,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from readiness.models import ActionItem, Round, Strategy
-from tests.clients import Client
+from tests.clients import login
 from tests.conftest import full_answers, import_rows
 from tests.pages import elements, list_items
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def scored(facility, instrument, label, value, opened_on):

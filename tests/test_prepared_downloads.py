@@ -17,18 +17,12 @@ from django.utils import timezone
 from readiness import exports
 from readiness.models import AuditEvent, Item, Membership, PreparedDownload
 from readiness.services import downloads
-from tests.clients import Client
+from tests.clients import Client, login
 from tests.conftest import import_rows, make_user
 from tests.downloads import asked, body_of, download_id_of
 from tests.pages import table, text_of
 
 Status = PreparedDownload.Status
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def nurses(facility, label="Spring", count=4, items=("LEGAL-1", "LEGAL-2")):

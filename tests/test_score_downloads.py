@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from readiness import disclosure, exports, scoring
 from readiness.models import AuditEvent, Band, Facility, Membership, Round, Share
 from readiness.scoring import RoundSummary
-from tests.clients import Client
+from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_partner, make_user
 from tests.pages import text_of
 from tests.test_disclosure import respond
@@ -51,12 +51,6 @@ DOMAINS = {
 # One row for the overall score, one per domain, one per determinant.
 ROWS_PER_ROUND = 1 + len(DOMAINS) + sum(len(codes) for codes in DOMAINS.values())
 FEWER_THAN_3 = "fewer than 3 people have a score"
-
-
-def login(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def url(fmt: str, slug: str = "mercy") -> str:
