@@ -62,9 +62,9 @@ messages: $(VENV)/.installed-dev
 MUTATION_MIN_SCORE := 90
 MUTATION_SAMPLE_MIN_SCORE := 95
 MUTATION_SAMPLE := 'readiness.scoring.history.x_earlier_rounds*' \
-	'readiness.disclosure.x_groups_to_hide*' \
-	'readiness.disclosure.x_language_hiding*' \
-	'readiness.disclosure.x_languages_shown*' \
+	'readiness.disclosure.groups.x_groups_to_hide*' \
+	'readiness.disclosure.language_counts.x_language_hiding*' \
+	'readiness.disclosure.language_counts.x_languages_shown*' \
 	'readiness.permissions.x_round_for*' \
 	'readiness.permissions.x_owner_access*' \
 	'readiness.permissions.x_require*' \

@@ -1,4 +1,4 @@
-"""Peer benchmarks from real, independent peers (disclosure.py, rule 5).
+"""Peer benchmarks from real, independent peers (readiness.disclosure, rule 5).
 
 For each determinant, the median of other facilities' published scores and, from
 QUARTILES_FROM peers, their middle half (first to third quartile), in whole numbers, for

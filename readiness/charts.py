@@ -267,7 +267,7 @@ def role_heatmap(scores: RoundScores) -> dict | None:
 
 def site_heatmap(sites, determinants) -> dict | None:
     """A network's sites by determinants, for the sites with a compared round;
-    ``determinants`` are (code, name) pairs. Cells hidden by disclosure.py stay empty."""
+    ``determinants`` are (code, name) pairs. Cells hidden by readiness.disclosure stay empty."""
     scored = [site for site in sites if site.round is not None]
     if not scored:
         return None

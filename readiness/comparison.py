@@ -237,7 +237,7 @@ class Site:
     # The compared round as its entry keeps it (entry()), None without one; read
     # through ``round`` and the fields below.
     chosen: dict | None = None
-    # the round's published scores in the comparison's questionnaire (disclosure.py)
+    # the round's published scores in the comparison's questionnaire (readiness.disclosure)
     scores: dict[str, float] = field(default_factory=dict)
     domains: dict[str, float] = field(default_factory=dict)  # in the round's own
     overall: float | None = None
@@ -473,7 +473,7 @@ class WeakArea:
 
 def weakest(sites: list[Site], determinants) -> list[WeakArea]:
     """The areas with the lowest median across the sites that have a score for them,
-    from the scores the table shows (each released by disclosure.py)."""
+    from the scores the table shows (each released by readiness.disclosure)."""
     values: dict[str, list[float]] = {code: [] for code, _name in determinants}
     for site in sites:
         for code, score in site.scores.items():
@@ -564,7 +564,7 @@ def compared(network, data):
 
 def overview(network, data) -> dict:
     """What the network's page and its report show: every site with its round and scores,
-    and the summary (the rules above), from figures each released by disclosure.py."""
+    and the summary (the rules above), from figures each released by readiness.disclosure."""
     form, found, sites = compared(network, data)
     codes = [code for code, _ in found.determinants]
     sort = data.get("sort", "name")

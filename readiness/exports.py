@@ -3,7 +3,7 @@ comparison table. Rows are generated as they are written and XLSX is written row
 so a network's millions of answers never sit in memory at once; answer-level files are
 written by the task worker (services/downloads.py).
 
-Answer-level data follows rule 4 of disclosure.py: fresh random respondent ids in every
+Answer-level data follows rule 4 of readiness.disclosure: fresh random respondent ids in every
 download (never database or import ids), respondents in a random order, only the people
 in the published results unless asked for everyone, small roles merged
 (disclosure.answer_level_role), and the round's dates instead of each respondent's."""
@@ -77,7 +77,7 @@ def _fresh_id(taken: set[str]) -> str:
 def shown_respondents(facilities, *, include_unfinished: bool = False) -> list[Shown]:
     """The respondents of these facilities an answer-level download shows, in two queries:
     rounds by facility and date, respondents in a fresh random order within each round,
-    each with a fresh random id and their role, or "small roles" (rule 4 of disclosure.py).
+    each with a fresh random id and their role, or "small roles" (rule 4 of readiness.disclosure).
 
     Import ids are left out as well as database ids: they are whatever the facility typed,
     possibly a name or a staff number, and the random id serves the same purpose."""
@@ -95,7 +95,7 @@ def shown_respondents(facilities, *, include_unfinished: bool = False) -> list[S
     if not include_unfinished:
         # Only people in the published results, so that rows, like the results, appear
         # only in steps of the minimum group: a download before and after one colleague
-        # finishes shows no new row (rule 3 of disclosure.py).
+        # finishes shows no new row (rule 3 of readiness.disclosure).
         people = people.filter(published=True)
     # (respondents of a round opened between the two queries are left out)
     people = [
@@ -202,7 +202,7 @@ def _answered(people: list[Shown], progress=None) -> Iterator[tuple[Shown, list[
 
 def answer_rows(people: list[Shown], *, with_facility: bool, progress=None) -> Iterator[list]:
     """The answers of these respondents (shown_respondents) as rows, header first, one per
-    answer, for CSV or XLSX under rule 4 of disclosure.py (csv_stream and write_xlsx
+    answer, for CSV or XLSX under rule 4 of readiness.disclosure (csv_stream and write_xlsx
     neutralise formulas); ``progress`` as for _answered."""
     yield (["facility"] if with_facility else []) + CSV_COLUMNS
     for person, answers in _answered(people, progress):
@@ -313,7 +313,7 @@ def json_chunks(
 ) -> Iterator[str]:
     """One JSON document: the facility, its rounds (with their dates), its own records
     (facility_records), and each shown respondent's answers (``people``, as
-    shown_respondents chose them), under rule 4 of disclosure.py; ``progress`` as for
+    shown_respondents chose them), under rule 4 of readiness.disclosure; ``progress`` as for
     _answered."""
     head = {
         "facility": {

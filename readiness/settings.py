@@ -400,7 +400,7 @@ DOWNLOADS_KEPT_HOURS = env_int("DOWNLOADS_KEPT_HOURS", 24, minimum=1)
 # its facilities.
 DOWNLOADS_PER_HOUR = env_str("DOWNLOADS_PER_HOUR", "20/h")
 
-# Disclosure rules (readiness/disclosure.py, docs/privacy.md). The smallest group whose
+# Disclosure rules (readiness/disclosure/, docs/privacy.md). The smallest group whose
 # results are shown; a facility's owners may raise it for their facility, never lower it.
 DISCLOSURE_MIN_GROUP = env_int("DISCLOSURE_MIN_GROUP", 3, minimum=3)
 # Data-quality checks (services/quality.py): a response finished faster than this per

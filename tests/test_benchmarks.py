@@ -1,4 +1,4 @@
-"""Peer benchmarks from real, independent peers (disclosure.py rule 5, benchmarks.py).
+"""Peer benchmarks from real, independent peers (readiness.disclosure rule 5, benchmarks.py).
 
 Who counts (verified and consenting facilities, each with its latest closed round that
 has published results), who does not (anything the viewer's side can reach), the

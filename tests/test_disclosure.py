@@ -1,4 +1,4 @@
-"""Anonymity against someone who tries (docs/privacy.md, readiness/disclosure.py).
+"""Anonymity against someone who tries (docs/privacy.md, readiness/disclosure/).
 
 Each attack is scripted as an attacker would run it: respondents answer through the
 round's link, and the attacker reads what their persona can open (dashboards, results.json,
@@ -14,6 +14,7 @@ import itertools
 import json
 import re
 import secrets
+import sys
 import zipfile
 
 import pytest
@@ -525,7 +526,7 @@ def test_the_owners_minimum_holds_when_the_site_lowers_its_own(world, settings):
     assert disclosure.min_group(facility) == 5
 
 
-# --- Every view that shows results goes through disclosure.py ------------------------
+# --- Every view that shows results goes through readiness.disclosure ------------------------
 
 # URL names whose responses carry numbers computed from answers. A new URL must be
 # placed in one of the two sets, so nobody adds a page of results without this test.
@@ -552,7 +553,7 @@ def test_every_url_is_classified_as_showing_results_or_not():
 
 
 def test_every_number_on_a_dashboard_is_one_disclosure_released(world, instrument):
-    """Chart data, tables and JSON: each number is among those disclosure.py released,
+    """Chart data, tables and JSON: each number is among those readiness.disclosure released,
     with a hidden role and a latecomer in the data that must not show."""
     rows = []
     for n in range(5):
@@ -796,23 +797,29 @@ def test_the_walk_covers_every_results_view():
 
 @pytest.mark.parametrize("name", sorted(WALK))
 def test_every_results_view_goes_through_disclosure(walked, name):
-    """Each view asks disclosure.py what it may show (a spy on the functions every rule
+    """Each view asks readiness.disclosure what it may show (a spy on the functions every rule
     passes through), and none shows the latecomers or the lone security guard."""
     from unittest import mock
 
     persona, url = WALK[name]
     client = login(walked["readers"][persona])
+    functions = (
+        "restrict",
+        "summarise_release",
+        "summarise",
+        "smallest_group",
+        "groups_to_hide",
+        "answer_level_role",
+        "instrument_quality",
+    )
+    # wherever the app holds each one: its own module, the package, and every module
+    # that imported it by name
     spies = [
-        mock.patch.object(disclosure, function, wraps=getattr(disclosure, function))
-        for function in (
-            "restrict",
-            "summarise_release",
-            "summarise",
-            "smallest_group",
-            "groups_to_hide",
-            "answer_level_role",
-            "instrument_quality",
-        )
+        mock.patch.object(module, function, wraps=getattr(disclosure, function))
+        for function in functions
+        for module in list(sys.modules.values())
+        if getattr(module, "__name__", "").startswith("readiness")
+        and getattr(module, function, None) is getattr(disclosure, function)
     ]
     mocks = [spy.start() for spy in spies]
     try:
@@ -822,7 +829,7 @@ def test_every_results_view_goes_through_disclosure(walked, name):
         for spy in spies:
             spy.stop()
     assert response.status_code == 200, name
-    assert any(m.called for m in mocks), f"{name} showed results without disclosure.py"
+    assert any(m.called for m in mocks), f"{name} showed results without readiness.disclosure"
     if name.endswith("pdf"):  # a report's text, as a reader gets it
         from pypdf import PdfReader
 

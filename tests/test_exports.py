@@ -1,4 +1,4 @@
-"""Answer-level downloads (rule 4 of readiness/disclosure.py): fresh random ids, random
+"""Answer-level downloads (rule 4 of readiness/disclosure/): fresh random ids, random
 order, finished respondents only unless asked, small roles merged, the round's dates, the
 network's access only when the owners grant it, and every download in the audit log."""
 

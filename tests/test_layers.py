@@ -55,7 +55,7 @@ def test_services_never_import_views():
     "module",
     [
         "scoring",
-        "disclosure.py",
+        "disclosure",
         "benchmarks.py",
         "comparison.py",
         "portfolio.py",

@@ -185,7 +185,7 @@ def row_of(rows: dict, name: str) -> list[str]:
 
 def latecomer(round_) -> None:
     """One more person finishes through the round's link after the results were
-    published: waiting, not in the published results (disclosure.py, rule 3)."""
+    published: waiting, not in the published results (readiness.disclosure, rule 3)."""
     client = Client()
     token, _ = start(client, round_, role="nurse", nonce=secrets.token_urlsafe(24))
     answer_everything(client, round_, token, value="5")

@@ -316,7 +316,7 @@ def test_matrix(world, persona):
     assert not failures, "\n".join(failures)
 
 
-# --- Answer-level data (rule 4 of readiness/disclosure.py) --------------------------
+# --- Answer-level data (rule 4 of readiness/disclosure/) --------------------------
 
 # Every answer-level download a reader may ask for: (where to ask, the format).
 ANSWER_DOWNLOADS = [

@@ -1,5 +1,5 @@
 """A facility's scores by round (CSV and XLSX): the dashboards' facility-level figures,
-every one from readiness/disclosure.py, for whoever may read the facility's results, each
+every one from readiness/disclosure/, for whoever may read the facility's results, each
 download in the facility's audit log, in a number of queries that does not grow with
 the number of rounds."""
 

@@ -1,10 +1,10 @@
 """What staff said, statement by statement (dashboard, results.json), under the same
-small-group rules as the scores (readiness/disclosure.py)."""
+small-group rules as the scores (readiness/disclosure/)."""
 
 import pytest
 from django.urls import reverse
 
-from readiness.disclosure import _statements
+from readiness.disclosure.groups import _statements
 from readiness.models import Item
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner

@@ -39,7 +39,7 @@ class Round(models.Model):
     # the published results (services/quality.py).
     exclude_flagged = models.BooleanField(default=False)
     # Publish nothing until the round closes, then everything at once: results by role
-    # are shown only for results published in one step (disclosure.py).
+    # are shown only for results published in one step (readiness.disclosure).
     publish_at_close = models.BooleanField(default=False)
 
     class Meta:

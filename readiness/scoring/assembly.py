@@ -40,7 +40,7 @@ def assemble(
     """Every result of a round from its aggregates (no query beyond the instrument's
     structure, which is read once per process).
 
-    Determinants that disclosure.py hid carry ``"hidden"`` instead of sums; roles it
+    Determinants that readiness.disclosure hid carry ``"hidden"`` instead of sums; roles it
     hid have a None count in ``roles`` and a reason in ``role_hidden``; cells it hid are
     absent. Cells of fewer than MIN_GROUP people are always hidden (today's operator
     view keeps that rule too).
@@ -106,7 +106,7 @@ def assemble(
     role_hidden = aggregates.get("role_hidden", {})
     role_results, coverage = [], []
     for role in structure.roles:
-        n = counts.get(role.code, 0)  # None: disclosure.py hides how many, and says why
+        n = counts.get(role.code, 0)  # None: readiness.disclosure hides how many, and says why
         reason = role_hidden.get(role.code)
         if reason is None and n < minimum:
             reason = FEWER_THAN_MINIMUM
@@ -118,7 +118,7 @@ def assemble(
                 hidden=reason,
             )
         )
-        if not n:  # nobody, or a number disclosure.py hides: no row of results
+        if not n:  # nobody, or a number readiness.disclosure hides: no row of results
             continue
         role_cells = aggregates["cells"].get(role.code, {})
         cells = (

@@ -20,7 +20,7 @@ def aggregate(round_: Round, *, published: bool = False, respondent_ids=None) ->
     published results, added to them by ``combine``); neither: over every finished
     respondent (the operator's view). Five grouped queries whatever the number of
     respondents, none for an empty list of ids. Nothing here decides what may be shown:
-    disclosure.py does, from this.
+    readiness.disclosure does, from this.
 
     Beside the figures, ``sums`` keeps what makes them additive (totals of scores and
     of ratings), so that the aggregates of two sets of people combine without reading

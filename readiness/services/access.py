@@ -294,7 +294,7 @@ def revoke_share(*, share: Share, by) -> None:
 @transaction.atomic
 def set_network_answer_access(*, facility: Facility, allowed: bool, by) -> bool:
     """Whether the leaders of the facility's network may download its answers, one row per
-    respondent (rule 4 of disclosure.py). Downloads read it on every request, so a revoke
+    respondent (rule 4 of readiness.disclosure). Downloads read it on every request, so a revoke
     takes effect on the next one, and the network's files already prepared with the
     facility's answers are deleted. Returns whether anything changed; only a change is
     recorded in the audit log."""
@@ -348,7 +348,7 @@ def set_min_group(*, facility: Facility, min_group: int, by) -> None:
     results under two minimums could hide different cells.
 
     Published results keep their people; what may be shown of them follows at once
-    (disclosure.py decides on every read).
+    (readiness.disclosure decides on every read).
     """
     from readiness.disclosure import min_group as current_min_group
     from readiness.services.facilities import results_changed

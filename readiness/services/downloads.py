@@ -4,7 +4,7 @@ fetched by the people entitled to them until they expire (views/downloads.py).
 
 A file is written under a temporary name and renamed only once complete, so a download
 that fails or is interrupted is never delivered half-written: the person is told it
-failed, and may ask again. Rows follow rule 4 of disclosure.py, as every download's do
+failed, and may ask again. Rows follow rule 4 of readiness.disclosure, as every download's do
 (exports.py)."""
 
 import contextlib

@@ -1,4 +1,4 @@
-"""Published results: the snapshot of a round that pages show (disclosure.py, rule 3).
+"""Published results: the snapshot of a round that pages show (readiness.disclosure, rule 3).
 
 A round's published results are the aggregates of the respondents marked ``published``,
 stored in its RoundRelease. Whatever two versions of them someone compares, the

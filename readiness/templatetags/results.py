@@ -77,7 +77,7 @@ def chart_with_table(content, figure, figure_id: str, label: str) -> str:
 def statement_rows(determinant) -> str:
     """The <tbody> of each statement of the determinant: a row per group asked (everyone,
     or each role), how many were asked and each answer group's count, "hidden" where
-    disclosure.py hides it."""
+    readiness.disclosure hides it."""
     hidden = format_html('<td><span class="text-body-secondary">{}</span></td>', _("hidden"))
     everyone = conditional_escape(_("Everyone asked"))
     parts = []

@@ -1,4 +1,4 @@
-"""A round's results: the dashboard page and results.json, both through disclosure.py."""
+"""A round's results: the dashboard page and results.json, both through readiness.disclosure."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache

@@ -54,7 +54,7 @@ def downloads_rate(group, request) -> str:
 @ratelimit(key="user", rate=downloads_rate, group="answer-downloads", block=True)
 def prepare_facility_answers(request, slug):
     """An owner asks for the facility's answers, one row per answer (rule 4 of
-    disclosure.py): the people in the published results, and with ``unfinished`` everyone
+    readiness.disclosure): the people in the published results, and with ``unfinished`` everyone
     else too (still answering, or finished since the results were last updated)."""
     facility = owner_access(request.user, slug).facility
     form = AnswerDownloadForm(request.POST)
@@ -77,7 +77,7 @@ def prepare_facility_answers(request, slug):
 @ratelimit(key="user", rate=downloads_rate, group="answer-downloads", block=True)
 def prepare_network_answers(request, slug):
     """A network leader asks for the answers of the sites whose owners allow it (rule 4
-    of disclosure.py), read as they are now: revoking takes effect at once, for files
+    of readiness.disclosure), read as they are now: revoking takes effect at once, for files
     already prepared too (services/downloads.still_allowed)."""
     network = organisation_for(request.user, Network, slug)
     form = AnswerDownloadForm(request.POST, network=True)
