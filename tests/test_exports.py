@@ -29,6 +29,7 @@ from readiness.services.facilities import create_facility
 from tests.clients import Client, login
 from tests.conftest import import_rows, make_partner, make_user
 from tests.downloads import asked, download_id_of, facility_answers, network_answers
+from tests.pages import element
 
 RANDOM_ID = re.compile(r"^r[0-9a-f]{8}$")
 
@@ -518,8 +519,15 @@ def test_the_choice_is_offered_only_to_a_networks_facilities(facility, owner, ne
     facility.refresh_from_db()
     assert facility.network_answer_access is False
     Facility.objects.filter(pk=facility.pk).update(network=network)
-    help_text = TextOf.read(client.get(members).content.decode(), "network-answers-help")
+    html = client.get(members).content.decode()
+    help_text = TextOf.read(html, "network-answers-help")
     assert help_text.startswith("If you allow it, they can download the answers")
+    # the box says the choice as it stands, and is tied to what it means
+    box = element(html, "network-answers")
+    assert box["type"] == "checkbox" and box["name"] == "allowed" and "checked" not in box
+    assert box["aria-describedby"] == "network-answers-help"
+    client.post(reverse("network-answer-access", args=["mercy"]), {"allowed": "on"})
+    assert "checked" in element(client.get(members).content.decode(), "network-answers")
 
 
 # --- The audit log -----------------------------------------------------------------------------

@@ -160,6 +160,13 @@ class NetworkAnswerAccessForm(forms.Form):
     allowed = forms.BooleanField(
         label=_("Let our network's leaders download our answers, one row per person"),
         required=False,
+        widget=forms.CheckboxInput(
+            attrs={
+                "class": "form-check-input",
+                "id": "network-answers",
+                "aria-describedby": "network-answers-help",
+            }
+        ),
     )
 
 
@@ -263,6 +270,13 @@ class ExcludeFlaggedForm(forms.Form):
     exclude = forms.BooleanField(
         label=_("Keep responses flagged by the quality checks out of the results"),
         required=False,
+        widget=forms.CheckboxInput(
+            attrs={
+                "class": "form-check-input",
+                "id": "exclude-flagged",
+                "aria-describedby": "exclude-flagged-help",
+            }
+        ),
     )
 
 

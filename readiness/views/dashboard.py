@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from django_ratelimit.decorators import ratelimit
 
 from readiness import dashboards, disclosure, reports
+from readiness.forms import ExcludeFlaggedForm
 from readiness.models import PreparedDownload
 from readiness.permissions import facility_access, round_for
 from readiness.rendered import RESULTS_TIMEOUT
@@ -44,6 +45,7 @@ def round_dashboard(request, slug, round_id):
         # Live counts only, never answers: people still answering, or waiting for the
         # next step of the published results, change no number shown.
         "status": disclosure.release_status(round_),
+        "exclude_flagged_form": ExcludeFlaggedForm(initial={"exclude": round_.exclude_flagged}),
         "results": results_html(
             round_, scope=disclosure.Scope.for_access(access), plan=_plan_mode(access)
         ),

@@ -15,6 +15,7 @@ from readiness.forms import (
     InviteForm,
     MemberLevelForm,
     MinGroupForm,
+    NetworkAnswerAccessForm,
     ShareForm,
     SignUpForm,
 )
@@ -50,6 +51,9 @@ def _members_context(access, invite_form=None, share_form=None, min_group_form=N
         "invite_form": invite_form or InviteForm(),
         "share_form": share_form or ShareForm(facility=facility),
         "consent_form": BenchmarkConsentForm(initial={"contributes": facility.contributes}),
+        "network_answers_form": NetworkAnswerAccessForm(
+            initial={"allowed": facility.network_answer_access}
+        ),
     }
 
 
