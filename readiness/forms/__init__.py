@@ -177,7 +177,16 @@ class AnswerDownloadForm(forms.Form):
     holds them."""
 
     format = forms.ChoiceField()
-    unfinished = forms.BooleanField(required=False)
+    unfinished = forms.BooleanField(
+        label=_(
+            "also people not in the published results yet (still answering, or finished "
+            "since the last update)"
+        ),
+        required=False,
+        widget=forms.CheckboxInput(
+            attrs={"class": "form-check-input", "id": "download-unfinished"}
+        ),
+    )
 
     def __init__(self, *args, network: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from readiness import hand_out
 from readiness.disclosure import min_group
-from readiness.forms import SLUG_UNAVAILABLE, FacilityForm, RoundForm
+from readiness.forms import SLUG_UNAVAILABLE, AnswerDownloadForm, FacilityForm, RoundForm
 from readiness.models import (
     RESTORE_WITHIN_DAYS,
     FacilityType,
@@ -109,6 +109,7 @@ def _detail_context(access, round_form):
         "access": access,
         "rounds": rounds,
         "round_form": round_form,
+        "answer_form": AnswerDownloadForm(),
         "can_manage": access.can_manage_rounds,
     }
 
