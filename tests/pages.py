@@ -104,16 +104,19 @@ class _Charts(HTMLParser):
         self.scripts: set[str] = set()
         self.waiting: list[dict] = []  # charts whose table has not come yet
         self.opened = 0  # <details> open now
+        self.in_summary = False
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if "data-figure" in attrs:
             chart = {"label": attrs.get("aria-label", ""), "role": attrs.get("role")}
-            chart.update(table=None, folded=False, opened_at=self.opened)
+            chart.update(table=None, folded=False, summary="", opened_at=self.opened)
             self.charts[attrs["data-figure"]] = chart
             self.waiting.append(chart)
         elif tag == "details":
             self.opened += 1
+        elif tag == "summary":
+            self.in_summary = True
         elif tag == "script" and attrs.get("type") == "application/json":
             self.scripts.add(attrs.get("id"))
         elif tag == "table":
@@ -124,10 +127,18 @@ class _Charts(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "details":
             self.opened -= 1
+        elif tag == "summary":
+            self.in_summary = False
+
+    def handle_data(self, data):
+        for chart in self.waiting:  # the first summary after the chart, before its table
+            if self.in_summary and not chart["summary"]:
+                chart["summary"] = " ".join(data.split())
 
 
 def charts(html: str) -> dict[str, dict]:
-    """{figure id: {label, role, table (id of the first table after it), folded, data}}."""
+    """{figure id: {label, role, table (id of the first table after it), folded, summary
+    (the text of the first <summary> between them), data}}."""
     parser = _Charts()
     parser.feed(html)
     return {
@@ -136,6 +147,7 @@ def charts(html: str) -> dict[str, dict]:
             "role": chart["role"],
             "table": chart["table"],
             "folded": chart["folded"],
+            "summary": chart["summary"],
             "data": figure in parser.scripts,
         }
         for figure, chart in parser.charts.items()

@@ -62,6 +62,7 @@ def test_the_dashboard_shows_scores_gaps_strategies_and_roles(facility, instrume
     }
     for chart in found.values():
         assert chart["data"] and chart["role"] == "img" and chart["label"].endswith("below.")
+        assert chart["summary"] == "Show the numbers as a table"
 
 
 def test_small_roles_are_hidden_with_the_next_smallest_and_missing_voices_flagged(

@@ -95,11 +95,17 @@ def test_bad_inventory_input_saves_nothing(facility, owner, catalogue, data):
     assert response.status_code == 200
     assert not FacilityIntervention.objects.exists()
     html = response.content.decode()
-    if "since" in data:  # the date is marked, kept as typed, and tied to its message
-        field = element(html, f"id_since-{first.pk}")
-        assert field["value"] == "yesterday" and field["aria-invalid"] == "true"
-        assert "is-invalid" in field["class"].split()
-        assert text_of(html, field["aria-describedby"]) == "Enter a valid date."
+    # the wrong entry is marked, and tied to its message
+    kind, message = (
+        ("since", "Enter a valid date.")
+        if "since" in data
+        else ("status", "Choose one of the statuses shown.")
+    )
+    field = element(html, f"id_{kind}-{first.pk}")
+    assert field["aria-invalid"] == "true" and field["class"].split().count("is-invalid") == 1
+    assert text_of(html, field["aria-describedby"]) == message
+    if kind == "since":
+        assert field["value"] == "yesterday"  # kept as typed
 
 
 def test_viewers_read_but_cannot_change_the_inventory(facility, viewer, catalogue):

@@ -446,6 +446,7 @@ class InventoryForm(forms.Form):
                 choices=[("", _("Not recorded"))] + FacilityIntervention.Status.choices,
                 required=False,
                 disabled=read_only,
+                error_messages={"invalid_choice": _("Choose one of the statuses shown.")},
                 widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
             )
             self.fields[f"since-{intervention.pk}"] = forms.DateField(
@@ -464,8 +465,10 @@ class InventoryForm(forms.Form):
         # readers (Django marks it aria-invalid itself); the template writes the message.
         for name in self._errors:
             if name in self.fields:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
-                self.fields[name].widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+                attrs = self.fields[name].widget.attrs
+                if "is-invalid" not in attrs["class"].split():
+                    attrs["class"] += " is-invalid"
+                attrs["aria-describedby"] = f"{self[name].auto_id}-error"
 
     def rows(self):
         return [(i, self[f"status-{i.pk}"], self[f"since-{i.pk}"]) for i in self.interventions]
