@@ -125,10 +125,18 @@ def facilities_for(user) -> QuerySet[Facility]:
     return Facility.objects.filter(memberships__user=user)
 
 
+def organisations_of(user, model: type[Organisation]) -> QuerySet[Organisation]:
+    """The networks (or partners: ``model``) ``user`` belongs to; none for someone not
+    signed in."""
+    if not user.is_authenticated:
+        return model.objects.none()
+    return model.objects.filter(**{f"{model.PEOPLE}__user": user})
+
+
 def organisation_for(user, model: type[Organisation], slug: str) -> Organisation:
     """The network or partner ``user`` belongs to at ``slug``; 404 for any other, so that
     outsiders cannot tell which organisations exist."""
-    return get_object_or_404(model.objects.of(user), slug=slug)
+    return get_object_or_404(organisations_of(user, model), slug=slug)
 
 
 def shares_visible_to(partner: Partner) -> QuerySet[Share]:

@@ -25,6 +25,7 @@ from readiness.models import (
     PartnerMembership,
     Round,
 )
+from readiness.permissions import organisations_of
 from readiness.services.facilities import create_facility, results_changed
 from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
@@ -742,10 +743,11 @@ def test_networks_and_partners_are_found_only_through_their_own_people(network, 
     partner = Partner.objects.create(name="Advocates", slug="advocates")
     advocate = make_user("advocate")
     PartnerMembership.objects.create(user=advocate, partner=partner)
-    assert list(Network.objects.of(leader)) == [network]
-    assert list(Network.objects.of(advocate)) == list(Partner.objects.of(leader)) == []
-    assert list(Partner.objects.of(advocate)) == [partner]
-    assert not Network.objects.of(AnonymousUser()).exists()
+    assert list(organisations_of(leader, Network)) == [network]
+    assert list(organisations_of(advocate, Network)) == []
+    assert list(organisations_of(leader, Partner)) == []
+    assert list(organisations_of(advocate, Partner)) == [partner]
+    assert not organisations_of(AnonymousUser(), Network).exists()
     assert list(Network.objects.all()) == [other, network]  # by name
     assert str(NetworkLeader.objects.get(user=leader)) == f"leader – {network.name}"
     assert str(PartnerMembership.objects.get()) == "advocate – Advocates"

@@ -59,7 +59,6 @@ from readiness.models.organisations import (
     Network,
     NetworkLeader,
     Organisation,
-    OrganisationQuerySet,
     Partner,
     PartnerMembership,
     new_partner_code,
@@ -87,7 +86,6 @@ from readiness.models.rounds import (
 __all__ = [
     "Affiliation",
     "Organisation",
-    "OrganisationQuerySet",
     "ActionItem",
     "Answer",
     "AuditEvent",

@@ -9,24 +9,15 @@ from django.utils import timezone
 from readiness.models.codes import SHORT_CODE_LENGTH, group_short_code, new_short_code
 
 
-class OrganisationQuerySet(models.QuerySet):
-    def of(self, user):
-        """The organisations ``user`` belongs to; none for someone not signed in."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(**{f"{self.model.PEOPLE}__user": user})
-
-
 class Organisation(models.Model):
     """What networks and partners have in common: a name, an address, and people who
-    belong through a table of their own, whose related name ``PEOPLE`` gives."""
+    belong through a table of their own, whose related name ``PEOPLE`` gives (who belongs
+    to which is permissions.organisations_of's to say)."""
 
     PEOPLE: str
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
-
-    objects = OrganisationQuerySet.as_manager()
 
     class Meta:
         abstract = True

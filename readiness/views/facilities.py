@@ -26,6 +26,7 @@ from readiness.paging import page_of
 from readiness.permissions import (
     facilities_for,
     facility_access,
+    organisations_of,
     require,
     round_for,
 )
@@ -56,8 +57,8 @@ def facility_list(request):
     context = {
         "facilities": page,
         "query": request.GET,  # for the links between pages
-        "partners": Partner.objects.of(request.user),
-        "networks": Network.objects.of(request.user),
+        "partners": organisations_of(request.user, Partner),
+        "networks": organisations_of(request.user, Network),
         "restorable": facility_services.restorable_for(request.user),
         "restore_within_days": RESTORE_WITHIN_DAYS,
     }

@@ -1,7 +1,7 @@
 from django.shortcuts import redirect, render
 
 from readiness.models import Network, Partner
-from readiness.permissions import facilities_for
+from readiness.permissions import facilities_for, organisations_of
 
 
 def home(request):
@@ -11,8 +11,8 @@ def home(request):
     if not request.user.is_authenticated:
         return render(request, "home.html")
     if not facilities_for(request.user).exists():
-        networks = list(Network.objects.of(request.user)[:2])
-        partners = list(Partner.objects.of(request.user)[:2])
+        networks = list(organisations_of(request.user, Network)[:2])
+        partners = list(organisations_of(request.user, Partner)[:2])
         if len(networks) == 1 and not partners:
             return redirect(networks[0])
         if len(partners) == 1 and not networks:
