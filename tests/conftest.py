@@ -6,6 +6,7 @@ example in shared/examples/scoring (toy instrument, answers, expected scores).
 """
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,25 @@ EXAMPLE = Path(__file__).resolve().parent / "data" / "scoring_example"
 
 def read_json(path: Path):
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Under mutmut only, tests without a database run first. mutmut stops a mutant's run
+    at the first failing test, and the unit tests that catch most mutants of the rules
+    need no database; pytest-django would run them after every database test that also
+    reaches the rule (docs/testing.md, Mutation testing)."""
+    if not os.environ.get("MUTANT_UNDER_TEST"):
+        return
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("django_db") is not None
+            or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        )
+    )
 
 
 @pytest.fixture(autouse=True)
