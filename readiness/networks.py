@@ -86,6 +86,7 @@ def quality_context(network, data) -> dict:
     )
     asked = QuestionnaireVersionForm(data if "version" in data else None, versions=versions)
     instrument = asked.chosen()
+    minimum = disclosure.largest_minimum(sites)
     return {
         "network": network,
         "instrument": instrument,
@@ -94,20 +95,19 @@ def quality_context(network, data) -> dict:
             initial={"version": instrument and instrument.version}, versions=versions
         ),
         "versions": versions,
-        "rows": quality_rows(network, sites, instrument) if instrument else [],
-        "minimum": disclosure.largest_minimum(sites),
+        "rows": quality_rows(network, sites, instrument, minimum) if instrument else [],
+        "minimum": minimum,
         "low_below": reliability.LOW_RELIABILITY_BELOW,
         "weak_below": reliability.WEAK_ITEM_BELOW,
     }
 
 
-def quality_rows(network, sites, instrument):
+def quality_rows(network, sites, instrument, minimum: int):
     """disclosure.instrument_quality, kept until what it reads changes: the published
     people of the sites' rounds published all at once on this questionnaire (one
     query: how many such rounds, which, and how many people they hold), and the
-    smallest group the figures rest on. New people joining rounds published in steps,
-    which these figures leave out, keep them."""
-    minimum = disclosure.largest_minimum(sites)
+    smallest group the figures rest on (``minimum``, the sites' largest). New people
+    joining rounds published in steps, which these figures leave out, keep them."""
     stamp = RoundRelease.objects.filter(
         round__facility__in=sites, round__instrument=instrument, number__lte=1
     ).aggregate(rounds=Count("pk"), ids=Sum("round_id"), people=Sum("respondents"))
