@@ -6,10 +6,13 @@ psych::alpha(use="pairwise")) and pandas' (correlations). Nothing here decides w
 see a figure: disclosure.instrument_quality does.
 """
 
-from dataclasses import dataclass
+from __future__ import annotations
 
-import pandas as pd
-import pingouin
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # Plain flags: below these, a determinant's statements may not measure one thing, or a
 # statement may not belong with the others (conventional thresholds).
@@ -50,6 +53,12 @@ def reliability(points: pd.DataFrame, *, common: list[str]) -> Reliability:
     with it unreliable or undefined. Each statement's fit is its correlation with the
     mean of the other common statements, among the people who answered it.
     """
+    # Imported here, not at the top: pingouin brings scipy, matplotlib and pandas, about
+    # 1.5 s at every start of a process (each server worker, each manage.py command), and
+    # only the network's question-quality page needs them.
+    import pandas as pd
+    import pingouin
+
     # statements nobody rated (asked of nobody here, or left out) carry no covariance
     shared = points[[code for code in common if code in points]].dropna(axis=1, how="all")
     usable = shared[shared.notna().sum(axis=1) >= 2]

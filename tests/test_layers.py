@@ -3,6 +3,8 @@ never imports tests, and neither services nor reads (scoring, disclosure, select
 import views."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -89,6 +91,32 @@ def test_scoring_reads_only_models_and_the_instrument_structure():
     assert {
         path: [m for m in modules if not m.startswith(allowed)] for path, modules in found.items()
     } == dict.fromkeys(found, [])
+
+
+# Libraries that take seconds to import, for one page or one download each.
+SLOW_TO_IMPORT = ("pandas", "pingouin", "scipy", "matplotlib", "weasyprint")
+
+STARTED = """
+import sys, django
+django.setup()
+import readiness.urls
+print(" ".join(name for name in sys.argv[1:] if name in sys.modules))
+"""
+
+
+def test_starting_the_site_leaves_the_slow_libraries_unloaded():
+    """Every server worker and every manage.py command starts the app: with pingouin
+    among its imports, each start took 1.5 s more (reliability.py imports it when the
+    question-quality page needs it)."""
+    started = subprocess.run(  # noqa: S603 - this interpreter, a fixed script
+        [sys.executable, "-c", STARTED, *SLOW_TO_IMPORT],
+        cwd=ROOT,
+        env={"DJANGO_SETTINGS_MODULE": "readiness.settings", "PATH": ""},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert started.stdout.split() == []
 
 
 def test_the_check_sees_an_import_inside_a_function(tmp_path):
