@@ -140,6 +140,27 @@ class TestLoading:
         assert answer.item.determinant.domain.instrument == instrument
         assert answer.item.text != "Reworded."
 
+    def test_loading_writes_each_table_at_once_not_row_by_row(self, db):
+        """Tests load the instrument hundreds of times: row by row (one insert per
+        determinant and strategy, a read and an insert per strategy's links) it took
+        about 130 statements and three times as long."""
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as loading:
+            load_instrument(data=read_json(FIXTURE))
+        inserts = [q["sql"].split('"')[1] for q in loading if q["sql"].startswith("INSERT")]
+        assert inserts == [
+            "readiness_instrument",
+            "readiness_role",
+            "readiness_domain",
+            "readiness_determinant",
+            "readiness_item",
+            "readiness_strategy",
+            "readiness_strategy_determinants",
+        ]
+        assert len(loading) <= 12  # the inserts, the look-up of the version, savepoints
+
     @pytest.mark.parametrize(
         ("mutate", "message"),
         [

@@ -320,9 +320,11 @@ def load_instrument(*, data: dict) -> LoadResult:
         )
         for position, role in enumerate(data["roles"])
     )
-    determinants_by_code: dict[str, Determinant] = {}
-    for d_pos, domain_data in enumerate(data["domains"]):
-        domain = Domain.objects.create(
+    # One insert per table, not per row: an instrument has hundreds of rows, and the
+    # tests load it hundreds of times. bulk_create sets the new rows' ids on both
+    # databases, which the rows below them need.
+    domains = Domain.objects.bulk_create(
+        Domain(
             instrument=instrument,
             code=domain_data["code"],
             name=domain_data["name"],
@@ -331,40 +333,52 @@ def load_instrument(*, data: dict) -> LoadResult:
             translations=_translations_of(data, "domains", domain_data["code"]),
             position=d_pos,
         )
-        for det_pos, det_data in enumerate(domain_data["determinants"]):
-            determinant = Determinant.objects.create(
-                domain=domain,
-                code=det_data["code"],
-                name=det_data["name"],
-                cfir_construct=det_data.get("cfir_construct", ""),
-                cfir2_construct=det_data.get("cfir2_construct", ""),
-                carries_over_from=det_data.get("carries_over_from") or "",
-                explanation=det_data.get("explanation", ""),
-                why_it_matters=det_data.get("why_it_matters", ""),
-                source=det_data.get("source", ""),
-                translations=_translations_of(data, "determinants", det_data["code"]),
-                position=det_pos,
-            )
-            determinants_by_code[determinant.code] = determinant
-            Item.objects.bulk_create(
-                Item(
-                    determinant=determinant,
-                    code=item["code"],
-                    text=item["text"],
-                    reverse_scored=item.get("reverse_scored", False),
-                    weight=item.get("weight", 1),
-                    source=item.get("source", ""),
-                    cfir_construct=item.get("cfir_construct", ""),
-                    cfir2_construct=item.get("cfir2_construct", ""),
-                    asked_of=item.get("asked_of", []),
-                    carries_over_from=item.get("carries_over_from") or "",
-                    translations=_translations_of(data, "items", item["code"]),
-                    position=i_pos,
-                )
-                for i_pos, item in enumerate(det_data["items"])
-            )
-    for s_pos, strategy_data in enumerate(data.get("strategies", [])):
-        strategy = Strategy.objects.create(
+        for d_pos, domain_data in enumerate(data["domains"])
+    )
+    determinants_data = [
+        (domain, det_pos, det_data)
+        for domain, domain_data in zip(domains, data["domains"], strict=True)
+        for det_pos, det_data in enumerate(domain_data["determinants"])
+    ]
+    determinants = Determinant.objects.bulk_create(
+        Determinant(
+            domain=domain,
+            code=det_data["code"],
+            name=det_data["name"],
+            cfir_construct=det_data.get("cfir_construct", ""),
+            cfir2_construct=det_data.get("cfir2_construct", ""),
+            carries_over_from=det_data.get("carries_over_from") or "",
+            explanation=det_data.get("explanation", ""),
+            why_it_matters=det_data.get("why_it_matters", ""),
+            source=det_data.get("source", ""),
+            translations=_translations_of(data, "determinants", det_data["code"]),
+            position=det_pos,
+        )
+        for domain, det_pos, det_data in determinants_data
+    )
+    Item.objects.bulk_create(
+        Item(
+            determinant=determinant,
+            code=item["code"],
+            text=item["text"],
+            reverse_scored=item.get("reverse_scored", False),
+            weight=item.get("weight", 1),
+            source=item.get("source", ""),
+            cfir_construct=item.get("cfir_construct", ""),
+            cfir2_construct=item.get("cfir2_construct", ""),
+            asked_of=item.get("asked_of", []),
+            carries_over_from=item.get("carries_over_from") or "",
+            translations=_translations_of(data, "items", item["code"]),
+            position=i_pos,
+        )
+        for determinant, (_domain, _pos, det_data) in zip(
+            determinants, determinants_data, strict=True
+        )
+        for i_pos, item in enumerate(det_data["items"])
+    )
+    strategies_data = data.get("strategies", [])
+    strategies = Strategy.objects.bulk_create(
+        Strategy(
             instrument=instrument,
             position=s_pos,
             code=strategy_data["code"],
@@ -374,7 +388,15 @@ def load_instrument(*, data: dict) -> LoadResult:
             rationale=strategy_data.get("rationale", ""),
             source=strategy_data.get("source", ""),
         )
-        strategy.determinants.set(determinants_by_code[c] for c in strategy_data["determinants"])
+        for s_pos, strategy_data in enumerate(strategies_data)
+    )
+    determinants_by_code = {determinant.code: determinant for determinant in determinants}
+    Strategy.determinants.through.objects.bulk_create(
+        Strategy.determinants.through(strategy=strategy, determinant=determinants_by_code[code])
+        for strategy, strategy_data in zip(strategies, strategies_data, strict=True)
+        # a strategy naming a determinant twice serves it once, as .set() did
+        for code in dict.fromkeys(strategy_data["determinants"])
+    )
     return LoadResult(instrument, created=True)
 
 
