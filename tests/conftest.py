@@ -94,10 +94,33 @@ def downloads_dir(tmp_path):
         yield folder
 
 
+@pytest.fixture(scope="class")
+def class_db(django_db_setup, django_db_blocker):
+    """For rows that a test class shares, built once rather than for each test:
+    ``with class_db(): ...`` writes them inside a transaction that every test's own
+    (the ``db`` fixture's, a savepoint within it) leaves as it found it, and that is
+    rolled back after the class's last test, so that the rest of the module never sees
+    them. Tests still ask for ``db``: only the building may reach the database
+    (pytest-django issue 1145). Not for classes with transactional tests."""
+    from django.db import transaction
+
+    shared = transaction.atomic()
+    with django_db_blocker.unblock():
+        shared.__enter__()
+    yield django_db_blocker.unblock
+    with django_db_blocker.unblock():
+        transaction.set_rollback(True)
+        shared.__exit__(None, None, None)
+
+
+def load_shipped_instrument():
+    return load_instrument(data=read_json(ROOT / "fixtures" / "instrument.json")).instrument
+
+
 @pytest.fixture
 def instrument(db):
     """The real instrument shipped in fixtures/."""
-    return load_instrument(data=read_json(ROOT / "fixtures" / "instrument.json")).instrument
+    return load_shipped_instrument()
 
 
 @pytest.fixture
@@ -120,9 +143,13 @@ def outsider(db):
     return make_user("outsider")
 
 
+def make_mercy_clinic(owner) -> Facility:
+    return create_facility(name="Mercy Clinic", slug="mercy", type="fqhc", state="CA", owner=owner)
+
+
 @pytest.fixture
 def facility(owner) -> Facility:
-    return create_facility(name="Mercy Clinic", slug="mercy", type="fqhc", state="CA", owner=owner)
+    return make_mercy_clinic(owner)
 
 
 @pytest.fixture

@@ -29,7 +29,14 @@ from readiness.scoring import shown as shown_score
 from readiness.services.facilities import close_round, results_changed
 from readiness.services.imports import ImportRejected
 from tests.clients import Client, login
-from tests.conftest import full_answers, import_rows, make_partner, make_user
+from tests.conftest import (
+    full_answers,
+    import_rows,
+    load_shipped_instrument,
+    make_mercy_clinic,
+    make_partner,
+    make_user,
+)
 from tests.pages import table, text_of
 from tests.test_permissions import all_url_names
 from tests.test_quality import elements
@@ -74,8 +81,7 @@ def hidden_part(data: dict) -> int:
     return data["respondents"] - shown
 
 
-@pytest.fixture
-def world(facility, owner, instrument):
+def make_world(facility, owner) -> dict:
     """A facility in a network, read by a viewer, a partner that sees results by role,
     and the network's leader: every kind of reader of results."""
     viewer = make_user("viewer")
@@ -92,6 +98,11 @@ def world(facility, owner, instrument):
         "partner": partner,
         "network": network,
     }
+
+
+@pytest.fixture
+def world(facility, owner, instrument):
+    return make_world(facility, owner)
 
 
 def open_round(world, label="Spring"):
@@ -694,12 +705,26 @@ def _comparison_csv(client) -> list:
     return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
 
 
-@pytest.fixture
-def walked(world, instrument):
+@pytest.fixture(scope="class")
+def walk(class_db):
     """Two rounds with a hidden role and a latecomer each, an action item with a baseline:
-    every results view has something it must not show."""
+    every results view has something it must not show. Built once for the walk's tests
+    (each reads it, and leaves it as it was)."""
+    with class_db():
+        return _build_walk()
+
+
+@pytest.fixture
+def walked(walk, db):
+    return walk
+
+
+def _build_walk() -> dict:
     from readiness.models import ActionItem
 
+    instrument = load_shipped_instrument()
+    owner = make_user("owner")
+    world = make_world(make_mercy_clinic(owner), owner)
     Facility.objects.filter(pk=world["facility"].pk).update(network_answer_access=True)
     rounds = []
     for label, opened_on, level in (("Before", "2025-04-01", 0), ("After", "2026-04-01", 1)):
@@ -791,86 +816,89 @@ def _prepared(w, kind: str, fmt: str) -> str:
     return reverse("download-file", args=[download.pk])
 
 
-def test_the_walk_covers_every_results_view():
-    assert {name.split(":")[0] for name in WALK} == RESULTS_VIEWS
+class TestEveryResultsView:
+    """The walk: every results view, read by whoever may read it, in one world built for
+    the class (`walk`)."""
 
+    def test_the_walk_covers_every_results_view(self):
+        assert {name.split(":")[0] for name in WALK} == RESULTS_VIEWS
 
-@pytest.mark.parametrize("name", sorted(WALK))
-def test_every_results_view_goes_through_disclosure(walked, name):
-    """Each view asks readiness.disclosure what it may show (a spy on the functions every rule
-    passes through), and none shows the latecomers or the lone security guard."""
-    from unittest import mock
+    @pytest.mark.parametrize("name", sorted(WALK))
+    def test_every_results_view_goes_through_disclosure(self, walked, name):
+        """Each view asks readiness.disclosure what it may show (a spy on the functions every rule
+        passes through), and none shows the latecomers or the lone security guard."""
+        from unittest import mock
 
-    persona, url = WALK[name]
-    client = login(walked["readers"][persona])
-    functions = (
-        "restrict",
-        "summarise_release",
-        "summarise",
-        "smallest_group",
-        "groups_to_hide",
-        "answer_level_role",
-        "instrument_quality",
-    )
-    # wherever the app holds each one: its own module, the package, and every module
-    # that imported it by name
-    spies = [
-        mock.patch.object(module, function, wraps=getattr(disclosure, function))
-        for function in functions
-        for module in list(sys.modules.values())
-        if getattr(module, "__name__", "").startswith("readiness")
-        and getattr(module, function, None) is getattr(disclosure, function)
-    ]
-    mocks = [spy.start() for spy in spies]
-    try:
-        response = client.get(url(walked))
-        body = b"".join(response.streaming_content) if response.streaming else response.content
-    finally:
-        for spy in spies:
-            spy.stop()
-    assert response.status_code == 200, name
-    assert any(m.called for m in mocks), f"{name} showed results without readiness.disclosure"
-    if name.endswith("pdf"):  # a report's text, as a reader gets it
-        from pypdf import PdfReader
+        persona, url = WALK[name]
+        client = login(walked["readers"][persona])
+        functions = (
+            "restrict",
+            "summarise_release",
+            "summarise",
+            "smallest_group",
+            "groups_to_hide",
+            "answer_level_role",
+            "instrument_quality",
+        )
+        # wherever the app holds each one: its own module, the package, and every module
+        # that imported it by name
+        spies = [
+            mock.patch.object(module, function, wraps=getattr(disclosure, function))
+            for function in functions
+            for module in list(sys.modules.values())
+            if getattr(module, "__name__", "").startswith("readiness")
+            and getattr(module, function, None) is getattr(disclosure, function)
+        ]
+        mocks = [spy.start() for spy in spies]
+        try:
+            response = client.get(url(walked))
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+        finally:
+            for spy in spies:
+                spy.stop()
+        assert response.status_code == 200, name
+        assert any(m.called for m in mocks), f"{name} showed results without readiness.disclosure"
+        if name.endswith("pdf"):  # a report's text, as a reader gets it
+            from pypdf import PdfReader
 
-        body = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
-        body = body.encode()
-    if name.endswith("zip"):  # the answers, beside their data dictionary
-        body = zipfile.ZipFile(io.BytesIO(body)).read("answers.csv")
-    if not name.endswith("xlsx"):
-        # no figure that only the operator's full results hold (the latecomers counted,
-        # the nurses' cells) appears anywhere in the response, to one decimal
-        secrets = _secret_numbers(walked["rounds"])
-        assert secrets
-        shown = {round(float(n), 1) for n in re.findall(r"(?<![\d.])\d+\.\d+", body.decode())}
-        assert not shown & secrets, (name, sorted(shown & secrets))
-    if name in WHOLE_NUMBER_SCORES:
-        # pages that print scores as whole numbers: each of those is a released one
-        secrets = _secret_numbers(walked["rounds"], digits=0)
-        assert secrets
-        shown = {int(n) for n in re.findall(WHOLE_NUMBER_SCORES[name], body.decode())}
-        assert shown, name
-        assert not shown & secrets, (name, sorted(shown & secrets))
-    if name.startswith("download-file") and not name.endswith(("xlsx", "pdf")):
-        # answer-level rows: only the 6 published people of each round, the lone guard
-        # merged into "small roles" (with the nurses, who would otherwise expose them)
-        if name.endswith("json"):
-            people = [p for p in json.loads(body)["respondents"]]
-            roles = {p["role"] for p in people}
-        else:
-            rows = list(csv.DictReader(io.StringIO(body.decode())))
-            people = {(row["round"], row["respondent"]) for row in rows}
-            roles = {row["role"] for row in rows}
-        assert len(people) == 12
-        assert roles == {disclosure.SMALL_ROLES}
-    if name == "network-comparison-csv":
-        latest = walked["rounds"][1]
-        summary = disclosure.released_summaries([latest.pk])[latest.pk]
-        allowed = {shown_score(v) for v in summary.determinants.values()}
-        allowed.add(shown_score(summary.overall))
-        header, row = list(csv.reader(io.StringIO(body.decode())))
-        assert row[3] == latest.label
-        assert {int(cell) for cell in row[7:] if cell} <= allowed
+            body = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages)
+            body = body.encode()
+        if name.endswith("zip"):  # the answers, beside their data dictionary
+            body = zipfile.ZipFile(io.BytesIO(body)).read("answers.csv")
+        if not name.endswith("xlsx"):
+            # no figure that only the operator's full results hold (the latecomers counted,
+            # the nurses' cells) appears anywhere in the response, to one decimal
+            secrets = _secret_numbers(walked["rounds"])
+            assert secrets
+            shown = {round(float(n), 1) for n in re.findall(r"(?<![\d.])\d+\.\d+", body.decode())}
+            assert not shown & secrets, (name, sorted(shown & secrets))
+        if name in WHOLE_NUMBER_SCORES:
+            # pages that print scores as whole numbers: each of those is a released one
+            secrets = _secret_numbers(walked["rounds"], digits=0)
+            assert secrets
+            shown = {int(n) for n in re.findall(WHOLE_NUMBER_SCORES[name], body.decode())}
+            assert shown, name
+            assert not shown & secrets, (name, sorted(shown & secrets))
+        if name.startswith("download-file") and not name.endswith(("xlsx", "pdf")):
+            # answer-level rows: only the 6 published people of each round, the lone guard
+            # merged into "small roles" (with the nurses, who would otherwise expose them)
+            if name.endswith("json"):
+                people = [p for p in json.loads(body)["respondents"]]
+                roles = {p["role"] for p in people}
+            else:
+                rows = list(csv.DictReader(io.StringIO(body.decode())))
+                people = {(row["round"], row["respondent"]) for row in rows}
+                roles = {row["role"] for row in rows}
+            assert len(people) == 12
+            assert roles == {disclosure.SMALL_ROLES}
+        if name == "network-comparison-csv":
+            latest = walked["rounds"][1]
+            summary = disclosure.released_summaries([latest.pk])[latest.pk]
+            allowed = {shown_score(v) for v in summary.determinants.values()}
+            allowed.add(shown_score(summary.overall))
+            header, row = list(csv.reader(io.StringIO(body.decode())))
+            assert row[3] == latest.label
+            assert {int(cell) for cell in row[7:] if cell} <= allowed
 
 
 def test_toggling_the_quality_exclusion_never_isolates_a_latecomer(world, instrument):
