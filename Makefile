@@ -39,9 +39,13 @@ run: install
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# One test worker per core (pytest-xdist), each with its own test database; a file's
+# tests stay on one worker, so module- and class-wide set-ups are built once and the one
+# file using a shared Redis database has it alone. TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed-dev node_modules/.package-lock.json
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
