@@ -1,6 +1,6 @@
 """What a network's pages show, assembled for their templates, and the keys they are kept
 under: selectors the network views render (views/networks.py). Which round of each site
-is compared, and the summary's rules, are comparison.py's."""
+is compared, and the summary's rules, are in readiness/comparison/."""
 
 import hashlib
 
@@ -58,14 +58,14 @@ def comparison_context(network, query: QueryDict, number) -> dict:
 
 def answer_access(network) -> dict:
     """Which sites let the network's leaders download their answers (named up to
-    comparison.LISTED, as the summary's lists), and how many sites there are."""
+    comparison.summary.LISTED, as the summary's lists), and how many sites there are."""
     counts = network.facilities.aggregate(
         sites=Count("pk"), allowing=Count("pk", filter=Q(network_answer_access=True))
     )
     names = list(
         network.facilities.filter(network_answer_access=True)
         .order_by("name")
-        .values_list("name", flat=True)[: comparison.LISTED]
+        .values_list("name", flat=True)[: comparison.summary.LISTED]
     )
     return {
         "answer_sites": names,

@@ -547,7 +547,7 @@ class TestSharing:
         assert facility.name in html and other_facility.name not in html
         assert 'id="portfolio-figure"' in html
         # query count does not grow with facilities (each view made afresh, as in a new
-        # process, which reads every standing once: readiness/comparison.py)
+        # process, which reads every standing once: readiness/comparison/)
         cache.clear()
         forget_standings()
         with django_assert_max_num_queries(20) as small:

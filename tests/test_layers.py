@@ -59,7 +59,7 @@ def test_services_never_import_views():
         "scoring",
         "disclosure",
         "benchmarks.py",
-        "comparison.py",
+        "comparison",
         "portfolio.py",
         "progress.py",
         "dashboards.py",

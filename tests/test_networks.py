@@ -668,7 +668,7 @@ def test_the_summarys_lists_name_the_first_sites_and_count_the_others(
     summary, then says how many more."""
     from readiness.services import access
 
-    monkeypatch.setattr("readiness.comparison.LISTED", 2)  # every list the page names
+    monkeypatch.setattr("readiness.comparison.summary.LISTED", 2)  # every list the page names
     for slug in ("a", "b", "c"):
         facility = create_facility(name=f"Site {slug}", slug=slug, type="fqhc", state="CA")
         facility.network = network
@@ -694,21 +694,21 @@ def test_the_summarys_lists_name_the_first_sites_and_count_the_others(
 def test_standings_kept_beyond_the_limit_make_room_and_read_the_same(
     network, leader, instrument, monkeypatch
 ):
-    """A process keeps at most comparison.KEEP_AT_MOST standings: past it, the older
-    half goes, and pages read the same."""
-    from readiness import comparison
+    """A process keeps at most KEEP_AT_MOST standings: past it, the older half goes, and
+    pages read the same."""
+    from readiness.comparison import comparing
 
-    monkeypatch.setattr(comparison, "KEEP_AT_MOST", 2)
+    monkeypatch.setattr(comparing, "KEEP_AT_MOST", 2)
     for slug, value in (("a", 2), ("b", 4), ("c", 3)):
         site(network, instrument, slug, value=value)
     client = login(leader)
     url = network.get_absolute_url()
     first = table(client.get(url).content.decode(), "sites-table")
-    assert len(comparison._kept) == 3  # one page's sites, even past the limit
+    assert len(comparing._kept) == 3  # one page's sites, even past the limit
     a = Facility.objects.get(slug="a")
     results_changed(facility_id=a.pk)  # one more to keep: two older ones go
     again = table(client.get(url, {"sort": "overall"}).content.decode(), "sites-table")
-    assert len(comparison._kept) == 2
+    assert len(comparing._kept) == 2
     assert [row_of(again, name)[1] for name in ("Site a", "Site b", "Site c")] == [
         "25",
         "75",

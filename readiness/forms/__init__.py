@@ -502,7 +502,7 @@ class QuestionnaireVersionForm(forms.Form):
 
 
 class ComparisonFilter(forms.Form):
-    """Which of a network's sites to compare, and on which rounds (comparison.py)."""
+    """Which of a network's sites to compare, and on which rounds (readiness/comparison/)."""
 
     type = forms.ChoiceField(
         label=_("Facility type"),

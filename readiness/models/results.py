@@ -80,7 +80,7 @@ class Standing(models.Model):
     facilities (a network's page of up to a thousand sites reads one of these per site,
     never their rounds): the round each way of comparing would show, with its published
     facility-level results, and the dates the summary needs. Worked out by
-    readiness/comparison.py's rules (services/standings.py) under the facility's
+    the rules of readiness/comparison/ (services/standings.py) under the facility's
     ``results_version`` and smallest group, and worked out again when either moved."""
 
     facility = models.OneToOneField(
@@ -96,7 +96,7 @@ class Standing(models.Model):
     # [opened on, id, questionnaire version] of its newest round, with or without
     # results (None: it has none): which questionnaire a comparison speaks in.
     newest = models.JSONField(null=True, blank=True)
-    # comparison.Entry as JSON: comparing latest closed rounds, or latest rounds with
+    # comparison.entry() as JSON: comparing latest closed rounds, or latest rounds with
     # results, open or closed.
     closed = models.JSONField(default=dict)
     latest = models.JSONField(default=dict)

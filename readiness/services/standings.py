@@ -1,7 +1,7 @@
 """Where each facility stands (models.Standing), kept at write time so that a page
 comparing hundreds of sites reads one row per site and never their rounds.
 
-Worked out again, by readiness/comparison.py's rules, each time the facility's results
+Worked out again, by the rules of readiness/comparison/, each time the facility's results
 version moves (services/facilities.results_changed), in the same transaction; a
 comparison that finds one out of date (a different results version or smallest group)
 has it worked out again before reading it.
