@@ -149,7 +149,7 @@ def test_rows_do_not_follow_the_database_order(facility, owner, instrument):
 
 def test_answers_are_read_in_batches_of_respondents(facility, owner, instrument, monkeypatch):
     encoded_round(facility)
-    monkeypatch.setattr(exports, "RESPONDENTS_PER_QUERY", 3)  # 7 batches
+    monkeypatch.setattr(exports.answers, "RESPONDENTS_PER_QUERY", 3)  # 7 batches
     rows = owner_csv(login(owner))
     assert sorted(decoded_order(rows)) == list(range(N_ENCODED))
     for answers in by_respondent(rows).values():

@@ -5,7 +5,7 @@ fetched by the people entitled to them until they expire (views/downloads.py).
 A file is written under a temporary name and renamed only once complete, so a download
 that fails or is interrupted is never delivered half-written: the person is told it
 failed, and may ask again. Rows follow rule 4 of readiness.disclosure, as every download's do
-(exports.py)."""
+(readiness/exports/)."""
 
 import contextlib
 import csv
@@ -38,7 +38,7 @@ Status = PreparedDownload.Status
 Format = PreparedDownload.Format
 
 # A file being prepared writes its progress at least this often (every batch of
-# exports.RESPONDENTS_PER_QUERY respondents takes a second or two); one silent for
+# exports.answers.RESPONDENTS_PER_QUERY respondents takes a second or two); one silent for
 # longer lost its worker, and is reported as failed rather than left "being prepared".
 SILENT_FOR = timedelta(minutes=10)
 # A file still waiting after this long suggests no worker is running: the page says so.
