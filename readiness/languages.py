@@ -4,7 +4,7 @@ Respondents have no session and no language cookie: the language comes from the
 address (``?lang=``, the switcher's links), then from what the respondent last chose
 (stored with them, so that their personal link reopens in it), then from the browser's
 preferred languages. Only languages the round's instrument has every text in are
-offered, so that no page mixes two languages (services/instrument.py refuses an
+offered, so that no page mixes two languages (services/instrument/ refuses an
 incomplete translation).
 """
 

@@ -1,6 +1,6 @@
 """What never changes about an instrument version, built once per process.
 
-Instrument versions never change once loaded (services/instrument.py), so each process
+Instrument versions never change once loaded (services/instrument/), so each process
 builds an instrument's questionnaire pages (one per domain) and its scoring structure
 (determinants, roles, strategy links) once, and keeps them.
 """

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 class Translated(models.Model):
     """Texts a respondent reads, in the languages besides the instrument's own English:
     ``{"es": {"text": "..."}}``, loaded from the instrument file's ``translations``
-    (services/instrument.py). Codes, scoring and English texts stay the reference: a
+    (services/instrument/). Codes, scoring and English texts stay the reference: a
     translation renders them, it never changes what an answer means."""
 
     translations = models.JSONField(default=dict, blank=True)
