@@ -28,5 +28,5 @@ class ReadinessConfig(AppConfig):
         user_logged_in.connect(seen_at_sign_in, dispatch_uid="readiness-session-activity")
 
         # A prepared download's files go with it, however it is deleted (a cascade from
-        # its facility, network or person included): services/downloads.py's receiver.
+        # its facility, network or person included): services/downloads/expiry.py's receiver.
         import readiness.services.downloads  # noqa: F401

@@ -394,7 +394,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # started from anywhere, find the same files.)
 DOWNLOADS_DIR = BASE_DIR / (env_str("DOWNLOADS_DIR") or Path("var") / "downloads")
 # How long a prepared download is kept: long enough to come back to it, short enough
-# that answer-level files do not pile up (services/downloads.py deletes them after).
+# that answer-level files do not pile up (services/downloads/ deletes them after).
 DOWNLOADS_KEPT_HOURS = env_int("DOWNLOADS_KEPT_HOURS", 24, minimum=1)
 # Answer-level downloads one person may ask for in an hour: each reads every answer of
 # its facilities.

@@ -121,7 +121,7 @@ urlpatterns = [
         downloads.prepare_network_answers,
         name="network-answers-prepare",
     ),
-    # Answer-level downloads, prepared in the background (services/downloads.py)
+    # Answer-level downloads, prepared in the background (services/downloads/)
     path("downloads/", downloads.my_downloads, name="download-list"),
     path("downloads/<uuid:download_id>/", downloads.download_status, name="download-status"),
     path(

@@ -1,5 +1,5 @@
 """Answer-level downloads as people get them: asked for on a page, prepared by the worker,
-fetched from the download's page (services/downloads.py)."""
+fetched from the download's page (services/downloads/)."""
 
 from django.urls import resolve, reverse
 

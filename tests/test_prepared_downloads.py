@@ -1,4 +1,4 @@
-"""Answer-level downloads prepared in the background (services/downloads.py): asked for on
+"""Answer-level downloads prepared in the background (services/downloads/): asked for on
 a page, written by the worker, fetched from their own page by the people entitled to them,
 never delivered half-written, gone when they expire."""
 
@@ -475,7 +475,9 @@ def test_a_spreadsheet_that_grows_past_the_limit_while_written_is_refused(
     as they are written."""
     nurses(facility)  # 8 answers
     monkeypatch.setattr(exports, "SPREADSHEET_ROWS", 6)
-    monkeypatch.setattr(downloads, "_answers_at_most", lambda download: 2)  # counted earlier
+    monkeypatch.setattr(
+        downloads.preparing, "_answers_at_most", lambda download: 2
+    )  # counted earlier
     client = login(owner)
     download_id = ask(client, "xlsx")
     downloads.prepare(download_id)

@@ -1,7 +1,7 @@
 """Downloads: a facility's answers (JSON, CSV, XLSX), a network's answers and its
 comparison table, a facility's scores by round. Rows are generated as they are written
 and XLSX is written row by row, so a network's millions of answers never sit in memory
-at once; answer-level files are written by the task worker (services/downloads.py).
+at once; answer-level files are written by the task worker (services/downloads/).
 
 Answer-level data follows rule 4 of readiness.disclosure: fresh random respondent ids in
 every download (never database or import ids), respondents in a random order, only the

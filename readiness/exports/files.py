@@ -47,7 +47,7 @@ def write_xlsx(rows: Iterator[list], *, title: str, to) -> None:
             sheet.append(safe_cells(row))
     except BaseException:
         # openpyxl keeps the rows in a temporary file until it is saved: closed here, so
-        # that it can be deleted at once (services/downloads.py), not when the process ends
+        # that it can be deleted at once (services/downloads/), not when the process ends
         with contextlib.suppress(Exception):
             sheet.close()
         raise
@@ -77,7 +77,7 @@ def download(*, fmt: str, name: str, rows):
     """A download made inside the request (a table of scores, a network's comparison):
     CSV is generated while it is sent; XLSX is written row by row to a temporary file
     first, then streamed from it. Answer-level files are prepared in the background
-    (services/downloads.py)."""
+    (services/downloads/)."""
     stamp = timezone.localdate().isoformat()
     if fmt == "csv":
         response = StreamingHttpResponse(csv_stream(rows()), content_type="text/csv")

@@ -16,7 +16,7 @@ from readiness.models.rounds import Round
 
 
 class PreparedDownload(models.Model):
-    """An answer-level download prepared in the background (services/downloads.py): asked
+    """An answer-level download prepared in the background (services/downloads/): asked
     for on a page, written to a file by the task worker, fetched by the people entitled
     to it (views/downloads.py) until it expires. The file lives outside the web root
     (settings.DOWNLOADS_DIR) under this row's random id."""
@@ -74,7 +74,7 @@ class PreparedDownload(models.Model):
     failure = models.TextField(blank=True)  # said to the person, when it failed
     created_at = models.DateTimeField(default=timezone.now)
     # Written with every step of progress: a file "being prepared" whose worker stopped
-    # (killed, machine restarted) is seen by its silence (services/downloads.py).
+    # (killed, machine restarted) is seen by its silence (services/downloads/).
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
 

@@ -78,7 +78,7 @@ def round_results_json(request, slug, round_id):
 @ratelimit(key="user", rate=reports.rate, group="reports", block=True)
 def prepare_round_report(request, slug, round_id):
     """The round's report for the board (reports.round_report), as this person's
-    dashboard shows the round: prepared in the background (services/downloads.py), since
+    dashboard shows the round: prepared in the background (services/downloads/), since
     laying it out takes seconds, and fetched by this person only."""
     access = facility_access(request.user, slug)
     round_ = round_for(access, round_id)

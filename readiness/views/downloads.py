@@ -1,6 +1,6 @@
 """Downloads: a facility's scores by round, for everyone who may read its results, and
 answer-level downloads, prepared in the background for their owners or network leaders
-(services/downloads.py)."""
+(services/downloads/)."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -40,7 +40,7 @@ def scores(request, slug, fmt):
     return exports.download(fmt=fmt, name=f"{facility.slug}-scores", rows=lambda: iter(table))
 
 
-# --- Answer-level downloads, prepared in the background (services/downloads.py) --------
+# --- Answer-level downloads, prepared in the background (services/downloads/) --------
 
 
 def downloads_rate(group, request) -> str:

@@ -107,7 +107,7 @@ def comparison(request, slug):
 @ratelimit(key="user", rate=reports.rate, group="reports", block=True)
 def prepare_report(request, slug):
     """The network's report for the board, as the page's filters choose its sites: every
-    site on one page and the summary. Prepared in the background (services/downloads.py):
+    site on one page and the summary. Prepared in the background (services/downloads/):
     laying out a thousand sites takes longer than a request may."""
     network = organisation_for(request.user, Network, slug)
     filters = ComparisonFilter(request.POST).as_query()
