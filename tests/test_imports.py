@@ -132,12 +132,12 @@ def test_replace_swaps_the_respondents_answers(toy_instrument, facility):
 
 
 def test_a_failure_while_writing_leaves_nothing_behind(toy_instrument, facility, monkeypatch):
-    from readiness.services import imports
+    from readiness.services.imports import storing
 
     def explode(ids):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(imports, "respondent_scores", explode)
+    monkeypatch.setattr(storing, "respondent_scores", explode)
     with pytest.raises(RuntimeError):
         import_rows(facility, "R", GOOD)
     assert stored_nothing()
