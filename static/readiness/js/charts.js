@@ -4,7 +4,7 @@
 // The chart library is most of a results page's weight, so it is fetched only when the
 // first chart comes near the screen, and each chart is drawn when it does: the text
 // and tables at the top are usable at once. A figure may carry a "narrow" variant
-// (readiness/charts.py), drawn when the chart is narrower than NARROW_BELOW; a variant
+// (readiness/charts/), drawn when the chart is narrower than NARROW_BELOW; a variant
 // with a "min_width" keeps that width and scrolls sideways in its labelled region.
 "use strict";
 (function () {
