@@ -71,7 +71,7 @@ def at_the_same_moment(*actions):
 def slow_check(monkeypatch):
     """Widen the window between "is there another owner?" and the write, as a busy
     server would."""
-    real = access._other_owners
+    real = access.members._other_owners
 
     def slow(membership):
         found = real(membership)
@@ -79,7 +79,7 @@ def slow_check(monkeypatch):
         time.sleep(0.3)
         return found if exists else found.none()
 
-    monkeypatch.setattr(access, "_other_owners", slow)
+    monkeypatch.setattr(access.members, "_other_owners", slow)
 
 
 @on_postgresql
