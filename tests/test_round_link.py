@@ -143,7 +143,7 @@ def test_a_closed_rounds_short_link_says_it_is_closed(open_round_, owner, client
 def test_known_codes_are_never_counted_and_an_address_out_of_misses_is_stopped(
     open_round_, client, monkeypatch
 ):
-    monkeypatch.setattr(questionnaire, "SHORT_LINK_MISSES_PER_ADDRESS", "3/h")
+    monkeypatch.setattr(questionnaire.starting, "SHORT_LINK_MISSES_PER_ADDRESS", "3/h")
     for _ in range(10):
         assert client.get(open_round_.short_link()).status_code == 302
     for n in range(3):

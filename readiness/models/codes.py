@@ -14,9 +14,10 @@ def new_token() -> str:
 # A round's short link (/s/k7m4-p9qx-dw3n), for flyers, QR codes and typing from a
 # phone: lowercase letters and digits without the ones easily taken for another (no 0
 # or o, no 1, l or i), 31 symbols. 12 of them, drawn by `secrets`, are 31**12 = 7.9e17
-# codes, 59.45 bits: at 120 unknown codes an hour per address (views/questionnaire.py),
-# a million addresses guessing day and night would hit one of ten thousand open rounds
-# about once in 75 years. The long link (256 bits) keeps working beside it.
+# codes, 59.45 bits: at 120 unknown codes an hour per address
+# (views/questionnaire/starting.py), a million addresses guessing day and night would hit
+# one of ten thousand open rounds about once in 75 years. The long link (256 bits) keeps
+# working beside it.
 SHORT_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 
 

@@ -20,7 +20,7 @@ RESPONDENT_SOURCES = [
     "templates/errors/*.html",
     "templates/languages/*.html",
     "templates/facilities/round_flyer.html",
-    "readiness/views/questionnaire.py",
+    "readiness/views/questionnaire/*.py",
     "readiness/forms/questionnaire.py",
     "readiness/services/responses.py",
     "readiness/hand_out.py",
