@@ -42,7 +42,7 @@ def test_the_health_check_fails_when_the_cache_does_not_answer(client, db):
 def test_gunicorn_runs_with_the_repositorys_configuration_in_production_mode(tmp_path):
     """The configuration file loads, the app serves through it, and the balancer's check
     answers over plain HTTP where every page is redirected to HTTPS."""
-    from readiness.perf.bench import Server, _NoRedirect, production_env
+    from readiness.perf.server import NoRedirect, Server, production_env
 
     database = f"sqlite:///{tmp_path / 'health.sqlite3'}"
     env = production_env() | {"DATABASE_URL": database}
@@ -53,7 +53,7 @@ def test_gunicorn_runs_with_the_repositorys_configuration_in_production_mode(tmp
         request = urllib.request.Request(url, headers={"Host": "10.0.0.7"})  # noqa: S310
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             assert (response.status, json.loads(response.read())["status"]) == (200, "ok")
-        opener = urllib.request.build_opener(_NoRedirect)
+        opener = urllib.request.build_opener(NoRedirect)
         try:
             opener.open(server.url + "/accounts/login/", timeout=10)
             redirected = None

@@ -1,5 +1,5 @@
 """Debian's Chromium, as the browser tests and the benchmark's page checks run it
-(tests/browser, perf/bench.py): from the system, never a browser download."""
+(tests/browser, perf/bench/): from the system, never a browser download."""
 
 import shutil
 

@@ -18,6 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from readiness.perf import bench, seed
+from readiness.services import facilities as facility_services
 
 SCAN_ROWS = 5_000
 
@@ -110,7 +111,7 @@ def pages(fx: bench.Fixture) -> dict:
         ),
         "facility list, 301 facilities": lambda: client.get(reverse("facility-list")),
         f"network page after new answers, {largest:,} sites": lambda: (
-            bench.facility_services.results_changed(facility_id=network.facilities.first().pk),
+            facility_services.results_changed(facility_id=network.facilities.first().pk),
             leader.get(network.get_absolute_url()),
         ),
         f"network comparison CSV, {largest:,} sites": lambda: _consume(
@@ -123,7 +124,7 @@ def pages(fx: bench.Fixture) -> dict:
             client, reverse("facility-answers-prepare", args=[a_site.slug])
         ),
         f"partner portfolio after new answers, {bench.PARTNER_SITES} facilities": lambda: (
-            bench.facility_services.results_changed(facility_id=shared),
+            facility_services.results_changed(facility_id=shared),
             partner.get(fx.partner.get_absolute_url()),
         ),
         f"results JSON, {bench.LARGE_ROUND:,} respondents": lambda: client.get(

@@ -20,7 +20,7 @@ from django.db.models import Count
 
 from readiness.models import Answer, DeterminantScore, Facility, Item, Respondent
 from readiness.perf import seed, write_section
-from readiness.perf.bench import Server
+from readiness.perf.server import Server
 from readiness.services.facilities import create_facility, open_round
 
 USERS = 100

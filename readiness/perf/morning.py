@@ -29,7 +29,7 @@ from django.db.models import Count
 
 from readiness.models import Answer, Facility, Respondent
 from readiness.perf import seed, write_section
-from readiness.perf.bench import Server, free_port
+from readiness.perf.server import Server, free_port
 from readiness.services.facilities import create_facility, open_round
 
 SLUG = "morning-load-test"
