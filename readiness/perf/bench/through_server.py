@@ -90,10 +90,10 @@ def transfer_sizes(fx: Fixture, server: Server) -> dict[str, tuple[int, int]]:
                 page.goto(server.url + "/accounts/login/")
                 page.fill("#id_username", seed.BENCH_USER)
                 page.fill("#id_password", seed.BENCH_PASSWORD)
-                page.click("button[type=submit]")
+                page.click("main button[type=submit]")  # not the language switcher's
                 page.wait_for_url(server.url + "/accounts/login/code/")
                 page.fill("#id_code", code)
-                page.click("button[type=submit]")
+                page.click("main button[type=submit]")  # not the language switcher's
                 page.wait_for_load_state("networkidle")
             cdp = context.new_cdp_session(page)
             cdp.send("Network.enable")
