@@ -226,3 +226,18 @@ def test_seed_demo_builds_a_labelled_synthetic_demo(db):
     assert "already present" in run("seed_demo")
     assert "not added" in run("seed_demo", "--if-empty")
     assert Respondent.objects.count() == count
+
+
+@pytest.mark.parametrize(
+    ("sizes", "refused"),
+    [
+        (["--facilities", "11"], "--facilities must be at least 12"),
+        (["--rounds", "2"], "--rounds must be at least 3"),
+        (["--respondents", "2"], "--respondents must be at least 3"),
+    ],
+)
+def test_bench_refuses_a_seed_its_pages_cannot_use_before_seeding(db, sizes, refused):
+    with pytest.raises(CommandError) as raised:
+        run("bench", *sizes)
+    assert str(raised.value).startswith(refused)
+    assert not Facility.objects.exists() and not Round.objects.exists()

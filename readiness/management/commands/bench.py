@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
@@ -35,6 +36,8 @@ class Command(BaseCommand):
     def handle(self, *args, facilities, rounds, respondents, explain, exports, **options):
         if (explain or exports) and connection.vendor != "postgresql":
             raise CommandError("--explain and --exports need PostgreSQL: set DATABASE_URL.")
+        if not exports:
+            self.check_sizes(facilities=facilities, rounds=rounds, respondents=respondents)
         if exports:
             from readiness.perf import exports as scenario
             from readiness.perf import write_section
@@ -50,3 +53,25 @@ class Command(BaseCommand):
             stdout=self.stdout,
             explain=explain,
         )
+
+    @staticmethod
+    def check_sizes(*, facilities, rounds, respondents):
+        """What the measured pages need of the seed, refused before anything is seeded: the
+        network of NETWORK_SITES sites, the larger networks' sites (each copies three
+        consecutive seeded rounds, which must have three different labels), and results
+        that every page may show."""
+        if facilities < bench.NETWORK_SITES:
+            raise CommandError(
+                f"--facilities must be at least {bench.NETWORK_SITES}: the network measured "
+                f"has {bench.NETWORK_SITES} sites."
+            )
+        if rounds < 3:
+            raise CommandError(
+                "--rounds must be at least 3: each site of the larger networks copies three "
+                "rounds of a seeded facility."
+            )
+        if respondents < settings.DISCLOSURE_MIN_GROUP:
+            raise CommandError(
+                f"--respondents must be at least {settings.DISCLOSURE_MIN_GROUP}, the smallest "
+                "group shown: a round with fewer shows no results to measure."
+            )
