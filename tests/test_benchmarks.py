@@ -257,6 +257,22 @@ def test_the_same_type_group_is_counted_on_its_own(facility, instrument):
     assert result["all"]["LEGAL"].peers == 10
 
 
+def test_results_json_carries_the_benchmarks(facility, owner, instrument, client):
+    for n in range(5):
+        peer(instrument, f"fqhc{n}", 4)
+    round_ = import_rows(facility, "Own", answers(instrument, 2)).round
+    client.force_login(owner)
+    data = client.get(reverse("round-results-json", args=[facility.slug, round_.pk])).json()
+    assert data["benchmarks"]["type"]["LEGAL"] == {
+        "median": 75,
+        "low": None,
+        "high": None,
+        "peers": 5,
+    }
+    assert data["benchmarks"]["all"].keys() == set(names_by_code(instrument))
+    assert data["benchmarks_suppressed"] is None
+
+
 # --- Who counts -----------------------------------------------------------------------
 
 
@@ -322,6 +338,13 @@ def test_each_peer_counts_with_its_latest_closed_round_that_has_published_result
     # Once a later round closes with published results, it replaces "R" the next day.
     Round.objects.filter(facility=late, label="Open").update(status="closed")
     entry = next(e for e in snapshot(DAY + timedelta(days=1)).peers if e["facility"] == late.pk)
+    assert entry["scores"]["LEGAL"] == pytest.approx(0.0)
+    # Latest by when a round opened, not by when it was entered: last year's paper
+    # survey, imported afterwards, does not replace it.
+    opened = Round.objects.get(facility=late, label="Open").opened_on
+    paper = import_rows(late, "Paper, last year", answers(instrument, 5)).round
+    Round.objects.filter(pk=paper.pk).update(status="closed", opened_on=opened - timedelta(365))
+    entry = next(e for e in snapshot(DAY + timedelta(days=2)).peers if e["facility"] == late.pk)
     assert entry["scores"]["LEGAL"] == pytest.approx(0.0)
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from readiness import benchmarks, charts, disclosure
 from readiness.models import Intervention, Item, Round
 from readiness.scoring import score_round, shown
-from tests.conftest import full_answers, import_rows
+from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows, read_json
 from tests.pages import assert_valid_figure, list_items, table, text_of
 from tests.pages import charts as charts_of
 
@@ -282,6 +282,201 @@ def test_results_json_query_count_does_not_grow_with_respondents(
     with django_assert_num_queries(len(small)):
         assert client.get(url).json()["respondents"] == 66
     assert len(small) == 11
+
+
+def results_json(client, user, round_) -> dict:
+    client.force_login(user)
+    return client.get(reverse("round-results-json", args=[round_.facility.slug, round_.pk])).json()
+
+
+def test_results_json_gives_the_worked_example_in_its_documented_shape(
+    toy_instrument, facility, owner, client
+):
+    """What analysts script against (README, results.json): every field of the worked
+    example, as its owner reads it."""
+    rows = [
+        line.split(",") for line in (EXAMPLE / "responses.csv").read_text().splitlines()[1:] if line
+    ]
+    data = results_json(client, owner, import_rows(facility, "Example", rows).round)
+    expected = read_json(EXAMPLE / "expected-scores.json")
+    assert set(data) == {
+        "facility", "round", "round_status", "minimum_group", "respondents", "updated_on",
+        "waiting", "flagged_kept_out", "suppressed", "overall", "domains", "determinants",
+        "statements", "roles", "roles_suppressed", "recommendations",
+        "recommendations_suppressed", "benchmarks", "benchmarks_suppressed",
+    }  # fmt: skip
+    assert data["domains"] == [domain | {"suppressed": None} for domain in expected["domains"]]
+    for got, want in zip(data["determinants"], expected["determinants"], strict=True):
+        assert set(got) == {
+            "code", "domain", "score", "band", "respondents", "dont_know_rate",
+            "agreement_rwg", "ci_low", "ci_high", "suppressed",
+        }  # fmt: skip
+        assert (got["code"], got["domain"], got["score"], got["band"]) == (
+            want["code"],
+            want["domain"],
+            want["score"],
+            want["band"],
+        )
+        assert (got["agreement_rwg"], got["suppressed"]) == (want["agreement_rwg"], None)
+    # Counts that would single people out are hidden: "6 of 8 have a score" (partnerships)
+    # says two people answered too little; 5 of 8 (evaluation) is three, as many as the
+    # smallest group. A don't-know rate is shown only where every statement had none or
+    # at least 3 answers.
+    assert [(d["respondents"], d["dont_know_rate"]) for d in data["determinants"]] == [
+        (8, 0.0333),
+        (None, None),
+        (5, None),
+    ]
+    # the physicians' row is shown; the nurses' is hidden with the lone guard's, which
+    # subtraction from the total would otherwise reveal. Their evaluation cell is hidden
+    # too: with the total it would give away the one nurse scored on evaluation.
+    physicians = expected["roles"]["physician"]
+    assert data["roles"] == {
+        "physician": physicians
+        | {"suppressed": None, "determinants": physicians["determinants"] | {"EVAL": None}},
+        "nurse": {
+            "respondents": None,
+            "suppressed": "protects_smaller_group",
+            "determinants": None,
+        },
+        "security": {"respondents": None, "suppressed": "fewer_than_minimum", "determinants": None},
+    }
+    assert data["recommendations"] == expected["recommendations"]  # priorities to 2 digits
+    assert data["statements"][0] == {
+        "item": "COMMS-1",
+        "determinant": "COMMS",
+        "role": "physician",
+        "asked": 4,
+        "counts": {"agree": 4, "neutral": 0, "disagree": 0, "dont_know": 0, "not_applicable": 0},
+    }
+    assert {frozenset(statement) for statement in data["statements"]} == {
+        frozenset(data["statements"][0])
+    }
+
+
+def test_a_domain_is_marked_hidden_only_when_a_hidden_determinant_leaves_it_no_score(
+    toy_instrument, facility, owner, client
+):
+    def round_of(label, rated_by):
+        """Four nurses; ``rated_by``: how many of them rate each statement, the others
+        answering "don't know"."""
+        rows = [
+            (f"{label}{n}", "nurse", code, str(2 + n % 3) if n < count else "DK")
+            for n in range(4)
+            for code, count in rated_by.items()
+        ]
+        return import_rows(facility, label, rows).round
+
+    # two people rated the partnerships: hidden, while their domain still has a score
+    hidden = results_json(
+        client,
+        owner,
+        round_of("H", {"COMMS-1": 4, "COMMS-2": 4, "PARTNERS-1": 2, "EVAL-1": 4, "EVAL-2": 4}),
+    )
+    assert [d["suppressed"] for d in hidden["determinants"]] == [None, "fewer_than_minimum", None]
+    assert [d["suppressed"] for d in hidden["domains"]] == [None, None]
+    assert None not in [d["score"] for d in hidden["domains"]]
+    # nobody rated evaluation: its domain has no score, and says why
+    unrated = results_json(
+        client,
+        owner,
+        round_of("U", {"COMMS-1": 4, "COMMS-2": 4, "PARTNERS-1": 4, "PARTNERS-2": 4, "EVAL-1": 0}),
+    )
+    assert [d["suppressed"] for d in unrated["determinants"]] == [None, None, "fewer_than_minimum"]
+    assert unrated["domains"][1] == {
+        "code": "PROCESS",
+        "score": None,
+        "band": "insufficient",
+        "suppressed": "fewer_than_minimum",
+    }
+    assert unrated["domains"][0]["suppressed"] is None
+
+
+def test_with_every_role_hidden_statements_are_counted_for_everyone(
+    toy_instrument, facility, owner, client
+):
+    """Two nurses and two physicians: both roles hidden, so what people answered is shown
+    for all four together, and a statement with a group of one hides its counts and its
+    determinant's don't-know rate (the rate would give that one answer back)."""
+    codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
+        "code", flat=True
+    )
+    rows = [
+        (
+            f"p{n}",
+            "nurse" if n < 2 else "physician",
+            code,
+            "DK" if (n, code) == (0, "COMMS-1") else "4",
+        )
+        for n in range(4)
+        for code in codes
+    ]
+    data = results_json(client, owner, import_rows(facility, "R", rows).round)
+    assert [data["roles"][role]["suppressed"] for role in ("nurse", "physician")] == [
+        "fewer_than_minimum",
+        "fewer_than_minimum",
+    ]
+    statements = {s["item"]: s for s in data["statements"]}
+    assert statements.keys() == set(codes)
+    assert {s["role"] for s in statements.values()} == {None}
+    assert statements["COMMS-1"]["counts"] == dict.fromkeys(
+        ["agree", "neutral", "disagree", "dont_know", "not_applicable"]
+    )
+    assert statements["PARTNERS-1"] == {
+        "item": "PARTNERS-1",
+        "determinant": "PARTNERS",
+        "role": None,
+        "asked": 4,
+        "counts": {"agree": 4, "neutral": 0, "disagree": 0, "dont_know": 0, "not_applicable": 0},
+    }
+    rates = {d["code"]: d["dont_know_rate"] for d in data["determinants"]}
+    assert rates == {"COMMS": None, "PARTNERS": 0.0, "EVAL": 0.0}
+
+
+def test_statements_asked_of_some_roles_only_are_never_counted_for_everyone(
+    facility, owner, client
+):
+    """How many were asked them, beside the roles' counts, would tell how many people a
+    hidden role has. (Questionnaire 2027.1 routes statements by role.)"""
+    from readiness.services.instrument import load_instrument
+
+    document = read_json(ROOT / "fixtures" / "instrument-2027.1.json")
+    instrument = load_instrument(data=document).instrument
+    items = Item.objects.filter(determinant__domain__instrument=instrument)
+    people = {f"p{n}": "nurse" if n < 2 else "physician" for n in range(4)}
+    rows = [
+        (person, role, item.code, "4")
+        for person, role in people.items()
+        for item in items
+        if item.is_asked_of(role)
+    ]
+    data = results_json(client, owner, import_rows(facility, "R", rows).round)
+    routed = {item.code for item in items if item.asked_of}
+    assert routed
+    assert {s["item"] for s in data["statements"]} == {i.code for i in items} - routed
+
+
+def test_a_shown_role_that_rated_nothing_of_a_determinant_has_no_figure_for_it(
+    toy_instrument, facility, owner, client
+):
+    codes = list(
+        Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
+            "code", flat=True
+        )
+    )
+    rows = []
+    for n in range(3):
+        rows += [(f"doc{n}", "physician", code, str(2 + n)) for code in codes]
+        rows += [(f"rn{n}", "nurse", code, str(2 + n)) for code in codes if code[:5] == "COMMS"]
+        rows += [(f"guard{n}", "security", code, "DK") for code in codes]
+    roles = results_json(client, owner, import_rows(facility, "R", rows).round)["roles"]
+    assert roles["physician"]["determinants"] == {"COMMS": 50.0, "PARTNERS": 50.0, "EVAL": 50.0}
+    assert roles["nurse"]["determinants"] == {"COMMS": 50.0, "PARTNERS": None, "EVAL": None}
+    assert roles["security"] == {
+        "respondents": 3,
+        "suppressed": None,
+        "determinants": {"COMMS": None, "PARTNERS": None, "EVAL": None},
+    }
 
 
 def test_names_typed_by_people_are_never_markup_in_a_chart(facility, instrument, owner, client):

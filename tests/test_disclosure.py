@@ -488,8 +488,13 @@ def test_imports_count_like_respondents_and_never_take_out_one_person(world, ins
     assert figures(results_json(client, round_)) == before
     # replacing one published person's answers would show the change in their answers
     changed = full_answers(instrument, "p0", "nurse", lambda item: "1")
-    with pytest.raises(ImportRejected):
+    with pytest.raises(ImportRejected) as rejected:
         import_rows(facility, "Paper", changed, replace=True)
+    assert rejected.value.errors == [
+        "Respondent(s) p0 are already in the round's published results, so their answers "
+        "cannot be replaced: anyone comparing the results before and after would see the "
+        "change. Import the corrections into a new round."
+    ]
     assert figures(results_json(client, round_)) == before
     import_rows(facility, "Paper", answers[4] + answers[5])
     assert results_json(client, round_)["respondents"] == 6

@@ -17,6 +17,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from readiness.models import Answer, DeterminantScore, Item, Respondent, Role, Round
 from readiness.pages import questionnaire_pages
@@ -46,6 +47,9 @@ def test_a_good_file_creates_the_round_and_finished_respondents(toy_instrument, 
         ("p1", "finished"),
         ("p2", "finished"),
     }
+    # the day of the import, for both (the day, never the time: docs/security.md)
+    today = timezone.localdate()
+    assert set(Respondent.objects.values_list("started_on", "finished_on")) == {(today, today)}
     kinds = set(Answer.objects.values_list("item__code", "kind", "value"))
     assert kinds == {("EVAL-1", "scale", 4), ("EVAL-2", "dk", None), ("EVAL-1", "na", None)}
     assert DeterminantScore.objects.filter(respondent__import_id="p1").exists()
@@ -116,8 +120,11 @@ def test_every_problem_is_listed_not_just_the_first(toy_instrument, facility):
 
 def test_an_existing_respondent_id_is_refused_without_replace(toy_instrument, facility):
     import_rows(facility, "R", GOOD)
-    with pytest.raises(ImportRejected, match="already has respondent.*p1.*--replace"):
+    with pytest.raises(ImportRejected) as rejected:
         import_rows(facility, "R", [("p1", "nurse", "EVAL-1", 1), ("p9", "nurse", "EVAL-1", 1)])
+    assert rejected.value.errors == [
+        "This round already has respondent(s) p1. Use --replace to replace their answers."
+    ]
     assert Respondent.objects.count() == 1
     assert Answer.objects.get(item__code="EVAL-1").value == 4
 
@@ -510,3 +517,9 @@ def test_respondents_elsewhere_save_while_a_big_file_is_imported(
     assert saved == [
         {item_id: value for item_id, (_kind, value) in last.items()} for *_, last in outcomes
     ]
+
+
+def test_a_rejection_reads_as_its_errors_one_per_line():
+    """What a caller that does not catch it (seed_demo, a shell) shows of a rejection."""
+    rejection = ImportRejected(["Line 2: no such role.", "Line 3: no such statement."])
+    assert str(rejection).splitlines() == rejection.errors

@@ -149,3 +149,15 @@ def test_a_round_with_nobody_yet_keeps_empty_results(open_round_):
     release = refresh_release(round_id=open_round_.pk)
     assert release.respondents == 0
     assert release.aggregates == scoring.empty_aggregates()
+
+
+def test_a_round_from_before_published_results_gets_them_when_first_read(facility, instrument):
+    from readiness.disclosure import released_summaries
+
+    rng = random.Random(3)
+    import_step(facility, instrument, 0, STEPS[0], rng)
+    round_ = facility.rounds.get(label="Spring")
+    kept = released_summaries([round_.pk])[round_.pk]
+    RoundRelease.objects.filter(round=round_).delete()  # as a round from before releases
+    assert released_summaries([round_.pk])[round_.pk] == kept
+    assert RoundRelease.objects.get(round=round_).respondents == 9

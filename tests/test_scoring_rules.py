@@ -81,11 +81,13 @@ def test_earlier_rounds_are_most_recent_first_and_same_day_rounds_in_order_made(
 
 def test_only_people_still_answering_count_as_in_progress(toy_instrument, facility):
     round_ = partners_round(facility, "R", [2, 3, 4])
-    Respondent.objects.filter(round=round_, import_id="R0").update(
+    other = partners_round(facility, "S", [2, 3])
+    Respondent.objects.filter(import_id__in=["R0", "S0", "S1"]).update(
         status=Respondent.Status.IN_PROGRESS
     )
     scores = score_round(round_)
-    assert (scores.respondents, scores.in_progress) == (2, 1)
+    assert (scores.respondents, scores.in_progress) == (2, 1)  # not the other round's two
+    assert score_round(other).in_progress == 2
 
 
 def result(**fields) -> DeterminantResult:
@@ -137,3 +139,42 @@ def test_a_rounds_overall_is_the_mean_of_its_domains_not_its_determinants():
     )
     assert summary.overall == 75.0
     assert RoundSummary().overall is None
+
+
+def test_answers_fall_in_the_groups_the_statements_count():
+    from readiness.models import Answer
+    from readiness.scoring.sums import answer_group
+
+    scale = [answer_group(Answer.Kind.SCALE, value) for value in range(1, 6)]
+    assert scale == ["disagree", "disagree", "neutral", "agree", "agree"]
+    assert answer_group(Answer.Kind.DONT_KNOW, None) == "dont_know"
+    assert answer_group(Answer.Kind.NOT_APPLICABLE, None) == "not_applicable"
+
+
+def test_people_who_all_gave_the_same_score_leave_no_uncertainty():
+    from readiness.scoring.rules import standard_error
+
+    # three people at 50: no spread, so the interval around 50 is 50 itself
+    assert standard_error(3, 50.0, 3 * 50.0**2) == 0.0
+    assert standard_error(1, 50.0, 50.0**2) is None  # one person: no spread to measure
+
+
+def test_agreement_counts_statements_that_two_people_rated(toy_instrument, facility):
+    from readiness.scoring import rwg_j
+
+    scores = score_round(partners_round(facility, "R", [3, 4]))
+    partners = next(d for d in scores.determinants if d.determinant.code == "PARTNERS")
+    # each statement rated 3 and 4: a variance of 0.5, twice
+    assert partners.agreement_rwg == pytest.approx(rwg_j([0.5, 0.5]))
+
+
+def test_people_are_counted_by_the_language_they_answered_in_whatever_their_role(
+    toy_instrument, facility
+):
+    from readiness.scoring import aggregate
+
+    rows = [(f"p{n}", "nurse" if n < 2 else "physician", "EVAL-1", "3") for n in range(5)]
+    round_ = import_rows(facility, "R", rows).round
+    Respondent.objects.filter(round=round_).update(language="es")
+    Respondent.objects.filter(import_id="p4").update(language="en")
+    assert aggregate(round_, published=False)["languages"] == {"es": 4, "en": 1}
