@@ -396,8 +396,9 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
     toy_instrument, facility, owner, client
 ):
     """Two nurses and two physicians: both roles hidden, so what people answered is shown
-    for all four together, and a statement with a group of one hides its counts and its
-    determinant's don't-know rate (the rate would give that one answer back)."""
+    for all four together; a statement two answered is left out, and one with a group of
+    one hides its counts and its determinant's don't-know rate (the rate would give that
+    one answer back)."""
     codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
         "code", flat=True
     )
@@ -410,6 +411,7 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
         )
         for n in range(4)
         for code in codes
+        if (n, code) not in {(2, "COMMS-2"), (3, "COMMS-2")}  # two answered it
     ]
     data = results_json(client, owner, import_rows(facility, "R", rows).round)
     assert [data["roles"][role]["suppressed"] for role in ("nurse", "physician")] == [
@@ -417,7 +419,7 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
         "fewer_than_minimum",
     ]
     statements = {s["item"]: s for s in data["statements"]}
-    assert statements.keys() == set(codes)
+    assert statements.keys() == set(codes) - {"COMMS-2"}  # fewer than 3 answered it
     assert {s["role"] for s in statements.values()} == {None}
     assert statements["COMMS-1"]["counts"] == dict.fromkeys(
         ["agree", "neutral", "disagree", "dont_know", "not_applicable"]
@@ -433,24 +435,32 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
     assert rates == {"COMMS": None, "PARTNERS": 0.0, "EVAL": 0.0}
 
 
+def questionnaire_2027():
+    """The shipped questionnaire that routes statements by role."""
+    from readiness.services.instrument import load_instrument
+
+    document = read_json(ROOT / "fixtures" / "instrument-2027.1.json")
+    return load_instrument(data=document).instrument
+
+
+def round_2027(facility, items, *, nurses, physicians, value_for=lambda item: "4"):
+    people = [("nurse", n) for n in range(nurses)] + [("physician", n) for n in range(physicians)]
+    rows = [
+        (f"{role}{n}", role, item.code, value_for(item))
+        for role, n in people
+        for item in items
+        if item.is_asked_of(role)
+    ]
+    return import_rows(facility, "R", rows).round
+
+
 def test_statements_asked_of_some_roles_only_are_never_counted_for_everyone(
     facility, owner, client
 ):
     """How many were asked them, beside the roles' counts, would tell how many people a
     hidden role has. (Questionnaire 2027.1 routes statements by role.)"""
-    from readiness.services.instrument import load_instrument
-
-    document = read_json(ROOT / "fixtures" / "instrument-2027.1.json")
-    instrument = load_instrument(data=document).instrument
-    items = Item.objects.filter(determinant__domain__instrument=instrument)
-    people = {f"p{n}": "nurse" if n < 2 else "physician" for n in range(4)}
-    rows = [
-        (person, role, item.code, "4")
-        for person, role in people.items()
-        for item in items
-        if item.is_asked_of(role)
-    ]
-    data = results_json(client, owner, import_rows(facility, "R", rows).round)
+    items = Item.objects.filter(determinant__domain__instrument=questionnaire_2027())
+    data = results_json(client, owner, round_2027(facility, items, nurses=2, physicians=2))
     routed = {item.code for item in items if item.asked_of}
     assert routed
     assert {s["item"] for s in data["statements"]} == {i.code for i in items} - routed
@@ -477,6 +487,24 @@ def test_a_shown_role_that_rated_nothing_of_a_determinant_has_no_figure_for_it(
         "suppressed": None,
         "determinants": {"COMMS": None, "PARTNERS": None, "EVAL": None},
     }
+
+
+def test_a_dont_know_rate_counts_the_statements_everyone_is_asked_only(facility, owner, client):
+    """Physicians alone are asked two of the legal statements, and all answer "don't
+    know": counted in the rate, those answers would be the physicians' alone."""
+    items = Item.objects.filter(determinant__domain__instrument=questionnaire_2027())
+    physicians_only = {"LEGAL-10", "LEGAL-11"}
+    round_ = round_2027(
+        facility,
+        items,
+        nurses=3,
+        physicians=3,
+        value_for=lambda item: "DK" if item.code in physicians_only else "4",
+    )
+    legal = next(
+        d for d in results_json(client, owner, round_)["determinants"] if d["code"] == "LEGAL"
+    )
+    assert legal["dont_know_rate"] == 0.0
 
 
 def test_names_typed_by_people_are_never_markup_in_a_chart(facility, instrument, owner, client):
