@@ -292,13 +292,14 @@ def results_json(client, user, round_) -> dict:
 def test_results_json_gives_the_worked_example_in_its_documented_shape(
     toy_instrument, facility, owner, client
 ):
-    """What analysts script against (README, results.json): every field of the worked
-    example, as its owner reads it."""
+    """What analysts script against (README, results.json): the worked example's
+    figures and the document's fields, as its owner reads them."""
     rows = [
         line.split(",") for line in (EXAMPLE / "responses.csv").read_text().splitlines()[1:] if line
     ]
     data = results_json(client, owner, import_rows(facility, "Example", rows).round)
     expected = read_json(EXAMPLE / "expected-scores.json")
+    assert (data["respondents"], data["overall"]) == (8, expected["overall"])
     assert set(data) == {
         "facility", "round", "round_status", "minimum_group", "respondents", "updated_on",
         "waiting", "flagged_kept_out", "suppressed", "overall", "domains", "determinants",
@@ -320,8 +321,9 @@ def test_results_json_gives_the_worked_example_in_its_documented_shape(
         assert (got["agreement_rwg"], got["suppressed"]) == (want["agreement_rwg"], None)
     # Counts that would single people out are hidden: "6 of 8 have a score" (partnerships)
     # says two people answered too little; 5 of 8 (evaluation) is three, as many as the
-    # smallest group. A don't-know rate is shown only where every statement had none or
-    # at least 3 answers.
+    # smallest group. A don't-know rate is hidden where the physicians' counts per
+    # statement, shown by role, are hidden for a group of one or two: the rate would give
+    # those answers back.
     assert [(d["respondents"], d["dont_know_rate"]) for d in data["determinants"]] == [
         (8, 0.0333),
         (None, None),
@@ -407,7 +409,7 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
             f"p{n}",
             "nurse" if n < 2 else "physician",
             code,
-            "DK" if (n, code) == (0, "COMMS-1") else "4",
+            "DK" if (n, code) == (0, "PARTNERS-1") else "4",
         )
         for n in range(4)
         for code in codes
@@ -421,18 +423,19 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
     statements = {s["item"]: s for s in data["statements"]}
     assert statements.keys() == set(codes) - {"COMMS-2"}  # fewer than 3 answered it
     assert {s["role"] for s in statements.values()} == {None}
-    assert statements["COMMS-1"]["counts"] == dict.fromkeys(
+    assert statements["PARTNERS-1"]["counts"] == dict.fromkeys(
         ["agree", "neutral", "disagree", "dont_know", "not_applicable"]
     )
-    assert statements["PARTNERS-1"] == {
-        "item": "PARTNERS-1",
-        "determinant": "PARTNERS",
+    assert statements["EVAL-1"] == {
+        "item": "EVAL-1",
+        "determinant": "EVAL",
         "role": None,
         "asked": 4,
         "counts": {"agree": 4, "neutral": 0, "disagree": 0, "dont_know": 0, "not_applicable": 0},
     }
+    # communication: a statement two answered; partnerships: the group of one
     rates = {d["code"]: d["dont_know_rate"] for d in data["determinants"]}
-    assert rates == {"COMMS": None, "PARTNERS": 0.0, "EVAL": 0.0}
+    assert rates == {"COMMS": None, "PARTNERS": None, "EVAL": 0.0}
 
 
 def questionnaire_2027():

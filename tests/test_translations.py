@@ -502,7 +502,7 @@ def test_the_message_and_the_flyer_exist_in_spanish_and_open_the_spanish_questio
 ):
     # A link's letters are not words: a short code that spells English ones (as a random
     # code sometimes does) must not read as an untranslated message.
-    spanish_round.short_code = "thebyandwe23"
+    spanish_round.short_code = "the2and2by22"  # shown as the2-and2-by22
     spanish_round.save(update_fields=["short_code"])
     client = StaffClient()
     client.force_login(owner)

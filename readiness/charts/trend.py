@@ -1,4 +1,4 @@
-"""Lines: each determinant's score across a facility's rounds."""
+"""Lines: each domain's score across a facility's rounds."""
 
 from django.utils.translation import gettext as _
 

@@ -23,7 +23,12 @@ limit_per_address = ratelimit(
     method="POST",
 )
 limit_per_respondent = ratelimit(
-    key=_personal_link, rate=lambda group, request: settings.RESPONDENT_RATE, method="POST"
+    # named: django-ratelimit's default group is the view's dotted path, which would
+    # start every personal link's count afresh whenever the view moves
+    group="respondent-saves",
+    key=_personal_link,
+    rate=lambda group, request: settings.RESPONDENT_RATE,
+    method="POST",
 )
 
 
