@@ -1,9 +1,10 @@
-"""The test client that most tests sign in with, and an authenticator app for the tests
-that sign in through the pages."""
+"""The test client that most tests sign in with, an authenticator app for the tests that
+sign in through the pages, and reading a round's results.json."""
 
 import time
 
 from django.test import Client as DjangoClient
+from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -46,3 +47,10 @@ def code_now(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time() + steps_ahead * device.step
     return f"{totp.token():06d}"
+
+
+def results_json(client, round_) -> dict:
+    """The round's results.json as ``client`` reads it (it must be allowed to)."""
+    response = client.get(reverse("round-results-json", args=[round_.facility.slug, round_.pk]))
+    assert response.status_code == 200
+    return response.json()

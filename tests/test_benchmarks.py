@@ -44,7 +44,7 @@ from readiness.models import (
     Share,
 )
 from readiness.services.facilities import create_facility
-from tests.clients import Client
+from tests.clients import Client, results_json
 from tests.conftest import full_answers, import_rows, make_user
 from tests.pages import assert_valid_figure
 from tests.test_questionnaire import page_items, page_url, start, start_url
@@ -262,7 +262,7 @@ def test_results_json_carries_the_benchmarks(facility, owner, instrument, client
         peer(instrument, f"fqhc{n}", 4)
     round_ = import_rows(facility, "Own", answers(instrument, 2)).round
     client.force_login(owner)
-    data = client.get(reverse("round-results-json", args=[facility.slug, round_.pk])).json()
+    data = results_json(client, round_)
     assert data["benchmarks"]["type"]["LEGAL"] == {
         "median": 75,
         "low": None,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from readiness import benchmarks, charts, disclosure
 from readiness.models import Intervention, Item, Round
 from readiness.scoring import score_round, shown
+from tests.clients import results_json as read_results_json
 from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows, read_json
 from tests.pages import assert_valid_figure, list_items, table, text_of
 from tests.pages import charts as charts_of
@@ -286,7 +287,7 @@ def test_results_json_query_count_does_not_grow_with_respondents(
 
 def results_json(client, user, round_) -> dict:
     client.force_login(user)
-    return client.get(reverse("round-results-json", args=[round_.facility.slug, round_.pk])).json()
+    return read_results_json(client, round_)
 
 
 def test_results_json_gives_the_worked_example_in_its_documented_shape(

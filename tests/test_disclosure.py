@@ -28,7 +28,7 @@ from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, score_round
 from readiness.scoring import shown as shown_score
 from readiness.services.facilities import close_round, results_changed
 from readiness.services.imports import ImportRejected
-from tests.clients import Client, login
+from tests.clients import Client, login, results_json
 from tests.conftest import (
     full_answers,
     import_rows,
@@ -53,12 +53,6 @@ def respond(round_, role: str, value: str) -> None:
     client = Client()
     token, _ = start(client, round_, role=role, nonce=secrets.token_urlsafe(24))
     answer_everything(client, round_, token, value=value)
-
-
-def results_json(client, round_) -> dict:
-    response = client.get(reverse("round-results-json", args=[round_.facility.slug, round_.pk]))
-    assert response.status_code == 200
-    return response.json()
 
 
 def figures(data: dict) -> dict:
