@@ -30,9 +30,7 @@ def results_context(round_, *, scope: disclosure.Scope, plan: str) -> dict:
     """The scored part of the dashboard, as the template dashboard/_results.html reads it.
 
     ``plan`` is "" (no plan shown, for partners and leaders), "read" or "edit"."""
-    scores = disclosure.released_scores(
-        round_, compare_with_previous=scope.compare, with_roles=scope.roles
-    )
+    scores = disclosure.released_scores(round_, scope=scope)
     peers = (
         benchmarks.benchmarks_for(round_.facility, instrument=round_.instrument)
         if scope.benchmarks

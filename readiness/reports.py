@@ -120,9 +120,7 @@ def round_report(access, round_) -> bytes:
     from readiness.models import ActionItem
 
     scope = disclosure.Scope.for_access(access)
-    scores = disclosure.released_scores(
-        round_, compare_with_previous=scope.compare, with_roles=scope.roles
-    )
+    scores = disclosure.released_scores(round_, scope=scope)
     plan_items = (
         list(ActionItem.objects.filter(facility_id=round_.facility_id))
         if access.is_member

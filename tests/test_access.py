@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from readiness import disclosure
 from readiness.comparison import forget as forget_standings
 from readiness.models import (
     Answer,
@@ -30,7 +31,7 @@ from readiness.models import (
 )
 from readiness.services import access as access_services
 from readiness.services.facilities import create_facility
-from tests.clients import Client, code_now, login, with_app
+from tests.clients import Client, code_now, login, results_json, with_app
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import body_of, facility_answers
 from tests.pages import elements as form_elements
@@ -367,6 +368,29 @@ class TestSharing:
         assert text_of(html, "focus-list")  # where to act first, without strategies
         detail = client.get(facility.get_absolute_url()).content.decode()
         assert round_.link_token not in detail  # partners never get the respondents' link
+
+    def test_without_results_by_role_the_json_holds_no_statement_by_role(
+        self, facility, owner, instrument, advocates
+    ):
+        """With roles shown, what people answered to each statement is given by role
+        only: a partner not shared results by role gets none of it."""
+        partner, member = advocates
+        round_ = scored_round(facility, instrument, "R1")
+        share_accepted(facility=facility, partner=partner, include_roles=False, by=owner)
+        owners = results_json(login(owner), round_)
+        assert {s["role"] for s in owners["statements"]} == {"nurse", "physician", "security"}
+        # the owners' results by role, to two decimals as every score in the file
+        cells = {
+            row.role.code: {code: round(score, 2) for code, score in row.cells.items()}
+            for row in disclosure.released_scores(round_, scope=disclosure.Scope.everything()).roles
+        }
+        shown = {role: row["determinants"] for role, row in owners["roles"].items()}
+        assert {role: figures for role, figures in shown.items() if figures} == cells
+        assert any(score != round(score, 1) for row in cells.values() for score in row.values())
+        partners = results_json(login(member), round_)
+        assert (partners["roles"], partners["roles_suppressed"]) == (None, "not_shared")
+        assert partners["statements"] == []
+        assert partners["determinants"] == owners["determinants"]
 
     def test_strategies_and_roles_only_when_ticked(self, facility, owner, instrument, advocates):
         partner, member = advocates

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from readiness import benchmarks, charts, disclosure
-from readiness.models import Intervention, Item, Round
+from readiness.models import Intervention, Item, Respondent, Round
 from readiness.scoring import score_round, shown
 from tests.clients import results_json as read_results_json
 from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows, read_json
@@ -90,7 +90,9 @@ def test_small_roles_are_hidden_with_the_next_smallest_and_missing_voices_flagge
     warning = text_of(html, "missing-voices")
     assert "Security" in warning and "Legal, risk or compliance" in warning
     assert "Nurse" not in warning and "Front desk" not in warning
-    heatmap = charts.role_heatmap(disclosure.released_scores(round_))
+    heatmap = charts.role_heatmap(
+        disclosure.released_scores(round_, scope=disclosure.Scope.everything())
+    )
     assert heatmap["data"][0]["y"] == ["Nurse (n=4)"]
 
 
@@ -121,6 +123,24 @@ def test_a_round_under_the_minimum_says_how_many_more_are_needed(
         "finished. 2 more are needed."
     )
     assert 'id="determinant-figure"' not in html
+
+
+def test_people_still_answering_are_counted_for_their_own_round_only(
+    facility, instrument, owner, client
+):
+    round_ = add_respondents(facility, instrument, "R", 5)
+    other = add_respondents(facility, instrument, "S", 4)
+    still = round_.respondents.filter(import_id="r0")
+    still.update(status=Respondent.Status.IN_PROGRESS, published=False)
+    # finished after the last update: waiting to be added, no longer answering
+    round_.respondents.filter(import_id="r1").update(published=False)
+    other.respondents.filter(import_id__in=["r0", "r1"]).update(
+        status=Respondent.Status.IN_PROGRESS, published=False
+    )
+    html = dashboard(client, owner, round_).content.decode()
+    assert text_of(html, "still-answering") == "1 person still answering"
+    html = dashboard(client, owner, other).content.decode()
+    assert text_of(html, "still-answering") == "2 people still answering"
 
 
 def test_figures_are_valid_plotly(facility, instrument):
@@ -178,10 +198,10 @@ def test_query_count_does_not_grow_with_respondents(
 
 
 @pytest.mark.parametrize("respondents", [4, 40])
-def test_scoring_a_round_costs_six_queries_whatever_its_size(facility, instrument, respondents):
-    """Answers are aggregated inside SQL; Python only sees per-determinant rows: people
-    still answering, respondents per role, determinant totals, item variances, role
-    cells, answers per statement and role. The instrument's structure (4 queries) is
+def test_scoring_a_round_costs_five_queries_whatever_its_size(facility, instrument, respondents):
+    """Answers are aggregated inside SQL; Python only sees per-determinant rows:
+    respondents per role, determinant totals, item variances, role cells, answers per
+    statement and role. The instrument's structure (4 queries) is
     read once per process."""
     round_ = add_respondents(facility, instrument, "R", respondents)
     with CaptureQueriesContext(connection) as first:
@@ -190,7 +210,7 @@ def test_scoring_a_round_costs_six_queries_whatever_its_size(facility, instrumen
         scores = score_round(round_)
     assert scores.respondents == respondents
     # (the import that made the round already read the instrument's structure)
-    assert (len(first), len(queries)) == (6, 6)
+    assert (len(first), len(queries)) == (5, 5)
 
 
 def test_results_are_computed_once_and_rebuilt_when_they_are_published(
@@ -395,13 +415,14 @@ def test_a_domain_is_marked_hidden_only_when_a_hidden_determinant_leaves_it_no_s
     assert unrated["domains"][0]["suppressed"] is None
 
 
+@pytest.mark.parametrize("answered_comms_2", [1, 2])
 def test_with_every_role_hidden_statements_are_counted_for_everyone(
-    toy_instrument, facility, owner, client
+    toy_instrument, facility, owner, client, answered_comms_2
 ):
     """Two nurses and two physicians: both roles hidden, so what people answered is shown
-    for all four together; a statement two answered is left out, and one with a group of
-    one hides its counts and its determinant's don't-know rate (the rate would give that
-    one answer back)."""
+    for all four together; a statement one or two answered is left out, and one with a
+    group of one hides its counts and its determinant's don't-know rate (the rate would
+    give that one answer back)."""
     codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
         "code", flat=True
     )
@@ -414,13 +435,19 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
         )
         for n in range(4)
         for code in codes
-        if (n, code) not in {(2, "COMMS-2"), (3, "COMMS-2")}  # two answered it
+        if code != "COMMS-2" or n < answered_comms_2
     ]
-    data = results_json(client, owner, import_rows(facility, "R", rows).round)
+    round_ = import_rows(facility, "R", rows).round
+    data = results_json(client, owner, round_)
     assert [data["roles"][role]["suppressed"] for role in ("nurse", "physician")] == [
         "fewer_than_minimum",
         "fewer_than_minimum",
     ]
+    # published all at once: the page says no role is big enough, not that the results
+    # came in steps
+    html = dashboard(client, owner, round_).content.decode()
+    assert text_of(html, "no-role-shown").startswith("No role can be shown on its own yet")
+    assert text_of(html, "roles-in-steps") == ""
     statements = {s["item"]: s for s in data["statements"]}
     assert statements.keys() == set(codes) - {"COMMS-2"}  # fewer than 3 answered it
     assert {s["role"] for s in statements.values()} == {None}
@@ -434,7 +461,7 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
         "asked": 4,
         "counts": {"agree": 4, "neutral": 0, "disagree": 0, "dont_know": 0, "not_applicable": 0},
     }
-    # communication: a statement two answered; partnerships: the group of one
+    # communication: a statement one or two answered; partnerships: the group of one
     rates = {d["code"]: d["dont_know_rate"] for d in data["determinants"]}
     assert rates == {"COMMS": None, "PARTNERS": None, "EVAL": 0.0}
 

@@ -235,6 +235,27 @@ def test_results_published_in_steps_are_never_shown_by_role(world):
     assert "published in steps" in text_of(html, "roles-in-steps")
 
 
+def test_a_roles_count_hidden_in_one_step_stays_hidden_in_the_next(world):
+    """Two nurses and a physician: both counts hidden. Then a nurse and two physicians
+    join: 3 and 3 would each be enough, but shown now they would say how the first three
+    split (two nurses, one physician). Counts hidden once stay hidden."""
+    round_ = open_round(world)
+    for role in ("nurse", "nurse", "physician"):
+        respond(round_, role, "4")
+    client = login(world["readers"]["viewer"])
+    first = results_json(client, round_)
+    assert first["respondents"] == 3
+    assert [first["roles"][role]["respondents"] for role in ("nurse", "physician")] == [None] * 2
+    for role in ("nurse", "physician", "physician"):
+        respond(round_, role, "2")
+    second = results_json(client, round_)
+    assert second["respondents"] == 6
+    assert disclosure.release_for(round_).aggregates["roles"] == {"nurse": 3, "physician": 3}
+    assert [second["roles"][role] for role in ("nurse", "physician")] == [
+        {"respondents": None, "suppressed": Hidden.PROTECTS_SMALLER_GROUP, "determinants": None}
+    ] * 2
+
+
 def test_a_step_never_moves_a_shown_determinant_by_one_or_two_people(world, instrument):
     """The reviewer's attack: of three people joining, two answered "don't know" to one
     determinant, so its 'people with a score' went 6 -> 7 and 7 x after - 6 x before gave
@@ -576,7 +597,7 @@ def test_every_number_on_a_dashboard_is_one_disclosure_released(world, instrumen
     round_ = import_rows(world["facility"], "R", rows).round
     respond(round_, "legal", "3")  # a latecomer: finished, not published
     Round.objects.filter(pk=round_.pk).update(status="closed")
-    released = disclosure.released_scores(round_)
+    released = disclosure.released_scores(round_, scope=disclosure.Scope.everything())
     allowed = _released_numbers(released)
     for name, user in world["readers"].items():
         client = login(user)
@@ -618,7 +639,7 @@ def _secret_numbers(rounds, *, digits=1) -> set:
         full = score_round(round_)
         values += [full.overall] + [d.score for d in full.domains]
         values += [d.score for d in full.determinants]
-        released = disclosure.released_scores(round_)
+        released = disclosure.released_scores(round_, scope=disclosure.Scope.everything())
         if digits:
             for role in full.roles:
                 if not role.suppressed:

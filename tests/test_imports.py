@@ -61,6 +61,10 @@ def test_a_byte_order_mark_and_windows_line_endings_are_accepted(toy_instrument,
     assert summary.answers == 1
 
 
+EXPECTED = "Expected: respondent,role,item,value."
+NOT_AN_ANSWER = "is not 1-5, DK or NA."
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
@@ -68,34 +72,47 @@ def test_a_byte_order_mark_and_windows_line_endings_are_accepted(toy_instrument,
         (b"   \n", "The file is empty."),
         (
             "respondent,role,item,value\np1,nurse,EVAL-1,4\np1,nurse,EVAL-2,\xe9".encode("latin-1"),
-            "not UTF-8",
+            "The file is not UTF-8 text (byte 62). Save it as CSV UTF-8.",
         ),
-        (b"respondent,role,value\np1,nurse,4\n", "Line 1: missing column(s): item"),
-        (b"respondent,role,item,value,comment\np1,nurse,EVAL-1,4,x\n", "unexpected column"),
-        (b"respondent,role,item,value\n", "no answers"),
-        (csv_bytes(GOOD + [("p2", "surgeon", "EVAL-1", 4)]), "Line 4: unknown role 'surgeon'"),
-        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-9", 4)]), "Line 4: unknown item 'EVAL-9'"),
-        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", 6)]), "Line 4: value '6' is not 1-5"),
-        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", 0)]), "Line 4: value '0' is not 1-5"),
-        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", "3.5")]), "value '3.5'"),
-        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", "")]), "value '' is not"),
-        (csv_bytes(GOOD + [("", "nurse", "EVAL-1", 3)]), "Line 4: the respondent id is empty"),
+        (b"respondent,role,value\np1,nurse,4\n", f"Line 1: missing column(s): item. {EXPECTED}"),
+        (
+            b"respondent,role,item,value,comment\np1,nurse,EVAL-1,4,x\n",
+            f"Line 1: unexpected column(s): 'comment'. {EXPECTED}",
+        ),
+        (
+            b"respondent,role,item,role,value\np1,nurse,EVAL-1,nurse,4\n",
+            f"Line 1: a column appears twice. {EXPECTED}",
+        ),
+        (b"respondent,role,item,value\n", "The file has a header but no answers."),
+        (csv_bytes(GOOD + [("p2", "surgeon", "EVAL-1", 4)]), "Line 4: unknown role 'surgeon'."),
+        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-9", 4)]), "Line 4: unknown item 'EVAL-9'."),
+        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", 6)]), f"Line 4: value '6' {NOT_AN_ANSWER}"),
+        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", 0)]), f"Line 4: value '0' {NOT_AN_ANSWER}"),
+        (
+            csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", "3.5")]),
+            f"Line 4: value '3.5' {NOT_AN_ANSWER}",
+        ),
+        (csv_bytes(GOOD + [("p2", "nurse", "EVAL-1", "")]), f"Line 4: value '' {NOT_AN_ANSWER}"),
+        (csv_bytes(GOOD + [("", "nurse", "EVAL-1", 3)]), "Line 4: the respondent id is empty."),
         (
             csv_bytes(GOOD + [("p1", "nurse", "EVAL-1", 2)]),
-            "Line 4: respondent 'p1' answers EVAL-1 twice (also on line 2)",
+            "Line 4: respondent 'p1' answers EVAL-1 twice (also on line 2).",
         ),
         (
             csv_bytes(GOOD + [("p1", "security", "EVAL-3", 2)]),
-            "respondent 'p1' has role 'nurse' on line 2 and 'security' here",
+            "Line 4: respondent 'p1' has role 'nurse' on line 2 and 'security' here.",
         ),
-        (csv_bytes(GOOD) + b"p3,nurse,EVAL-1\n", "Line 4: expected 4 values, found 3"),
-        (csv_bytes(GOOD + [("x" * 65, "nurse", "EVAL-1", 3)]), "longer than 64"),
+        (csv_bytes(GOOD) + b"p3,nurse,EVAL-1\n", "Line 4: expected 4 values, found 3."),
+        (
+            csv_bytes(GOOD + [("x" * 65, "nurse", "EVAL-1", 3)]),
+            "Line 4: the respondent id is longer than 64 characters.",
+        ),
     ],
 )
 def test_a_bad_file_is_rejected_whole_with_its_line(toy_instrument, facility, content, message):
     with pytest.raises(ImportRejected) as rejected:
         import_responses(facility=facility, round_label="R", content=content)
-    assert message in str(rejected.value)
+    assert rejected.value.errors == [message]
     assert stored_nothing()
 
 
@@ -127,6 +144,33 @@ def test_an_existing_respondent_id_is_refused_without_replace(toy_instrument, fa
     ]
     assert Respondent.objects.count() == 1
     assert Answer.objects.get(item__code="EVAL-1").value == 4
+
+
+def test_a_refusal_names_ten_respondents_and_says_when_there_are_more(toy_instrument, facility):
+    people = [f"a{n:02}" for n in range(11)]
+    import_rows(facility, "R", [(person, "nurse", "EVAL-1", 4) for person in people])
+
+    def refusal(again, **options):
+        rows = [(person, "nurse", "EVAL-1", 1) for person in again]
+        with pytest.raises(ImportRejected) as rejected:
+            import_rows(facility, "R", rows, **options)
+        (message,) = rejected.value.errors
+        return message
+
+    ten = ", ".join(people[:10])
+    assert refusal(people[:10]) == (
+        f"This round already has respondent(s) {ten}. Use --replace to replace their answers."
+    )
+    assert refusal(people) == (
+        f"This round already has respondent(s) {ten} and more. Use --replace to replace "
+        "their answers."
+    )
+    assert refusal(people, replace=True).startswith(
+        f"Respondent(s) {ten} and more are already in the round's published results"
+    )
+    assert refusal(people[:10], replace=True).startswith(
+        f"Respondent(s) {ten} are already in the round's published results"
+    )
 
 
 def test_replace_swaps_the_respondents_answers(toy_instrument, facility):
@@ -247,6 +291,34 @@ def test_a_stream_that_cannot_tell_its_size_is_cut_off_at_the_limit(
     assert stored_nothing()
 
 
+def test_rows_without_every_column_of_the_table_are_refused_before_writing(db):
+    """A column added to the model must be given by the import, not left to whatever
+    default its SQL column has."""
+    from readiness.services.imports.storing import _insert
+
+    with pytest.raises(ValueError) as refused:
+        _insert(DeterminantScore, ("respondent_id", "determinant_id", "score"), [(1, 1, 50.0)])
+    assert str(refused.value) == (
+        "DeterminantScore rows need ['answers', 'determinant_id', 'dont_know', "
+        "'respondent_id', 'score'], not ('respondent_id', 'determinant_id', 'score')"
+    )
+    assert not DeterminantScore.objects.exists()
+
+
+@pytest.mark.parametrize("size", [None, -1, 1000])
+def test_a_read_of_the_file_never_goes_more_than_a_byte_past_the_limit(size):
+    """The count that keeps a stream within the limit (reading._Counted) holds for every
+    size io allows, "all of it" included: the CSV reader asks for pieces today, but a
+    read of everything must not load a stream of any length before it is refused."""
+    from readiness.services.imports.reading import _Counted, _Overflow
+
+    stream = io.BytesIO(b"x" * 5000)
+    counted = _Counted(stream, limit=100)
+    with pytest.raises(_Overflow):
+        counted.read(size)
+    assert stream.tell() == 101
+
+
 def test_a_big_file_is_checked_as_it_streams_and_a_wrong_last_line_stores_nothing(
     instrument, facility, tmp_path
 ):
@@ -311,6 +383,29 @@ def test_only_the_first_problems_are_listed_and_the_rest_counted(toy_instrument,
     assert len(errors) == MAX_REPORTED_ERRORS + 1
     assert errors[0] == "Line 4: value '9' is not 1-5, DK or NA."
     assert errors[-1] == "... and 12 more problem(s)."  # 10 more bad values, 2 repeats
+
+
+def test_lines_of_the_wrong_width_and_a_line_past_reading_count_as_problems(
+    toy_instrument, facility
+):
+    """Lines with a value too few, then a value longer than the CSV reader takes (which
+    ends the reading there): every one counted in the last message."""
+    content = (
+        csv_bytes(GOOD)
+        + b"".join(b"p%d,nurse,EVAL-1\n" % n for n in range(25))
+        + b"p99,nurse,EVAL-1,"
+        + b"4" * 140_000
+        + b"\n"
+    )
+    with pytest.raises(ImportRejected) as rejected:
+        import_responses(facility=facility, round_label="R", content=content)
+    errors = rejected.value.errors
+    assert errors[:2] == [
+        "Line 4: expected 4 values, found 3.",
+        "Line 5: expected 4 values, found 3.",
+    ]
+    assert errors[MAX_REPORTED_ERRORS:] == ["... and 6 more problem(s)."]  # 5 short, 1 too long
+    assert stored_nothing()
 
 
 class SharedDatabase:

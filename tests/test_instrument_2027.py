@@ -276,7 +276,7 @@ def test_trends_compare_only_determinants_whose_meaning_carried_over(db, facilit
     after = import_rows(facility, "After", _everyone(new, "2")).round
     assert (before.instrument, after.instrument) == (old, new)
 
-    scores = disclosure.released_scores(after, compare_with_previous=True)
+    scores = disclosure.released_scores(after, scope=disclosure.Scope.everything())
     assert scores.previous_label == before.label
     carried = {d.code for d in scores.determinants if d.determinant.carries_over_from}
     compared = {d.code for d in scores.determinants if d.change is not None}

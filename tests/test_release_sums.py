@@ -161,3 +161,29 @@ def test_a_round_from_before_published_results_gets_them_when_first_read(facilit
     RoundRelease.objects.filter(round=round_).delete()  # as a round from before releases
     assert released_summaries([round_.pk])[round_.pk] == kept
     assert RoundRelease.objects.get(round=round_).respondents == 9
+
+
+def test_results_published_before_answers_per_statement_get_them_when_first_read(
+    facility, instrument
+):
+    """Published results kept before answers per statement were: the same people are
+    counted again, with them, on the first read, and kept; not the one waiting."""
+    from readiness.disclosure import release_for
+
+    rng = random.Random(4)
+    import_step(facility, instrument, 0, STEPS[0], rng)
+    round_ = facility.rounds.get(label="Spring")
+    import_rows(facility, "Spring", answers(instrument, "late", "nurse", rng, 0.0))
+    assert round_.respondents.filter(published=False).count() == 1
+    release = RoundRelease.objects.get(round=round_)
+    before = {key: value for key, value in release.aggregates.items() if key != "items"}
+    RoundRelease.objects.filter(pk=release.pk).update(aggregates=before)
+    release_for(round_)
+    kept = RoundRelease.objects.get(pk=release.pk)
+    published = scoring.aggregate(round_, published=True)["items"]
+    assert kept.aggregates["items"] == published != scoring.aggregate(round_)["items"]
+    assert (kept.respondents, kept.summary, kept.most_scored) == (
+        release.respondents,
+        release.summary,
+        release.most_scored,
+    )

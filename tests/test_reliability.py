@@ -45,10 +45,13 @@ def import_published_example(site):
     import_rows(site, "R", rows)
 
 
-def one_determinant_instrument(version="alpha-example"):
+def one_determinant_instrument(version="alpha-example", *, reversed_items=(), **settings):
+    """One determinant of 11 statements, Q1 to Q11; ``reversed_items`` are written the
+    other way (reverse-scored); ``settings``: more of the instrument file's fields."""
     return load_instrument(
         data={
             "version": version,
+            **settings,
             "roles": [{"code": "nurse", "name": "Nurse"}],
             "domains": [
                 {
@@ -59,7 +62,12 @@ def one_determinant_instrument(version="alpha-example"):
                             "code": "X",
                             "name": "Example",
                             "items": [
-                                {"code": f"Q{n}", "text": f"Statement {n}."} for n in range(1, 12)
+                                {
+                                    "code": f"Q{n}",
+                                    "text": f"Statement {n}.",
+                                    "reverse_scored": n in reversed_items,
+                                }
+                                for n in range(1, 12)
                             ],
                         }
                     ],
@@ -139,6 +147,49 @@ def test_a_statement_that_goes_against_the_others_is_flagged(network_of_one):
     fits = {fit.code: fit for fit in row.reliability.items}
     assert fits["Q11"].weak and fits["Q11"].item_total < 0
     assert not any(fits[f"Q{n}"].weak for n in range(1, 11))
+
+
+def test_a_statement_written_the_other_way_is_turned_before_it_is_judged(network_of_one):
+    """Q11 is reverse-scored: disagreeing with it is agreeing with the others, so the same
+    answers as above make it fit, not go against them."""
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument(reversed_items={11})
+    rows = []
+    for person in range(10):
+        level = 1 + person % 5
+        for n in range(1, 12):
+            rows.append((f"p{person}", "nurse", f"Q{n}", 6 - level if n == 11 else level))
+    import_rows(site, "R", rows)
+    (row,) = disclosure.instrument_quality([site], instrument)
+    fits = {fit.code: fit for fit in row.reliability.items}
+    assert math.isclose(fits["Q11"].item_total, 1) and not fits["Q11"].weak
+    assert math.isclose(row.reliability.alpha, 1)
+
+
+def test_dont_know_counts_as_neither_where_the_questionnaire_says_so(network_of_one):
+    """With "don't know" scored as the neutral middle, a "don't know" weighs in alpha
+    exactly as "neither agree nor disagree" (3) does."""
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument(dont_know_scoring="neutral")
+    answers = [(f"p{p}", "nurse", f"Q{n}", 1 + (p * n) % 5) for p in range(6) for n in range(1, 12)]
+    neither = [
+        (p, role, q, 3 if (p, q) in {("p1", "Q2"), ("p4", "Q7")} else v)
+        for p, role, q, v in answers
+    ]
+    import_rows(site, "A", neither)
+    (with_neither,) = disclosure.instrument_quality([site], instrument)
+    Facility.objects.get(pk=site.pk).rounds.all().delete()
+    dont_know = [
+        (p, role, q, "DK" if (p, q) in {("p1", "Q2"), ("p4", "Q7")} else v)
+        for p, role, q, v in answers
+    ]
+    import_rows(site, "B", dont_know)
+    (with_dont_know,) = disclosure.instrument_quality([site], instrument)
+    assert with_dont_know.reliability.respondents == 6
+    assert math.isclose(with_dont_know.reliability.alpha, with_neither.reliability.alpha)
+    assert [fit.item_total for fit in with_dont_know.reliability.items] == pytest.approx(
+        [fit.item_total for fit in with_neither.reliability.items]
+    )
 
 
 def test_nothing_is_shown_from_fewer_than_the_largest_minimum_of_the_sites(network_of_one):

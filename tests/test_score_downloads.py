@@ -124,7 +124,7 @@ def by_round(rows: list[dict]) -> dict[str, list[dict]]:
 def expected_rows(round_) -> list[dict]:
     """What the round's dashboard shows (disclosure.released_scores), through
     scoring.shown, in the file's columns."""
-    scores = disclosure.released_scores(round_)
+    scores = disclosure.released_scores(round_, scope=disclosure.Scope.everything())
 
     def as_row(level, domain, code, name, score, hidden):
         number = scoring.shown(score)
@@ -223,7 +223,12 @@ def test_a_determinant_hidden_by_the_minimum_group_is_blank_with_its_reason(
     assert rows[("domain", "OUTER")]["Hidden because"] == ""
     shown = [row for row in rows.values() if row["Code"] not in ("LEGAL", "POLICY", "INTERVENTION")]
     assert all(row["Score (0 to 100)"] and row["Hidden because"] == "" for row in shown)
-    released = {d.code: d for d in disclosure.released_scores(round_).determinants}
+    released = {
+        d.code: d
+        for d in disclosure.released_scores(
+            round_, scope=disclosure.Scope.everything()
+        ).determinants
+    }
     assert released["LEGAL"].hidden and released["POLICY"].hidden
 
 

@@ -79,17 +79,6 @@ def test_earlier_rounds_are_most_recent_first_and_same_day_rounds_in_order_made(
 # --- What the numbers say -------------------------------------------------------------------
 
 
-def test_only_people_still_answering_count_as_in_progress(toy_instrument, facility):
-    round_ = partners_round(facility, "R", [2, 3, 4])
-    other = partners_round(facility, "S", [2, 3])
-    Respondent.objects.filter(import_id__in=["R0", "S0", "S1"]).update(
-        status=Respondent.Status.IN_PROGRESS
-    )
-    scores = score_round(round_)
-    assert (scores.respondents, scores.in_progress) == (2, 1)  # not the other round's two
-    assert score_round(other).in_progress == 2
-
-
 def result(**fields) -> DeterminantResult:
     defaults = {
         "determinant": None,

@@ -102,7 +102,7 @@ def round_results(round_: Round, *, scope: Scope) -> dict:
 
     from readiness.benchmarks import benchmarks_for
 
-    scores = released_scores(round_, compare_with_previous=scope.compare, with_roles=scope.roles)
+    scores = released_scores(round_, scope=scope)
     peers = None
     if scope.benchmarks:
         peers = {

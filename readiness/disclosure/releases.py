@@ -3,6 +3,8 @@ that only grows, in steps of at least the minimum), never its live answers."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from readiness import languages
 from readiness.disclosure.groups import Hidden, min_group, restrict
 from readiness.disclosure.language_counts import languages_shown
@@ -17,6 +19,9 @@ from readiness.scoring import (
     mean_or_none,
     standard_error,
 )
+
+if TYPE_CHECKING:
+    from readiness.disclosure.readers import Scope
 
 
 def release_for(round_: Round) -> RoundRelease:
@@ -34,13 +39,13 @@ def release_for(round_: Round) -> RoundRelease:
     return release
 
 
-def released_scores(
-    round_: Round, *, compare_with_previous: bool = False, with_roles: bool = True
-) -> RoundScores:
-    """What anyone may see of a round: its published results under the rules above.
+def released_scores(round_: Round, *, scope: Scope) -> RoundScores:
+    """What a reader may see of a round: its published results under the rules above,
+    compared with earlier rounds when ``scope.compare``.
 
-    ``with_roles`` False (a partner whose share leaves out results by role): what people
-    answered to each statement, which is by role when roles are shown, is left out too.
+    Without ``scope.roles`` (a partner whose share leaves out results by role): what
+    people answered to each statement, which is by role when roles are shown, is left
+    out too.
     """
     from readiness.pages import instrument_structure
 
@@ -50,7 +55,7 @@ def released_scores(
     roles = [role.code for role in structure.roles]
     determinant_codes = {det.pk: det.code for det in structure.determinants}
     history = []
-    if compare_with_previous:
+    if scope.compare:
         history = in_time_order(released_summaries(earlier_rounds(round_).values("pk")))
     by_role = release.number <= 1  # published in one step (services/releases.py)
     scores = assemble(
@@ -71,7 +76,7 @@ def released_scores(
         hidden=Hidden.FEWER_THAN_MINIMUM if release.respondents < minimum else None,
         by_role=by_role,
     )
-    if not with_roles:
+    if not scope.roles:
         for determinant in scores.determinants:
             determinant.statements = [s for s in determinant.statements if s.role is None]
     offered = [language.code for language in languages.offered(round_.instrument)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from readiness.models import Respondent, Round
+from readiness.models import Round
 from readiness.pages import instrument_structure
 from readiness.scoring.history import (
     RoundSummary,
@@ -31,8 +31,7 @@ def assemble(
     round_: Round,
     aggregates: dict,
     *,
-    in_progress: int = 0,
-    history: list[RoundSummary] | None = None,
+    history: list[RoundSummary],
     minimum: int = MIN_GROUP,
     hidden: str | None = None,
     by_role: bool = True,
@@ -43,10 +42,11 @@ def assemble(
     Determinants that readiness.disclosure hid carry ``"hidden"`` instead of sums; roles it
     hid have a None count in ``roles`` and a reason in ``role_hidden``; cells it hid are
     absent. Cells of fewer than MIN_GROUP people are always hidden (today's operator
-    view keeps that rule too).
+    view keeps that rule too). ``history``: the earlier rounds' summaries, oldest first,
+    the last being the previous round; empty when not comparing.
     """
     structure = instrument_structure(round_.instrument)
-    history = [comparable(summary, round_.instrument) for summary in history or []]
+    history = [comparable(summary, round_.instrument) for summary in history]
     previous_summary = history[-1] if history else None
 
     results: dict[int, DeterminantResult] = {}
@@ -131,7 +131,6 @@ def assemble(
     return RoundScores(
         round=round_,
         respondents=aggregates["respondents"],
-        in_progress=in_progress,
         domains=list(domains.values()),
         roles=role_results,
         recommendations=ranked,
@@ -185,20 +184,15 @@ def score_round(round_: Round, *, compare_with_previous: bool = False) -> RoundS
     no disclosure rule beyond hiding role cells under MIN_GROUP (`manage.py scores
     --unsuppressed`). Pages never show these: they show disclosure.released_scores().
 
-    Costs a fixed number of queries whatever the number of respondents: 6, plus 1 when
+    Costs a fixed number of queries whatever the number of respondents: 5, plus 1 when
     comparing with earlier rounds (the instrument's structure is read once per process).
     """
-    in_progress = Respondent.objects.filter(
-        round=round_, status=Respondent.Status.IN_PROGRESS
-    ).count()
     history: list[RoundSummary] = []
     if compare_with_previous:
         # every earlier round's summary, in one query: the latest one with results is
         # "the previous round"; all of them make the trend.
         history = in_time_order(round_summaries(earlier_rounds(round_).values("pk")))
-    return assemble(
-        round_, aggregate(round_, published=False), in_progress=in_progress, history=history
-    )
+    return assemble(round_, aggregate(round_), history=history)
 
 
 def _cell(aggregate: tuple[float | None, int] | None) -> float | None:

@@ -162,7 +162,6 @@ class Recommendation:
 class RoundScores:
     round: Round
     respondents: int
-    in_progress: int
     domains: list[DomainResult]
     roles: list[RoleResult]
     recommendations: list[Recommendation]
