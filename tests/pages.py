@@ -182,6 +182,26 @@ def elements(html: str, element_id: str) -> list[tuple[str, dict]]:
     return parser.elements
 
 
+class _Tags(HTMLParser):
+    """The attributes of every element of one tag in the page."""
+
+    def __init__(self, tag: str):
+        super().__init__()
+        self.tag, self.found = tag, []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == self.tag:
+            self.found.append(dict(attrs))
+
+
+def tags(html: str | bytes, tag: str, **attrs) -> list[dict]:
+    """The attributes of every <tag> element of the page that has these attribute
+    values (a response's bytes or its text)."""
+    parser = _Tags(tag)
+    parser.feed(html.decode() if isinstance(html, bytes) else html)
+    return [found for found in parser.found if all(found.get(k) == v for k, v in attrs.items())]
+
+
 def element(html: str, element_id: str) -> dict | None:
     """The attributes of the element with this id (None when absent)."""
     found = elements(html, element_id)

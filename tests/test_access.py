@@ -35,8 +35,7 @@ from tests.clients import Client, code_now, login, results_json, with_app
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import body_of, facility_answers
 from tests.pages import elements as form_elements
-from tests.pages import list_items, table, text_of
-from tests.test_quality import elements
+from tests.pages import list_items, table, tags, text_of
 
 
 def actions(facility=None):
@@ -275,7 +274,7 @@ class TestOffers:
         round_ = scored_round(facility, instrument, "R1")
         page = login(owner).get(reverse("facility-members", args=[facility.slug]))
         html = page.content.decode()
-        assert not [e for e in elements(html, "select") if e.get("name") == "partner"]
+        assert not [e for e in tags(html, "select") if e.get("name") == "partner"]
         assert partner.name not in text_of(html, "main")  # no list of partners
         wrong = self.offer(facility, owner, "2" * 12)
         assert wrong.status_code == 200

@@ -37,9 +37,8 @@ from tests.conftest import (
     make_partner,
     make_user,
 )
-from tests.pages import table, text_of
+from tests.pages import table, tags, text_of
 from tests.test_permissions import all_url_names
-from tests.test_quality import elements
 from tests.test_questionnaire import answer_everything, start
 
 MINIMUM = 3
@@ -130,7 +129,7 @@ def test_one_respondent_shows_nothing_on_any_page(world):
     portfolio = login(world["readers"]["partner"]).get(
         reverse("partner-portfolio", args=["advocates"])
     )
-    assert not elements(portfolio.content.decode(), "table", id="portfolio-table")
+    assert not tags(portfolio.content.decode(), "table", id="portfolio-table")
     comparison = login(world["readers"]["leader"]).get(
         reverse("network-comparison", args=["network"])
     )

@@ -33,7 +33,7 @@ from readiness.services.imports import ImportRejected
 from readiness.services.instrument import export_instrument, load_instrument
 from tests.clients import Client
 from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows
-from tests.test_quality import elements
+from tests.pages import tags
 from tests.test_questionnaire import page_url, start
 
 NEW = ROOT / "fixtures" / "instrument-2027.1.json"
@@ -184,8 +184,8 @@ def test_a_role_is_not_shown_what_it_cannot_judge_and_finishes_without_it(routed
     client = Client()
     token, _ = start(client, routed_round, role="security")
     page = client.get(page_url(token, 1)).content
-    assert not elements(page, "input", name="item-COMMS-3")
-    offered = {radio["value"] for radio in elements(page, "input", name="item-COMMS-1")}
+    assert not tags(page, "input", name="item-COMMS-3")
+    offered = {radio["value"] for radio in tags(page, "input", name="item-COMMS-1")}
     assert offered == {"1", "2", "3", "4", "5", "DK"}
     for number in (1, 2):
         items_ = Item.objects.filter(

@@ -30,9 +30,8 @@ from readiness.services.facilities import create_facility, results_changed
 from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import network_answers
-from tests.pages import list_items, table, text_of
+from tests.pages import list_items, table, tags, text_of
 from tests.test_benchmarks import parse
-from tests.test_quality import elements
 from tests.test_questionnaire import answer_everything, start
 
 
@@ -420,14 +419,14 @@ def test_the_sites_table_shows_a_page_at_a_time_and_the_summary_every_site(
     figure = json.loads(text_of(first, "comparison-figure"))
     assert list(figure["data"][0]["y"]) == ["Site a", "Site b"]
     assert "across the 3 sites with results" in text_of(first, "network-summary")
-    next_links = [link["href"] for link in elements(first, "a", rel="next")]
+    next_links = [link["href"] for link in tags(first, "a", rel="next")]
     assert len(next_links) == 2  # above the heat map and below the table
     second = client.get(network.get_absolute_url() + next_links[0]).content.decode()
     assert sites_on(second) == [row_header(c)]
     # a page past the end shows the last; another order starts on the first page
     past = client.get(network.get_absolute_url(), {"page": 9, "sort": "overall"})
     assert text_of(past.content.decode(), "sites-position").endswith("(page 2 of 2).")
-    sort_links = [link["href"] for link in elements(second, "a") if "sort=" in link.get("href", "")]
+    sort_links = [link["href"] for link in tags(second, "a") if "sort=" in link.get("href", "")]
     assert sort_links and not [link for link in sort_links if "page=" in link]
 
 

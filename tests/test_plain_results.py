@@ -12,8 +12,7 @@ from readiness import scoring
 from readiness.models import Band
 from readiness.templatetags.results import in_words, score
 from tests.conftest import full_answers, import_rows
-from tests.pages import list_items, table, text_of
-from tests.test_quality import elements
+from tests.pages import list_items, table, tags, text_of
 
 ROLES = ["nurse", "physician", "security", "front_desk", "legal", "manager"]
 
@@ -74,7 +73,7 @@ def test_how_scores_work_is_open_to_everyone_and_linked_from_the_results(
     for n in range(6):
         rows += full_answers(instrument, f"r{n}", ROLES[n], lambda item: 3)
     round_ = import_rows(facility, "R", rows).round
-    links = {a.get("href") for a in elements(dashboard_html(client, owner, round_), "a")}
+    links = {a.get("href") for a in tags(dashboard_html(client, owner, round_), "a")}
     help_url = reverse("how-scores-work")
     assert {help_url, help_url + "#interval", help_url + "#agreement"} <= links
 
@@ -149,7 +148,7 @@ def test_where_to_act_first_names_three_and_each_strategy_once(client, facility,
         assert helps.startswith(", ".join(d.determinant.name for d in by_name[name].determinants))
     shared = [rec for rec in scores.focus_recommendations if len(rec.determinants) > 1]
     assert shared, "the instrument links some strategy to more than one gap"
-    assert "focus-uncertain" not in {e.get("id") for e in elements(html, "div")}
+    assert "focus-uncertain" not in {e.get("id") for e in tags(html, "div")}
 
 
 def test_too_few_people_for_a_firm_order_are_warned_about(client, facility, instrument, owner):

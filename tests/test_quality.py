@@ -3,7 +3,6 @@ flagged as too fast or straight-lined, the owners' choice to leave them out of t
 results, and the limit on respondents started from one address on one round."""
 
 import time
-from html.parser import HTMLParser
 from unittest import mock
 
 import pytest
@@ -17,63 +16,12 @@ from readiness.services.facilities import open_round
 from readiness.services.responses import find_respondent
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_user
+from tests.pages import element, tags, text_of
 from tests.test_questionnaire import page_data, page_items, page_url, start, start_url
-
-# --- Reading pages by element ---------------------------------------------------------
-
-VOID = {"input", "br", "img", "meta", "link", "hr", "source", "wbr"}
-
-
-class _Elements(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.elements: list[tuple[str, dict]] = []
-        self.texts: dict[str, list[str]] = {}
-        self.stack: list[tuple[str, str | None]] = []
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        self.elements.append((tag, attributes))
-        if tag in VOID:
-            return
-        self.stack.append((tag, attributes.get("id")))
-        if attributes.get("id"):
-            self.texts[attributes["id"]] = []
-
-    def handle_endtag(self, tag):
-        for depth in range(len(self.stack) - 1, -1, -1):
-            if self.stack[depth][0] == tag:
-                del self.stack[depth:]
-                return
-
-    def handle_data(self, data):
-        for _, element_id in self.stack:
-            if element_id:
-                self.texts[element_id].append(data)
-
-
-def parse(html) -> _Elements:
-    parser = _Elements()
-    parser.feed(html.decode() if isinstance(html, bytes) else html)
-    return parser
-
-
-def text_of(html, element_id) -> str | None:
-    """The text of the element with this id, whitespace collapsed; None when absent."""
-    texts = parse(html).texts.get(element_id)
-    return None if texts is None else " ".join("".join(texts).split())
-
-
-def elements(html, tag, **attrs) -> list[dict]:
-    return [
-        found
-        for name, found in parse(html).elements
-        if name == tag and all(found.get(k) == v for k, v in attrs.items())
-    ]
 
 
 def shown_at_in(html) -> str:
-    (field,) = elements(html, "input", type="hidden", name="shown_at")
+    (field,) = tags(html, "input", type="hidden", name="shown_at")
     return field["value"]
 
 
@@ -300,10 +248,10 @@ class TestExcludingFlagged:
         assert round_.exclude_flagged
         assert response.context["status"].published == 6
         assert disclosure.release_for(round_).number == release.number
-        assert text_of(response.content, "quality-waiting").startswith(
+        assert text_of(response.content.decode(), "quality-waiting").startswith(
             "The others were already in the published results before, and stay"
         )
-        (checkbox,) = elements(response.content, "input", id="exclude-flagged")
+        (checkbox,) = tags(response.content, "input", id="exclude-flagged")
         assert "checked" in checkbox and checkbox["type"] == "checkbox"
         event = AuditEvent.objects.get(action=AuditEvent.Action.FLAGGED_EXCLUDED)
         assert event.user == owner
@@ -340,8 +288,9 @@ class TestExcludingFlagged:
         answer_all(respondent_client, round_, token, values=["3"] * 5, seconds_per_page=300)
         assert Respondent.objects.filter(straight_lined=True, published=False).count() == 1
         after = dashboard(client, round_)
-        for element in ("quality-flagged", "flagged-excluded"):
-            assert text_of(after.content, element) == text_of(before.content, element)
+        for element_id in ("quality-flagged", "flagged-excluded"):
+            shown = [text_of(page.content.decode(), element_id) for page in (before, after)]
+            assert shown[0] == shown[1]
         off = client.post(exclude_url(round_), {}, follow=True)
         (message,) = [m.message for m in off.context["messages"]]
         # no "1 of them joins the results with the next update": none was kept out at it
@@ -375,28 +324,28 @@ class TestExcludingFlagged:
         client.force_login(viewer)
         page = dashboard(client, round_)
         # everyone who sees the dashboard is told that they are kept out, not how many
-        assert text_of(page.content, "flagged-excluded") == (
+        assert text_of(page.content.decode(), "flagged-excluded") == (
             "Responses flagged by the quality checks (finished implausibly fast, or the "
             "same answer everywhere) are kept out of these results."
         )
-        assert text_of(page.content, "quality") is None  # the owners' controls
+        assert element(page.content.decode(), "quality") is None  # the owners' controls
 
     def test_owners_see_the_count_and_a_labelled_form(self, facility, instrument, owner, client):
         round_ = import_people(facility, instrument, "R1", honest=3, straight=2)
         client.force_login(owner)
         page = dashboard(client, round_)
-        assert text_of(page.content, "quality-flagged").startswith(
+        assert text_of(page.content.decode(), "quality-flagged").startswith(
             "2 finished responses were flagged by the quality checks when the results were "
             "last updated."
         )
-        (form,) = elements(page.content, "form", action=exclude_url(round_))
+        (form,) = tags(page.content, "form", action=exclude_url(round_))
         assert form["method"] == "post"
-        assert elements(page.content, "label", **{"for": "exclude-flagged"})
-        assert text_of(page.content, "quality-heading") == "Quality checks"
-        assert elements(page.content, "button", type="submit")
-        assert elements(page.content, "input", name="exclude", id="exclude-flagged")
-        assert elements(page.content, "input", name="csrfmiddlewaretoken")
-        assert text_of(page.content, "flagged-excluded") is None
+        assert tags(page.content, "label", **{"for": "exclude-flagged"})
+        assert text_of(page.content.decode(), "quality-heading") == "Quality checks"
+        assert tags(page.content, "button", type="submit")
+        assert tags(page.content, "input", name="exclude", id="exclude-flagged")
+        assert tags(page.content, "input", name="csrfmiddlewaretoken")
+        assert element(page.content.decode(), "flagged-excluded") is None
 
     def test_people_waiting_are_not_counted_until_they_join(self, facility, instrument):
         """Two straight-lined legal staff wait for a third of their role while nurses

@@ -8,9 +8,8 @@ from readiness.disclosure.groups import _statements
 from readiness.models import Item
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_partner
-from tests.pages import text_of
+from tests.pages import tags, text_of
 from tests.test_instrument_2027 import routed
-from tests.test_quality import elements
 
 NONE = {"agree": 0, "neutral": 0, "disagree": 0, "dont_know": 0, "not_applicable": 0}
 
@@ -93,7 +92,7 @@ def test_the_dashboard_says_in_plain_words_what_a_role_does_not_know(facility, i
     nurses = next(s for s in rows if s["role"] == "nurse")
     assert nurses["asked"] == 14 and nurses["counts"]["dont_know"] == 9
     assert nurses["counts"]["agree"] == 5
-    assert elements(
+    assert tags(
         html, "table", id="statements-LEGAL", **{"class": "table table-sm mt-2 statements-table"}
     )
 
@@ -106,7 +105,7 @@ def test_a_partner_without_results_by_role_gets_no_statement_by_role(facility, i
     data = client.get(reverse("round-results-json", args=[facility.slug, round_.pk])).json()
     assert data["statements"] == []
     html = client.get(round_.get_absolute_url()).content.decode()
-    assert not elements(html, "table", id="statements-LEGAL")
+    assert not tags(html, "table", id="statements-LEGAL")
 
 
 def test_statements_are_shown_by_role_and_only_for_results_published_at_once(db, facility, owner):

@@ -18,8 +18,7 @@ from readiness.services import two_factor
 from tests.clients import Client as SignedInClient
 from tests.clients import code_now, with_app
 from tests.conftest import make_partner, make_user
-from tests.pages import list_items, text_of
-from tests.test_quality import elements
+from tests.pages import list_items, tags, text_of
 
 
 def sign_in(client, username="owner", password=None, **extra):
@@ -418,7 +417,7 @@ class TestSessionsThatDidNotPassOrNoLongerCount:
         page = client.post(
             reverse("two-factor-set-up"), {"code": code_now(device), "next": "https://evil.test/"}
         ).content.decode()
-        (link,) = elements(page, "a", id="continue")
+        (link,) = tags(page, "a", id="continue")
         assert link["href"] == "/"
 
     def test_twins_of_a_username_meet_the_same_limit_on_failures(self, owner, settings):
