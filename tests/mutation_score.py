@@ -23,11 +23,25 @@ ACCEPTED = {
     # the minimum of people reach them, each person with score rows (and restrict's
     # results hold an entry for every shown role)
     "readiness.disclosure.groups.x_restrict__mutmut_104",
-    "readiness.scoring.assembly.x_assemble__mutmut_198",
+    "readiness.disclosure.groups.x_restrict__mutmut_106",
     "readiness.scoring.assembly.x_assemble__mutmut_200",
-    # results without answers per statement: release_for counts them again, with them,
-    # before a read, and results of nobody return before the default is read
-    "readiness.disclosure.groups.x_restrict__mutmut_166",
+    "readiness.scoring.assembly.x_assemble__mutmut_202",
+    # a shown role without a cell for a determinant counted as 1 rather than 0: under
+    # the minimum either way, hidden, and added back to what the others leave out
+    "readiness.disclosure.groups.x_restrict__mutmut_109",
+    # a role nobody of is published counted as 1 rather than 0: under the minimum
+    # either way, merged into "small roles"
+    "readiness.disclosure.answers.x_answer_level_role__mutmut_8",
+    # owners who chose no minimum counted as choosing 1 rather than 0: the site's own
+    # minimum (at least 3) is larger either way
+    "readiness.disclosure.groups.x_smallest_group__mutmut_6",
+    # "or" for "and" in the first check of published results: most_scored is never more
+    # than respondents, and a release whose most scored determinant has fewer than the
+    # minimum returns nothing at the next check
+    "readiness.disclosure.releases.x_summarise__mutmut_2",
+    # what the query of published summaries defers: bytes read, not what is shown
+    "readiness.disclosure.releases.x_released_summaries__mutmut_5",
+    "readiness.disclosure.releases.x_released_summaries__mutmut_6",
     # the answer keys' item size: these only ever choose 8 bytes where 4 would do
     "readiness.services.imports.reading.x__check__mutmut_20",
     "readiness.services.imports.reading.x__check__mutmut_29",
@@ -37,10 +51,11 @@ ACCEPTED = {
     "readiness.services.imports.reading.x__header__mutmut_15",
     # a hidden determinant's row is read only for its reason: a "dont_know" beside it
     # is never read
-    "readiness.disclosure.groups.x_restrict__mutmut_176",
+    "readiness.disclosure.groups.x_restrict__mutmut_167",
+    "readiness.disclosure.groups.x_restrict__mutmut_168",
     # peers' figures set to "" instead of None where the scope leaves benchmarks out:
     # results_json reads them only when the scope has benchmarks
-    "readiness.disclosure.readers.x_round_results__mutmut_8",
+    "readiness.disclosure.readers.x_round_results__mutmut_6",
     # `=` for `+=` over the respondents grouped by status and published: a round has at
     # most one group still answering (nobody still answering is published) and one
     # waiting (finished, not published)

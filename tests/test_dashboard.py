@@ -415,14 +415,14 @@ def test_a_domain_is_marked_hidden_only_when_a_hidden_determinant_leaves_it_no_s
     assert unrated["domains"][0]["suppressed"] is None
 
 
-@pytest.mark.parametrize("answered_comms_2", [1, 2])
+@pytest.mark.parametrize("answered_comms_2", [0, 1, 2, 3])
 def test_with_every_role_hidden_statements_are_counted_for_everyone(
     toy_instrument, facility, owner, client, answered_comms_2
 ):
     """Two nurses and two physicians: both roles hidden, so what people answered is shown
-    for all four together; a statement one or two answered is left out, and one with a
-    group of one hides its counts and its determinant's don't-know rate (the rate would
-    give that one answer back)."""
+    for all four together; a statement one or two answered is left out, and hides its
+    determinant's don't-know rate, as one with a group of one hides its counts and the
+    rate (the rate would give those answers back). Nobody or three: nothing to hide."""
     codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
         "code", flat=True
     )
@@ -449,7 +449,8 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
     assert text_of(html, "no-role-shown").startswith("No role can be shown on its own yet")
     assert text_of(html, "roles-in-steps") == ""
     statements = {s["item"]: s for s in data["statements"]}
-    assert statements.keys() == set(codes) - {"COMMS-2"}  # fewer than 3 answered it
+    few = 0 < answered_comms_2 < 3
+    assert statements.keys() == set(codes) - ({"COMMS-2"} if answered_comms_2 < 3 else set())
     assert {s["role"] for s in statements.values()} == {None}
     assert statements["PARTNERS-1"]["counts"] == dict.fromkeys(
         ["agree", "neutral", "disagree", "dont_know", "not_applicable"]
@@ -463,7 +464,7 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
     }
     # communication: a statement one or two answered; partnerships: the group of one
     rates = {d["code"]: d["dont_know_rate"] for d in data["determinants"]}
-    assert rates == {"COMMS": None, "PARTNERS": None, "EVAL": 0.0}
+    assert rates == {"COMMS": None if few else 0.0, "PARTNERS": None, "EVAL": 0.0}
 
 
 def questionnaire_2027():
@@ -483,6 +484,54 @@ def round_2027(facility, items, *, nurses, physicians, value_for=lambda item: "4
         if item.is_asked_of(role)
     ]
     return import_rows(facility, "R", rows).round
+
+
+@pytest.mark.parametrize(("without_a_score", "shown"), [(0, 6), (1, None), (2, None), (3, 3)])
+def test_how_many_have_a_score_is_hidden_when_one_or_two_have_none(
+    toy_instrument, facility, owner, client, without_a_score, shown
+):
+    """Six nurses; some answer "don't know" to both statements on partnerships, and so
+    have no score for it. "5 of 6 have a score" would say that one person answered "don't
+    know": the number is shown only when nobody, or at least three, have none."""
+    codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
+        "code", flat=True
+    )
+    rows = [
+        (
+            f"n{n}",
+            "nurse",
+            code,
+            "DK" if code.startswith("PARTNERS") and n < without_a_score else "4",
+        )
+        for n in range(6)
+        for code in codes
+    ]
+    data = results_json(client, owner, import_rows(facility, "R", rows).round)
+    (partnerships,) = [d for d in data["determinants"] if d["code"] == "PARTNERS"]
+    assert (partnerships["score"], partnerships["respondents"]) == (75.0, shown)
+
+
+def test_a_hidden_determinant_leaves_the_roles_figures_of_the_others(
+    toy_instrument, facility, owner, client
+):
+    """Nobody rated communication, listed first: it is hidden, and the nurses' figures
+    for the determinants after it are still shown."""
+    codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
+        "code", flat=True
+    )
+    rows = [
+        (f"n{n}", "nurse", code, "DK" if code.startswith("COMMS") else "4")
+        for n in range(4)
+        for code in codes
+    ]
+    data = results_json(client, owner, import_rows(facility, "R", rows).round)
+    assert [d["suppressed"] for d in data["determinants"]] == ["fewer_than_minimum", None, None]
+    # (one evaluation statement is reverse-scored: "agree" there counts 25)
+    assert data["roles"]["nurse"]["determinants"] == {
+        "COMMS": None,
+        "PARTNERS": 75.0,
+        "EVAL": 58.33,
+    }
 
 
 def test_statements_asked_of_some_roles_only_are_never_counted_for_everyone(
@@ -522,20 +571,22 @@ def test_a_shown_role_that_rated_nothing_of_a_determinant_has_no_figure_for_it(
 
 def test_a_dont_know_rate_counts_the_statements_everyone_is_asked_only(facility, owner, client):
     """Physicians alone are asked two of the legal statements, and all answer "don't
-    know": counted in the rate, those answers would be the physicians' alone."""
+    know": counted in the rate, those answers would be the physicians' alone. Everyone
+    answers "don't know" to LEGAL-7, one of the three statements everyone is asked: the
+    rate is 6 of those 18 answers, none of the others."""
     items = Item.objects.filter(determinant__domain__instrument=questionnaire_2027())
-    physicians_only = {"LEGAL-10", "LEGAL-11"}
+    dont_know = {"LEGAL-10", "LEGAL-11", "LEGAL-7"}
     round_ = round_2027(
         facility,
         items,
         nurses=3,
         physicians=3,
-        value_for=lambda item: "DK" if item.code in physicians_only else "4",
+        value_for=lambda item: "DK" if item.code in dont_know else "4",
     )
     legal = next(
         d for d in results_json(client, owner, round_)["determinants"] if d["code"] == "LEGAL"
     )
-    assert legal["dont_know_rate"] == 0.0
+    assert legal["dont_know_rate"] == round(6 / 18, 4)
 
 
 def test_names_typed_by_people_are_never_markup_in_a_chart(facility, instrument, owner, client):

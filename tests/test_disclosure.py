@@ -416,6 +416,8 @@ def test_cells_of_a_column_are_hidden_until_enough_people_are_left_out():
             "nurse": {"LEGAL": [40.0, 4], "COMMS": [55.0, 4]},
             "physician": {"LEGAL": [70.0, 2], "COMMS": [65.0, 4]},
         },
+        "items": {},
+        "item_cells": {},
     }
     shown = restrict(aggregates, minimum=3, role_codes=["nurse", "physician", "legal"])
     # two physicians' legal scores alone would be 8 - 4 = hidden by subtraction: the
@@ -540,6 +542,15 @@ def test_owners_may_raise_the_minimum_never_lower_it(world, instrument):
     assert data["minimum_group"] == 5
     assert data["roles"]["nurse"]["respondents"] is None
     assert data["overall"] is not None  # 8 people
+    # raised above everyone published: nothing left to show, and the pages still open
+    assert client.post(url, {"min_group": 9}).status_code == 302
+    data = results_json(client, round_)
+    assert (data["suppressed"], data["overall"]) == (Hidden.FEWER_THAN_MINIMUM, None)
+    assert {(d["score"], d["suppressed"]) for d in data["determinants"]} == {
+        (None, Hidden.FEWER_THAN_MINIMUM)
+    }
+    html = client.get(round_.get_absolute_url()).content.decode()
+    assert 'id="determinant-figure"' not in html
     audit = client.get(reverse("facility-audit", args=[facility.slug]))
     assert "min_group_changed" in [event.action for event in audit.context["events"]]
 
@@ -970,6 +981,8 @@ def test_ties_between_cells_are_broken_the_same_way_on_every_process():
             "physician": {"LEGAL": [60.0, 3]},
             "manager": {"LEGAL": [50.0, 2]},
         },
+        "items": {},
+        "item_cells": {},
     }
     for order in (["nurse", "physician", "manager"], ["physician", "nurse", "manager"]):
         shown = restrict(aggregates, minimum=3, role_codes=order)

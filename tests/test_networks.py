@@ -6,6 +6,7 @@ import json
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.db import connection
@@ -67,6 +68,15 @@ def site(network, instrument, slug, *, type="fqhc", state="CA", label="Spring", 
     facility.save()
     add_round(facility, instrument, label, **round_args)
     return facility
+
+
+def test_a_network_without_sites_yet_opens_its_pages(network, leader):
+    """A network is set up before its sites join: its pages open, with nothing to
+    compare (the smallest group is then the site's setting)."""
+    client = login(leader)
+    for name in ("network-comparison", "network-quality"):
+        assert client.get(reverse(name, args=[network.slug])).status_code == 200, name
+    assert disclosure.largest_minimum([]) == settings.DISCLOSURE_MIN_GROUP
 
 
 def test_leaders_compare_their_sites_and_read_their_dashboards(network, leader, instrument, owner):

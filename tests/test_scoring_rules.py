@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 
+from readiness import disclosure
 from readiness.models import Respondent, Round
 from readiness.scoring import (
     HIGH_DONT_KNOW_FROM,
@@ -74,6 +75,34 @@ def test_earlier_rounds_are_most_recent_first_and_same_day_rounds_in_order_made(
     assert list(earlier_rounds(evening)) == [morning, backfilled, oldest]  # made earlier
     assert list(earlier_rounds(morning)) == [backfilled, oldest]
     assert list(earlier_rounds(backfilled)) == [oldest]
+
+
+def test_the_trend_puts_earlier_rounds_in_the_order_they_were_held(toy_instrument, facility):
+    """By the day each opened, then by when it was entered: not by entry order alone."""
+    partners_round(facility, "Morning", [3, 3, 3], opened_on="2025-01-01")
+    partners_round(facility, "Evening", [4, 4, 4], opened_on="2025-01-01")
+    partners_round(facility, "Backfilled", [2, 2, 2], opened_on="2024-06-01")
+    now = partners_round(facility, "Now", [5, 5, 5], opened_on="2025-06-01")
+    held = ["Backfilled", "Morning", "Evening"]
+    published = disclosure.released_scores(now, scope=disclosure.Scope.everything())
+    assert [summary.label for summary in published.history] == held
+    assert published.previous_label == "Evening"
+    operators = score_round(now, compare_with_previous=True)
+    assert [summary.label for summary in operators.history] == held
+
+
+def test_published_changes_carry_the_same_noise_as_the_operators(toy_instrument, facility):
+    """A change since the previous round, and how much of it could be chance, from the
+    published results (what pages show) as from every finished answer: everyone here is
+    published, so the two agree."""
+    partners_round(facility, "Before", [1, 2, 3, 4, 5, 3], opened_on="2025-01-01")
+    now = partners_round(facility, "Now", [2, 4, 4, 5, 3, 5], opened_on="2026-01-01")
+    published = partners(disclosure.released_scores(now, scope=disclosure.Scope.everything()))
+    operators = partners(score_round(now, compare_with_previous=True))
+    assert operators.change_noise > 0
+    assert (published.change, published.change_noise) == pytest.approx(
+        (operators.change, operators.change_noise)
+    )
 
 
 # --- What the numbers say -------------------------------------------------------------------

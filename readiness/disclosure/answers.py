@@ -23,5 +23,5 @@ def merged_roles(counts: dict[str, int], minimum: int, *, already=()) -> list[st
 def answer_level_role(role: str, release: RoundRelease, minimum: int) -> str:
     """The role value a respondent of this round carries in answer-level data: the role,
     or SMALL_ROLES for a merged role or one with fewer than the minimum published."""
-    published = release.aggregates.get("roles", {}).get(role, 0)
+    published = release.aggregates["roles"].get(role, 0)
     return SMALL_ROLES if role in release.merged_roles or published < minimum else role

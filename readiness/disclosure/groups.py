@@ -145,12 +145,11 @@ def restrict(
         left_out = row["scored"] - sum(scored.values())
         hidden = {role for role, k in scored.items() if k < minimum}
         left_out += sum(scored[role] for role in hidden)
+        # Every shown cell holds at least the minimum, so hiding the smallest is enough.
         # Ties go to the role listed first, the same on every server process.
-        for role in sorted(set(scored) - hidden, key=lambda role: (scored[role], order[role])):
-            if not 0 < left_out < minimum:
-                break
-            hidden.add(role)
-            left_out += scored[role]
+        smallest = sorted(set(scored) - hidden, key=lambda role: (scored[role], order[role]))
+        if 0 < left_out < minimum and smallest:
+            hidden.add(smallest[0])
         for role, cell in column.items():
             if role not in hidden:
                 cells[role][determinant] = cell
@@ -158,9 +157,9 @@ def restrict(
     # never for everyone too, since everyone minus the shown roles would be the hidden
     # roles' answers.
     item_cells = {
-        role: _statements(aggregates.get("item_cells", {}).get(role, {}), minimum) for role in cells
+        role: _statements(aggregates["item_cells"].get(role, {}), minimum) for role in cells
     }
-    items = {} if cells else _statements(aggregates.get("items", {}), minimum, skip=routed_items)
+    items = {} if cells else _statements(aggregates["items"], minimum, skip=routed_items)
     # A determinant's don't-know rate, beside statements whose counts are hidden, would
     # give their hidden don't-know answers by subtraction: it is hidden too.
     hiding = {
@@ -193,16 +192,14 @@ def _with_safe_dont_know(row, code, aggregates, minimum, item_determinants, rout
     unscored = aggregates["respondents"] - row["scored"]
     if 0 < unscored < minimum:
         row = {**row, "scored_hidden": True}
-    items = aggregates.get("items")
-    if items is None:  # (aggregates from before answers per statement were kept)
-        return row
     common = [
         counts
-        for item, counts in items.items()
+        for item, counts in aggregates["items"].items()
         if item_determinants.get(item) == code and item not in routed_items
     ]
+    # (a statement nobody answered is not listed: every n here is at least 1)
     answered = [sum(counts.values()) for counts in common]
-    if any(0 < n < minimum for n in answered):
+    if any(n < minimum for n in answered):
         return {**row, "dont_know": None}
     return {
         **row,

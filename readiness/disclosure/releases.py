@@ -84,11 +84,10 @@ def released_scores(round_: Round, *, scope: Scope) -> RoundScores:
     return scores
 
 
-def released_summaries(round_ids, *, rounds_read: dict | None = None) -> dict[int, RoundSummary]:
+def released_summaries(round_ids) -> dict[int, RoundSummary]:
     """Facility-level published results of several rounds (ids, or a queryset of ids), in
     one query; determinants of fewer than the minimum are left out, and so are rounds
-    with nothing to show. ``rounds_read``, if given, gets each Round read, by id (with
-    its facility and questionnaire), for a caller that shows them."""
+    with nothing to show."""
     summaries = {}
     rounds = (
         Round.objects.filter(pk__in=round_ids)
@@ -96,8 +95,6 @@ def released_summaries(round_ids, *, rounds_read: dict | None = None) -> dict[in
         .defer("release__aggregates", "release__merged_roles")
     )
     for round_ in rounds:
-        if rounds_read is not None:
-            rounds_read[round_.pk] = round_
         try:
             release = round_.release
         except RoundRelease.DoesNotExist:

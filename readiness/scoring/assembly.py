@@ -102,8 +102,8 @@ def assemble(
         # A determinant lists its strategies most recommended first.
         result.strategies.sort(key=lambda strategy: rank.get(strategy.pk, len(rank)))
 
-    counts = aggregates["roles"]
-    role_hidden = aggregates.get("role_hidden", {})
+    counts, cells_by_role = aggregates["roles"], aggregates["cells"]
+    role_hidden = aggregates.get("role_hidden", {})  # (disclosure.restrict's only)
     role_results, coverage = [], []
     for role in structure.roles:
         n = counts.get(role.code, 0)  # None: readiness.disclosure hides how many, and says why
@@ -120,7 +120,7 @@ def assemble(
         )
         if not n:  # nobody, or a number readiness.disclosure hides: no row of results
             continue
-        role_cells = aggregates["cells"].get(role.code, {})
+        role_cells = cells_by_role.get(role.code, {})
         cells = (
             {}
             if reason
@@ -157,8 +157,7 @@ def _attach_statements(
 
     groups_shown = ANSWER_GROUPS if with_not_applicable else ANSWER_GROUPS[:-1]
     roles = {role.code: role for role in structure.roles}
-    everyone = aggregates.get("items", {})
-    by_role = aggregates.get("item_cells", {})
+    everyone, by_role = aggregates["items"], aggregates["item_cells"]
     for item in structure.items:
         result = results.get(item.determinant_id)
         if result is None:
