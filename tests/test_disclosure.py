@@ -549,8 +549,9 @@ def test_owners_may_raise_the_minimum_never_lower_it(world, instrument):
     assert {(d["score"], d["suppressed"]) for d in data["determinants"]} == {
         (None, Hidden.FEWER_THAN_MINIMUM)
     }
-    html = client.get(round_.get_absolute_url()).content.decode()
-    assert 'id="determinant-figure"' not in html
+    page = client.get(round_.get_absolute_url())
+    assert page.status_code == 200
+    assert 'id="determinant-figure"' not in page.content.decode()
     audit = client.get(reverse("facility-audit", args=[facility.slug]))
     assert "min_group_changed" in [event.action for event in audit.context["events"]]
 

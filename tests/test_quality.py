@@ -291,6 +291,7 @@ class TestExcludingFlagged:
         for element_id in ("quality-flagged", "flagged-excluded"):
             shown = [text_of(page.content.decode(), element_id) for page in (before, after)]
             assert shown[0] == shown[1]
+        assert text_of(before.content.decode(), "quality-flagged")  # (on the page at all)
         off = client.post(exclude_url(round_), {}, follow=True)
         (message,) = [m.message for m in off.context["messages"]]
         # no "1 of them joins the results with the next update": none was kept out at it

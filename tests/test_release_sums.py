@@ -176,12 +176,18 @@ def test_results_published_before_answers_per_statement_get_them_when_first_read
     import_rows(facility, "Spring", answers(instrument, "late", "nurse", rng, 0.0))
     assert round_.respondents.filter(published=False).count() == 1
     release = RoundRelease.objects.get(round=round_)
-    before = {key: value for key, value in release.aggregates.items() if key != "items"}
+    # (answers per statement, for everyone and by role, came in together)
+    before = {
+        key: value
+        for key, value in release.aggregates.items()
+        if key not in {"items", "item_cells"}
+    }
     RoundRelease.objects.filter(pk=release.pk).update(aggregates=before)
     release_for(round_)
     kept = RoundRelease.objects.get(pk=release.pk)
-    published = scoring.aggregate(round_, published=True)["items"]
-    assert kept.aggregates["items"] == published != scoring.aggregate(round_)["items"]
+    published = scoring.aggregate(round_, published=True)
+    assert kept.aggregates["items"] == published["items"] != scoring.aggregate(round_)["items"]
+    assert kept.aggregates["item_cells"] == published["item_cells"]
     assert (kept.respondents, kept.summary, kept.most_scored) == (
         release.respondents,
         release.summary,
