@@ -28,6 +28,15 @@ def add_respondents(facility, instrument, label, count, *, start=0, value_for=No
     return import_rows(facility, label, rows).round
 
 
+def statement_codes(instrument) -> list[str]:
+    """The codes of every statement of the questionnaire."""
+    return list(
+        Item.objects.filter(determinant__domain__instrument=instrument).values_list(
+            "code", flat=True
+        )
+    )
+
+
 def dashboard(client, user, round_):
     client.force_login(user)
     return client.get(reverse("round-dashboard", args=[round_.facility.slug, round_.pk]))
@@ -423,9 +432,7 @@ def test_with_every_role_hidden_statements_are_counted_for_everyone(
     for all four together; a statement one or two answered is left out, and hides its
     determinant's don't-know rate, as one with a group of one hides its counts and the
     rate (the rate would give those answers back). Nobody or three: nothing to hide."""
-    codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
-        "code", flat=True
-    )
+    codes = statement_codes(toy_instrument)
     rows = [
         (
             f"p{n}",
@@ -493,9 +500,7 @@ def test_how_many_have_a_score_is_hidden_when_one_or_two_have_none(
     """Six nurses; some answer "don't know" to both statements on partnerships, and so
     have no score for it. "5 of 6 have a score" would say that one person answered "don't
     know": the number is shown only when nobody, or at least three, have none."""
-    codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
-        "code", flat=True
-    )
+    codes = statement_codes(toy_instrument)
     rows = [
         (
             f"n{n}",
@@ -516,9 +521,7 @@ def test_a_hidden_determinant_leaves_the_roles_figures_of_the_others(
 ):
     """Nobody rated communication, listed first: it is hidden, and the nurses' figures
     for the determinants after it are still shown."""
-    codes = Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
-        "code", flat=True
-    )
+    codes = statement_codes(toy_instrument)
     rows = [
         (f"n{n}", "nurse", code, "DK" if code.startswith("COMMS") else "4")
         for n in range(4)
@@ -549,11 +552,7 @@ def test_statements_asked_of_some_roles_only_are_never_counted_for_everyone(
 def test_a_shown_role_that_rated_nothing_of_a_determinant_has_no_figure_for_it(
     toy_instrument, facility, owner, client
 ):
-    codes = list(
-        Item.objects.filter(determinant__domain__instrument=toy_instrument).values_list(
-            "code", flat=True
-        )
-    )
+    codes = statement_codes(toy_instrument)
     rows = []
     for n in range(3):
         rows += [(f"doc{n}", "physician", code, str(2 + n)) for code in codes]
