@@ -93,7 +93,12 @@ def axe_violations(page) -> list[str]:
     """Run axe-core (from node_modules, pinned in package-lock.json) on the page.
 
     Evaluated through the DevTools protocol, which the page's CSP does not govern, so the
-    policy the app sends stays in force for everything else."""
+    policy the app sends stays in force for everything else.
+
+    Waits for the page to load first: after a click that submits a form, Playwright
+    returns once the next page has committed, and axe run on a document with nothing
+    parsed yet fails on its missing root element (seen once in CI on a fast machine)."""
+    page.wait_for_load_state("load")
     page.evaluate(_axe_source())
     violations = page.evaluate("async () => (await axe.run(document)).violations")
     return [

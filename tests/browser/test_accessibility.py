@@ -53,6 +53,7 @@ def test_staff_pages(live_server, rounds, owner, open_page, viewport):
         check(page, url, base)
     page.goto(base + "/accounts/login/")
     page.click("main button[type=submit]")  # empty form: errors shown
+    page.locator("main .invalid-feedback, main .alert-danger").first.wait_for()
     assert axe_violations(page) == []
     sign_in(page, base, "owner", "pw-owner")
     slug = scored.facility.slug
@@ -103,6 +104,7 @@ def test_respondent_pages(live_server, rounds, open_page, viewport):
     base = live_server.url
     check(page, current.respondent_link(), base)
     page.get_by_role("button", name="Start").click()  # no role chosen: error
+    page.locator("#role-error").wait_for()
     assert axe_violations(page) == []
     page.get_by_label("Nurse", exact=True).check()
     page.get_by_role("button", name="Start").click()
@@ -118,7 +120,7 @@ def test_respondent_pages(live_server, rounds, open_page, viewport):
     )
     assert contrast(border, background) >= 3
     page.get_by_role("button", name="Save and continue").click()  # nothing answered
-    assert page.locator("#error-summary").is_visible()
+    page.locator("#error-summary").wait_for()  # visible: wait_for's default state
     assert axe_violations(page) == []
     for number in range(1, 6):
         answer_page(page, "4")
