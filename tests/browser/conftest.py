@@ -137,7 +137,11 @@ def sign_in(page, base_url, username, password):
 
 
 def answer_page(page, value: str):
-    """Choose `value` for every statement on the current questionnaire page."""
+    """Choose `value` for every statement on the current questionnaire page.
+
+    Waits until the page is parsed whole: a click on "Save and continue" returns once the
+    next page has committed, and eval_on_selector_all does not wait for what it reads."""
+    page.wait_for_load_state("domcontentloaded")
     names = page.eval_on_selector_all(
         "fieldset.item input[type=radio][value='1']", "inputs => inputs.map(i => i.name)"
     )
