@@ -421,6 +421,33 @@ def test_the_sites_of_networks_the_facilitys_network_leader_leads_are_excluded(
     # A sibling site of the facility's own network is reachable by its leader too.
     sibling = peer(instrument, "sibling", 3, contributes=None, verified=False, network=own_network)
     assert sibling.pk in excluded_facilities(facility)
+    # With a network, what the facility's own members reach is left out as before.
+    member = make_user("member")
+    Membership.objects.create(user=member, facility=facility)
+    Membership.objects.create(user=member, facility=unrelated[0])
+    assert unrelated[0].pk in excluded_facilities(facility)
+
+
+def test_a_facility_nobody_belongs_to_yet_is_not_its_own_peer(instrument):
+    lonely = peer(instrument, "lonely", 3)
+    five_peers(instrument)
+    assert excluded_facilities(lonely) == {lonely.pk}
+    assert benchmarks_for(lonely, day=DAY)["all"]["LEGAL"].peers == 5
+
+
+def test_peers_in_a_snapshot_from_before_versions_were_kept_count_as_the_same_version(
+    facility, instrument
+):
+    """Snapshots taken before entries carried the questionnaire version (they last until
+    the next day's) hold peers of the one version there was."""
+    BenchmarkSnapshot.objects.create(
+        day=DAY,
+        peers=[
+            {"facility": 10_000 + n, "type": "fqhc", "scores": {"LEGAL": 50.0}} for n in range(5)
+        ],
+    )
+    compared = benchmarks_for(facility, day=DAY, instrument=instrument)["all"]
+    assert compared["LEGAL"] == Benchmark(median=50, low=None, high=None, peers=5)
 
 
 def test_an_unrelated_users_reach_does_not_matter(facility, outsider, instrument):
@@ -490,6 +517,10 @@ def test_the_cache_token_changes_with_the_day_and_the_excluded_facilities(
         token = cache_token(facility)
         assert cache_token(facility) == token
         Membership.objects.create(user=owner, facility=peers[0])
+        assert cache_token(facility) != token
+        # as many excluded, but another one: the token changes too
+        token = cache_token(facility)
+        Membership.objects.filter(user=owner, facility=peers[0]).update(facility=peers[1])
         assert cache_token(facility) != token
     with on(DAY + timedelta(days=1)):
         assert cache_token(facility) != token

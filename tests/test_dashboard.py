@@ -327,7 +327,8 @@ def test_results_json_gives_the_worked_example_in_its_documented_shape(
     rows = [
         line.split(",") for line in (EXAMPLE / "responses.csv").read_text().splitlines()[1:] if line
     ]
-    data = results_json(client, owner, import_rows(facility, "Example", rows).round)
+    round_ = import_rows(facility, "Example", rows).round
+    data = results_json(client, owner, round_)
     expected = read_json(EXAMPLE / "expected-scores.json")
     assert (data["respondents"], data["overall"]) == (8, expected["overall"])
     assert set(data) == {
@@ -349,6 +350,12 @@ def test_results_json_gives_the_worked_example_in_its_documented_shape(
             want["band"],
         )
         assert (got["agreement_rwg"], got["suppressed"]) == (want["agreement_rwg"], None)
+    # the intervals, to two decimals (tests/test_scoring.py works one out by hand)
+    intervals = {d.code: (d.ci_low, d.ci_high) for d in score_round(round_).determinants}
+    assert [(d["ci_low"], d["ci_high"]) for d in data["determinants"]] == [
+        (round(intervals[d["code"]][0], 2), round(intervals[d["code"]][1], 2))
+        for d in data["determinants"]
+    ]
     # Counts that would single people out are hidden: "6 of 8 have a score" (partnerships)
     # says two people answered too little; 5 of 8 (evaluation) is three, as many as the
     # smallest group. A don't-know rate is hidden where the physicians' counts per

@@ -338,6 +338,12 @@ def test_peer_comparisons_never_mix_two_meanings_of_one_code(both, facility):
     compared = benchmarks.benchmarks_for(facility, instrument=new)["all"]
     assert compared["LEGAL"].peers == 5
     assert "WORKFORCE" not in compared
+    # results.json of a 2027.1 round compares the same way
+    round_ = import_rows(facility, "Next", _everyone(new, "4")).round
+    assert round_.instrument == new
+    shown = disclosure.round_results(round_, scope=disclosure.Scope.everything())["benchmarks"]
+    assert shown["all"]["LEGAL"]["peers"] == 5
+    assert "WORKFORCE" not in shown["all"]
     assert benchmarks.benchmarks_for(facility, instrument=old)["all"]["WORKFORCE"].peers == 5
     # the other way round: peers on 2027.1 compared with a 2026.1 round
     for entry in peers:

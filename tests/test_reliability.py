@@ -168,9 +168,10 @@ def test_a_statement_written_the_other_way_is_turned_before_it_is_judged(network
 
 def test_dont_know_counts_as_neither_where_the_questionnaire_says_so(network_of_one):
     """With "don't know" scored as the neutral middle, a "don't know" weighs in alpha
-    exactly as "neither agree nor disagree" (3) does."""
+    exactly as "neither agree nor disagree" (3) does, on a statement written the other
+    way (Q2) too."""
     _, site, _ = network_of_one
-    instrument = one_determinant_instrument(dont_know_scoring="neutral")
+    instrument = one_determinant_instrument(dont_know_scoring="neutral", reversed_items={2})
     answers = [(f"p{p}", "nurse", f"Q{n}", 1 + (p * n) % 5) for p in range(6) for n in range(1, 12)]
     neither = [
         (p, role, q, 3 if (p, q) in {("p1", "Q2"), ("p4", "Q7")} else v)
@@ -313,6 +314,166 @@ def test_rounds_published_in_steps_are_left_out(network_of_one):
     import_rows(site, "R", nurses("b", 3))  # a second step
     (row,) = disclosure.instrument_quality([site], instrument)
     assert row.reliability is None
+
+
+@pytest.mark.parametrize("rating_both", [("x",), ("x", "y")])
+def test_a_round_too_few_rated_two_statements_of_counts_for_nothing(network_of_one, rating_both):
+    """The same attack with the bad round entered first, by one person or two rating both
+    statements (under the minimum either way): the figures are those of the good round
+    alone, as another facility with only that round gets them."""
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+    bad = [(p, "nurse", q, v) for p in rating_both for q, v in (("Q1", 5), ("Q2", 1))]
+    bad += [(p, "nurse", "Q1", 2) for p in ("b", "c")[: 3 - len(rating_both)]]
+    bad += [(p, "nurse", "Q2", 3) for p in ("d", "e")[: 3 - len(rating_both)]]
+    import_rows(site, "Bad", bad)
+    good = [(f"p{p}", "nurse", f"Q{n}", 1 + (p * n) % 5) for p in range(5) for n in (1, 2)]
+    import_rows(site, "Good", good)
+    only_good = create_facility(name="Other", slug="other", type="fqhc", state="CA")
+    import_rows(only_good, "Good", good)
+    (row,) = disclosure.instrument_quality([site], instrument)
+    (expected,) = disclosure.instrument_quality([only_good], instrument)
+    assert row.reliability.respondents == expected.reliability.respondents == 5
+    assert row.reliability.alpha == expected.reliability.alpha is not None
+
+
+def test_only_the_facilities_asked_about_count(network_of_one):
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+    import_rows(site, "R", nurses("a", 4))
+    elsewhere = create_facility(name="Elsewhere", slug="elsewhere", type="fqhc", state="CA")
+    import_rows(elsewhere, "R", nurses("b", 5))
+    (row,) = disclosure.instrument_quality([site], instrument)
+    assert row.reliability.respondents == 4
+
+
+def test_people_waiting_to_be_published_do_not_count(network_of_one):
+    """Two latecomers wait for a third before the results take them in: until then the
+    figures are the first four's."""
+    from readiness.models import Respondent
+
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+    import_rows(site, "R", nurses("a", 4))
+    (before,) = disclosure.instrument_quality([site], instrument)
+    import_rows(site, "R", nurses("b", 2))
+    assert Respondent.objects.filter(published=False).count() == 2
+    (after,) = disclosure.instrument_quality([site], instrument)
+    assert after.reliability.respondents == 4
+    assert after.reliability.alpha == before.reliability.alpha is not None
+
+
+def test_dont_know_is_left_out_where_the_questionnaire_does_not_score_it(network_of_one):
+    """By default "don't know" scores nothing: the figures are those of the same answers
+    with the "don't know"s left blank."""
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+    answers = [(f"p{p}", "nurse", f"Q{n}", 1 + (p * n) % 5) for p in range(6) for n in range(1, 12)]
+    blanks = {("p0", "Q1"), ("p1", "Q2"), ("p4", "Q7")}
+    import_rows(site, "A", [row for row in answers if row[:3:2] not in blanks])
+    (left_blank,) = disclosure.instrument_quality([site], instrument)
+    Facility.objects.get(pk=site.pk).rounds.all().delete()
+    import_rows(site, "B", [(p, r, q, "DK" if (p, q) in blanks else v) for p, r, q, v in answers])
+    (dont_know,) = disclosure.instrument_quality([site], instrument)
+    assert dont_know.reliability.respondents == 6
+    assert math.isclose(dont_know.reliability.alpha, left_blank.reliability.alpha)
+    assert [(f.item_total, f.respondents) for f in dont_know.reliability.items] == [
+        (pytest.approx(f.item_total), f.respondents) for f in left_blank.reliability.items
+    ]
+
+
+def test_every_area_is_listed_whichever_have_enough_people(db):
+    """Only EVAL, the last area, was answered: the two before it are listed as hidden."""
+    from tests.test_instrument_2027 import routed
+
+    site = create_facility(name="Site", slug="site", type="fqhc", state="CA")
+    instrument = load_instrument(data=routed()).instrument
+    rows = [
+        (f"p{p}", "nurse", code, 1 + (p + n) % 5)
+        for p in range(4)
+        for n, code in enumerate(("EVAL-1", "EVAL-2", "EVAL-3"))
+    ]
+    import_rows(site, "R", rows)
+    quality = disclosure.instrument_quality([site], instrument)
+    assert [(row.determinant.code, row.hidden) for row in quality] == [
+        ("COMMS", disclosure.Hidden.FEWER_THAN_MINIMUM),
+        ("PARTNERS", disclosure.Hidden.FEWER_THAN_MINIMUM),
+        ("EVAL", None),
+    ]
+    assert quality[2].reliability.respondents == 4
+
+
+def test_a_statement_fits_only_with_the_minimum_behind_its_figure(network_of_one):
+    """Exactly three people (the minimum) behind each statement: every fit is shown.
+    COMMS-3, asked of physicians, rated by three, of whom two also rated a statement
+    everyone is asked: its fit would rest on two people, so it is not shown."""
+    from tests.test_instrument_2027 import routed
+
+    _, site, _ = network_of_one
+    instrument = one_determinant_instrument()
+    # low, middle and high raters, so that every statement's correlation is defined
+    three = [
+        (f"p{p}", "nurse", f"Q{n}", min(5, 1 + 2 * p + (n + p) % 2))
+        for p in range(3)
+        for n in range(1, 12)
+    ]
+    import_rows(site, "R", three)
+    (row,) = disclosure.instrument_quality([site], instrument)
+    assert [(fit.enough, fit.item_total is None) for fit in row.reliability.items] == [
+        (True, False)
+    ] * 11
+
+    routed_instrument = load_instrument(data=routed()).instrument
+    rows = []
+    for person in range(5):
+        rows += [
+            (f"n{person}", "nurse", "COMMS-1", 1 + person % 5),
+            (f"n{person}", "nurse", "COMMS-2", 5 - person % 5),
+            (f"n{person}", "nurse", "COMMS-4", 1 + (person + 1) % 5),
+        ]
+    rows += [("doc1", "physician", "COMMS-1", 2), ("doc1", "physician", "COMMS-3", 1)]
+    rows += [("doc2", "physician", "COMMS-1", 5), ("doc2", "physician", "COMMS-3", 4)]
+    rows += [("doc3", "physician", "COMMS-3", 3)]
+    import_rows(site, "Routed", rows)
+    comms = disclosure.instrument_quality([site], routed_instrument)[0]
+    fits = {fit.code: fit for fit in comms.reliability.items}
+    assert fits["COMMS-3"].item_total is None and fits["COMMS-3"].enough is False
+    assert fits["COMMS-1"].enough is True and fits["COMMS-1"].item_total is not None
+
+
+def test_a_round_where_nobody_rated_two_common_statements_still_adds_to_routed_fits(
+    network_of_one,
+):
+    """Three physicians each rated one statement everyone is asked (COMMS-1) and COMMS-3,
+    asked of them only. Nobody of their round counts for alpha, and no group under the
+    minimum does either: their round adds COMMS-3's fit, from three people."""
+    from tests.test_instrument_2027 import routed
+
+    _, site, _ = network_of_one
+    instrument = load_instrument(data=routed()).instrument
+    nurses_round = []
+    for person in range(5):
+        nurses_round += [
+            (f"n{person}", "nurse", "COMMS-1", 1 + person % 5),
+            (f"n{person}", "nurse", "COMMS-2", 5 - person % 5),
+        ]
+    import_rows(site, "Nurses", nurses_round)
+    doctors = [("d1", 2, 1), ("d2", 5, 4), ("d3", 3, 3)]
+    import_rows(
+        site,
+        "Physicians",
+        [
+            row
+            for d, one, three in doctors
+            for row in ((d, "physician", "COMMS-1", one), (d, "physician", "COMMS-3", three))
+        ],
+    )
+    comms = disclosure.instrument_quality([site], instrument)[0]
+    assert comms.reliability.respondents == 5
+    fits = {fit.code: fit for fit in comms.reliability.items}
+    # points 0, 75, 50 for COMMS-3 against 25, 100, 50 for COMMS-1: r = 39/42
+    assert fits["COMMS-3"].enough is True
+    assert math.isclose(fits["COMMS-3"].item_total, 13 / 14)
 
 
 def test_one_person_rating_two_statements_is_not_alphas_whole_group(network_of_one):

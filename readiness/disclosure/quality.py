@@ -61,10 +61,10 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
         by_determinant.setdefault(item.determinant_id, []).append(item)
     rows = []
     for determinant in instrument_structure(instrument).determinants:
-        statements = by_determinant.get(determinant.pk, [])
+        statements = by_determinant[determinant.pk]  # never empty: the loader refuses that
         codes = [item.code for item in statements]
         common = [item.code for item in statements if not item.asked_of]
-        points: dict[str, dict[int, float]] = {}
+        points: dict[str, dict[int, float]] = {code: {} for code in codes}
         for round_id in round_ids:
             # A round counts for the determinant only if at least the minimum of its
             # people rated two or more of the common statements (alpha's people): one
@@ -75,8 +75,8 @@ def instrument_quality(facilities, instrument) -> list[DeterminantQuality]:
             if 0 < sum(1 for n in rated.values() if n >= 2) < minimum:
                 continue
             for code in codes:
-                points.setdefault(code, {}).update(kept.get((round_id, code), {}))
-        table = pd.DataFrame({code: points.get(code, {}) for code in codes}, columns=codes)
+                points[code].update(kept.get((round_id, code), {}))
+        table = pd.DataFrame(points)
         result = reliability(table.astype(float), common=common)
         if result.respondents < minimum:
             rows.append(DeterminantQuality(determinant, None, Hidden.FEWER_THAN_MINIMUM))
