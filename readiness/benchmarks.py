@@ -32,8 +32,7 @@ from statistics import median, quantiles
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from readiness.disclosure import MEDIAN_FROM, QUARTILES_FROM, released_summaries
@@ -98,10 +97,9 @@ def contributions() -> list[dict]:
     """
     publishable = Q(release__isnull=True) | (
         Q(release__respondents__gte=settings.DISCLOSURE_MIN_GROUP)
-        & Q(
-            release__respondents__gte=Coalesce(
-                F("facility__min_group"), 0, output_field=IntegerField()
-            )
+        & (
+            Q(facility__min_group__isnull=True)
+            | Q(release__respondents__gte=F("facility__min_group"))
         )
     )
     latest = (
@@ -121,7 +119,7 @@ def contributions() -> list[dict]:
     peers = []
     for facility_id, facility_type, round_id in sorted(rows):
         summary = summaries.get(round_id)
-        if summary is None or not summary.determinants:
+        if summary is None:  # nothing to show under the minimum
             continue
         peers.append(
             {

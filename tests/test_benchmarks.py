@@ -333,7 +333,7 @@ def test_each_peer_counts_with_its_latest_closed_round_that_has_published_result
     import_rows(late, "Open", answers(instrument, 1))
     Round.objects.filter(facility=late, label="Too small").update(status="closed")
     entry = next(e for e in snapshot(DAY).peers if e["facility"] == late.pk)
-    assert entry["type"] == "fqhc"
+    assert (entry["type"], entry["version"]) == ("fqhc", instrument.version)
     assert entry["scores"]["LEGAL"] == pytest.approx(100.0)
     # Once a later round closes with published results, it replaces "R" the next day.
     Round.objects.filter(facility=late, label="Open").update(status="closed")
@@ -346,6 +346,37 @@ def test_each_peer_counts_with_its_latest_closed_round_that_has_published_result
     Round.objects.filter(pk=paper.pk).update(status="closed", opened_on=opened - timedelta(365))
     entry = next(e for e in snapshot(DAY + timedelta(days=2)).peers if e["facility"] == late.pk)
     assert entry["scores"]["LEGAL"] == pytest.approx(0.0)
+
+
+def test_a_peer_counts_with_its_latest_round_that_reaches_its_own_minimum(facility, instrument):
+    """A peer whose owners raised their minimum to 4: its latest closed round, of three
+    people, publishes nothing under it; the one before, of four, counts."""
+    for n in range(4):
+        peer(instrument, f"p{n}", 3)
+    strict = peer(instrument, "strict", 5)  # "R", three people: 100 everywhere
+    earlier = import_rows(strict, "Earlier", answers(instrument, 1, respondents=4)).round
+    Round.objects.filter(pk=earlier.pk).update(
+        status="closed", opened_on=strict.rounds.get(label="R").opened_on - timedelta(365)
+    )
+    Facility.objects.filter(pk=strict.pk).update(min_group=4)
+    entry = next(e for e in snapshot(DAY).peers if e["facility"] == strict.pk)
+    assert entry["scores"]["LEGAL"] == pytest.approx(0.0)
+
+
+def test_a_peer_whose_latest_round_shows_nothing_leaves_the_others_counted(facility, instrument):
+    """Three people who answered "don't know" to everything: published, but with no score
+    to show. That peer, entered first, is left out; the five after it count."""
+    blank = create_facility(name="Blank", slug="blank", type="fqhc", state="CA")
+    Facility.objects.filter(pk=blank.pk).update(
+        contributes_to_benchmarks=True, verified_on=DAY - timedelta(days=30)
+    )
+    rows = [
+        row for n in range(3) for row in full_answers(instrument, f"r{n}", "nurse", lambda i: "DK")
+    ]
+    Round.objects.filter(pk=import_rows(blank, "R", rows).round.pk).update(status="closed")
+    five_peers(instrument)
+    assert blank.pk not in {entry["facility"] for entry in snapshot(DAY).peers}
+    assert benchmarks_for(facility, day=DAY)["all"]["LEGAL"].peers == 5
 
 
 # --- Who is not a peer ------------------------------------------------------------------
