@@ -14,9 +14,17 @@ import sys
 # none may stand in for a missing test. Their numbers move when the function changes.
 ACCEPTED = {
     # values_list(flat=True) without "pk" gives the first column, the primary key
-    "readiness.permissions.x_facility_access__mutmut_55",
-    # another separator before hashing still gives one digest per set of facilities
+    "readiness.permissions.x_facility_access__mutmut_56",
+    "readiness.benchmarks.x_excluded_facilities__mutmut_42",
+    # another separator before hashing, or one more character of the digest, still
+    # gives one key per set of facilities
     "readiness.benchmarks.x_cache_token__mutmut_3",
+    "readiness.benchmarks.x_cache_token__mutmut_9",
+    # statistics.quantiles divides into quarters unless told otherwise (n=4)
+    "readiness.benchmarks.x_summarise__mutmut_18",
+    # a partner's scope without benchmarks as None rather than False: only ever read as
+    # true or false
+    "readiness.disclosure.readers.xǁScopeǁfor_access__mutmut_4",
     # DataFrame.astype(None) is astype(float64)
     "readiness.disclosure.quality.x_instrument_quality__mutmut_118",
     # defaults for a role missing from the cells, never read: only roles with at least
@@ -91,7 +99,10 @@ def main(argv: list[str]) -> int:
         return 1
     counted = {name: status for name, status in statuses.items() if status in COUNTED}
     killed = [name for name, status in counted.items() if status in CAUGHT]
-    accepted = [name for name in counted if name in ACCEPTED]
+    # an accepted name the tests now catch counts once, as caught, and is named: its
+    # number may have moved onto another mutant when its function changed
+    accepted = [name for name in counted if name in ACCEPTED and name not in killed]
+    stale = sorted(name for name in killed if name in ACCEPTED)
     survivors = sorted(set(counted) - set(killed) - set(accepted))
     if not counted:
         print("No mutant was checked: run mutmut first.")
@@ -103,6 +114,8 @@ def main(argv: list[str]) -> int:
     )
     for name in survivors:
         print(f"  survived: {name} ({counted[name]})")
+    for name in stale:
+        print(f"  accepted as equivalent, yet caught (check its number): {name}")
     return 0 if score >= minimum else 1
 
 
