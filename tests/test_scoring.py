@@ -64,39 +64,16 @@ def test_worked_example_matches_expected_scores(toy_instrument, facility):
 
     actual = score_round(Round.objects.get(label="Example")).to_json()
 
+    # to the digit: scores and priorities to two decimals, rates to four, as documented
     assert actual["respondents"] == expected["respondents"]
-    assert actual["overall"] == pytest.approx(expected["overall"], abs=0.01)
-    assert [(d["code"], d["band"]) for d in actual["domains"]] == [
-        (d["code"], d["band"]) for d in expected["domains"]
-    ]
-    for got, want in zip(actual["domains"], expected["domains"], strict=True):
-        assert got["score"] == pytest.approx(want["score"], abs=0.01)
-    assert len(actual["determinants"]) == len(expected["determinants"])
-    for got, want in zip(actual["determinants"], expected["determinants"], strict=True):
-        assert (got["code"], got["domain"], got["band"]) == (
-            want["code"],
-            want["domain"],
-            want["band"],
-        )
-        assert got["score"] == pytest.approx(want["score"], abs=0.01)
-        assert got["dont_know_rate"] == pytest.approx(want["dont_know_rate"], abs=0.0001)
-        assert got["agreement_rwg"] == pytest.approx(want["agreement_rwg"], abs=0.0001)
-    assert actual["roles"].keys() == expected["roles"].keys()
-    for code, want in expected["roles"].items():
-        got = actual["roles"][code]
-        assert got["respondents"] == want["respondents"]
-        assert got["suppressed"] == want["suppressed"]
-        assert ("determinants" in got) == ("determinants" in want)
-        for det, value in want.get("determinants", {}).items():
-            if value is None:
-                assert got["determinants"][det] is None
-            else:
-                assert got["determinants"][det] == pytest.approx(value, abs=0.01)
-    assert [(r["strategy"], r["determinants"]) for r in actual["recommendations"]] == [
-        (r["strategy"], r["determinants"]) for r in expected["recommendations"]
-    ]
-    for got, want in zip(actual["recommendations"], expected["recommendations"], strict=True):
-        assert got["priority"] == pytest.approx(want["priority"], abs=0.01)
+    assert actual["overall"] == expected["overall"]
+    assert actual["domains"] == expected["domains"]
+    assert [
+        {key: value for key, value in got.items() if key not in ("ci_low", "ci_high")}
+        for got in actual["determinants"]
+    ] == expected["determinants"]
+    assert actual["roles"] == expected["roles"]
+    assert actual["recommendations"] == expected["recommendations"]
 
 
 class TestHandComputedCases:
@@ -233,6 +210,54 @@ class TestHandComputedCases:
         assert self.determinant(scores, "PARTNERS").score == 100
 
 
+class TestRoundSummaries:
+    """Earlier rounds' facility-level scores, several rounds in one query: the trend and
+    the change since the last round on an owner's own figures."""
+
+    def test_only_finished_respondents_count(self, toy_instrument, facility):
+        from readiness.models import Respondent
+        from readiness.scoring import round_summaries
+
+        rows = [
+            ("a", "nurse", "PARTNERS-1", 5),
+            ("a", "nurse", "PARTNERS-2", 5),
+            ("b", "nurse", "PARTNERS-1", 1),
+            ("b", "nurse", "PARTNERS-2", 1),
+        ]
+        round_ = import_rows(facility, "R", rows).round
+        Respondent.objects.filter(import_id="b").update(status=Respondent.Status.IN_PROGRESS)
+        summary = round_summaries([round_.pk])[round_.pk]
+        assert (summary.round_id, summary.label) == (round_.pk, "R")
+        assert summary.determinants == {"PARTNERS": 100.0}
+
+    def test_an_area_nobody_has_a_score_for_leaves_the_others(self, toy_instrument, facility):
+        """Everyone answered "don't know" to COMMS, which comes first: PARTNERS and its
+        domain are still summarised."""
+        from readiness.scoring import round_summaries
+
+        rows = []
+        for person in ("a", "b", "c"):
+            rows += [(person, "nurse", f"COMMS-{n}", "DK") for n in range(1, 5)]
+            rows += [(person, "nurse", f"PARTNERS-{n}", 4) for n in (1, 2)]
+        round_ = import_rows(facility, "R", rows).round
+        summary = round_summaries([round_.pk])[round_.pk]
+        assert summary.determinants == {"PARTNERS": 75.0}
+        assert summary.domains == {"INNER": 75.0}
+
+    def test_rounds_opened_the_same_day_are_in_the_order_they_were_entered(
+        self, toy_instrument, facility
+    ):
+        from readiness.models import Round
+        from readiness.scoring import in_time_order, round_summaries
+
+        rows = [(person, "nurse", "PARTNERS-1", 3) for person in ("a", "b", "c")]
+        first = import_rows(facility, "First", rows).round
+        second = import_rows(facility, "Second", rows).round
+        Round.objects.filter(pk=first.pk).update(opened_on=second.opened_on)
+        summaries = in_time_order(round_summaries([second.pk, first.pk]))
+        assert [summary.label for summary in summaries] == ["First", "Second"]
+
+
 class TestIntervals:
     """95% intervals by the normal approximation (docs/scoring.md)."""
 
@@ -260,6 +285,10 @@ class TestIntervals:
         )
         as_json = next(d for d in scores.to_json()["determinants"] if d["code"] == "PARTNERS")
         assert (as_json["ci_low"], as_json["ci_high"]) == (21.71, 78.29)
+        # scores 25, 75, 75: 58.33 -/+ 1.96 * 14.43 = 25.667.. .. 90.999.., to two decimals
+        uneven = score_round(self.round_with(facility, "S", [2, 4, 4])).to_json()
+        as_json = next(d for d in uneven["determinants"] if d["code"] == "PARTNERS")
+        assert (as_json["ci_low"], as_json["ci_high"]) == (25.67, 91.0)
 
     def test_one_respondent_has_no_interval_and_bounds_stay_on_the_scale(
         self, toy_instrument, facility
