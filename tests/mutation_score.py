@@ -26,7 +26,11 @@ ACCEPTED = {
     # true or false
     "readiness.disclosure.readers.xǁScopeǁfor_access__mutmut_4",
     # DataFrame.astype(None) is astype(float64)
-    "readiness.disclosure.quality.x_instrument_quality__mutmut_118",
+    "readiness.disclosure.quality.x_instrument_quality__mutmut_103",
+    # a scalar subquery of two rows: SQLite, which mutmut runs on, reads the first (the
+    # latest round), and PostgreSQL refuses it, which its suite's run of the same tests
+    # catches
+    "readiness.benchmarks.x_contributions__mutmut_35",
     # defaults for a role missing from the cells, never read: only roles with at least
     # the minimum of people reach them, each person with score rows (and restrict's
     # results hold an entry for every shown role)
