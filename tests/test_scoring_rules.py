@@ -175,6 +175,67 @@ def test_people_who_all_gave_the_same_score_leave_no_uncertainty():
     # three people at 50: no spread, so the interval around 50 is 50 itself
     assert standard_error(3, 50.0, 3 * 50.0**2) == 0.0
     assert standard_error(1, 50.0, 50.0**2) is None  # one person: no spread to measure
+    # two people at 25 and 75: sd 35.36, se 25
+    assert standard_error(2, 50.0, 25.0**2 + 75.0**2) == pytest.approx(25.0)
+
+
+def test_a_determinant_renamed_in_a_later_version_compares_under_the_new_name(db):
+    """A determinant whose meaning carried over under another code (NEW, from OLD) is
+    compared with its score and its noise; one that did not carry over is left out, and
+    so are domains and the overall, made of other determinants. Both ways round."""
+    from readiness.scoring import comparable
+    from readiness.services.instrument import load_instrument
+
+    def version(name, determinants):
+        return load_instrument(
+            data={
+                "version": name,
+                "roles": [{"code": "nurse", "name": "Nurse"}],
+                "domains": [
+                    {
+                        "code": "D",
+                        "name": "D",
+                        "determinants": [
+                            {
+                                "code": code,
+                                "name": code,
+                                "carries_over_from": carried,
+                                "items": [{"code": f"{code}-1", "text": "A statement."}],
+                            }
+                            for code, carried in determinants
+                        ],
+                    }
+                ],
+            }
+        ).instrument
+
+    older = version("v1", [("OLD", None), ("GONE", None)])
+    newer = version("v2", [("NEW", "OLD"), ("FRESH", None)])
+    before = RoundSummary(
+        instrument_version="v1",
+        determinants={"OLD": 40.0, "GONE": 10.0},
+        standard_errors={"OLD": 5.0, "GONE": 1.0},
+        domains={"D": 25.0},
+    )
+    assert comparable(before, newer) == RoundSummary(
+        instrument_version="v1",
+        determinants={"NEW": 40.0},
+        standard_errors={"NEW": 5.0},
+        domains={},
+    )
+    after = RoundSummary(
+        instrument_version="v2",
+        determinants={"NEW": 60.0, "FRESH": 90.0},
+        standard_errors={"NEW": 4.0, "FRESH": 2.0},
+        domains={"D": 75.0},
+    )
+    assert comparable(after, older) == RoundSummary(
+        instrument_version="v2",
+        determinants={"OLD": 60.0},
+        standard_errors={"OLD": 4.0},
+        domains={},
+    )
+    assert comparable(after, newer) is after
 
 
 def test_agreement_counts_statements_that_two_people_rated(toy_instrument, facility):

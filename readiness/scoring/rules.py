@@ -98,9 +98,12 @@ def rwg_j(item_variances: list[float]) -> float | None:
     return j * (1 - ratio) / (j * (1 - ratio) + ratio)
 
 
-def standard_error(n: int, mean: float | None, squares: float | None) -> float | None:
-    """Standard error of a mean from its count, value and sum of squares; None below 2."""
-    if n < 2 or mean is None or squares is None:
+def standard_error(n: int, mean: float, squares: float) -> float | None:
+    """Standard error of a mean from its count, value and sum of squares; None below 2.
+
+    ``n`` counts the scores behind ``mean`` and ``squares``: from two of them, both are
+    numbers."""
+    if n < 2:
         return None
     variance = max(0.0, (squares - n * mean * mean) / (n - 1))
     return math.sqrt(variance / n)
