@@ -575,6 +575,24 @@ def test_a_shown_role_that_rated_nothing_of_a_determinant_has_no_figure_for_it(
     }
 
 
+def test_a_determinant_nobody_answered_has_no_score_from_nobody(
+    toy_instrument, facility, owner, client
+):
+    """Four nurses answered the communication statements only: the other two areas have
+    no score, rest on nobody, and hide nothing, since there is nothing to hide."""
+    rows = [
+        (f"rn{n}", "nurse", code, str(2 + n % 3))
+        for n in range(4)
+        for code in statement_codes(toy_instrument)
+        if code.startswith("COMMS")
+    ]
+    data = results_json(client, owner, import_rows(facility, "R", rows).round)
+    assert [
+        (d["code"], d["score"] is None, d["respondents"], d["suppressed"])
+        for d in data["determinants"]
+    ] == [("COMMS", False, 4, None), ("PARTNERS", True, 0, None), ("EVAL", True, 0, None)]
+
+
 def test_a_dont_know_rate_counts_the_statements_everyone_is_asked_only(facility, owner, client):
     """Physicians alone are asked two of the legal statements, and all answer "don't
     know": counted in the rate, those answers would be the physicians' alone. Everyone

@@ -74,8 +74,8 @@ def released_scores(round_: Round, *, scope: Scope) -> RoundScores:
         history=history,
         minimum=minimum,
         hidden=Hidden.FEWER_THAN_MINIMUM if release.respondents < minimum else None,
-        by_role=by_role,
     )
+    scores.by_role = by_role
     if not scope.roles:
         for determinant in scores.determinants:
             determinant.statements = [s for s in determinant.statements if s.role is None]

@@ -34,7 +34,6 @@ def assemble(
     history: list[RoundSummary],
     minimum: int = MIN_GROUP,
     hidden: str | None = None,
-    by_role: bool = True,
 ) -> RoundScores:
     """Every result of a round from its aggregates (no query beyond the instrument's
     structure, which is read once per process).
@@ -140,7 +139,6 @@ def assemble(
         previous_overall=previous_summary.overall if previous_summary else None,
         minimum=minimum,
         hidden=hidden,
-        by_role=by_role,
     )
 
 

@@ -177,7 +177,8 @@ class RoundScores:
     minimum: int = MIN_GROUP
     # Why nothing is shown (disclosure.Hidden), when the round has too few respondents.
     hidden: str | None = None
-    # False when results by role may not be shown (results published in steps).
+    # False when results by role may not be shown (results published in steps; set by
+    # disclosure.released_scores).
     by_role: bool = True
     # How many people answered in each language (disclosure.languages_shown).
     languages: list = field(default_factory=list)
