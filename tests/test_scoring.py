@@ -62,7 +62,11 @@ def test_worked_example_matches_expected_scores(toy_instrument, facility):
     expected = read_json(EXAMPLE / "expected-scores.json")
     from readiness.models import Round
 
-    actual = score_round(Round.objects.get(label="Example")).to_json()
+    scores = score_round(Round.objects.get(label="Example"))
+    actual = scores.to_json()
+    # the lone guard's row carries no figure, so that no reader can show one by mistake
+    (guard,) = [row for row in scores.roles if row.role.code == "security"]
+    assert (guard.hidden, guard.cells) == ("fewer_than_minimum", {})
 
     # to the digit: scores and priorities to two decimals, rates to four, as documented
     assert actual["respondents"] == expected["respondents"]
@@ -193,6 +197,47 @@ class TestHandComputedCases:
             {"strategy": "WORKGROUP", "determinants": ["COMMS", "EVAL"], "priority": 75.0},
             {"strategy": "QI-CYCLES", "determinants": ["EVAL"], "priority": 50.0},
         ]
+
+    def test_an_area_lists_its_strategies_most_recommended_first(self, toy_instrument, facility):
+        """EVAL is linked to WORKGROUP, then QI-CYCLES. With communication strong, both
+        rest on EVAL alone and tie, and the tie goes by code: QI-CYCLES comes first in
+        the recommendations and in EVAL's own list; COALITION, not recommended, last."""
+        rows = []
+        for person in ("a", "b", "c"):
+            rows += [(person, "nurse", f"COMMS-{n}", 1 if n == 2 else 5) for n in range(1, 5)]
+            rows += [(person, "nurse", f"EVAL-{n}", 5 if n == 2 else 1) for n in range(1, 4)]
+            rows += [(person, "nurse", f"PARTNERS-{n}", 5) for n in (1, 2)]
+        scores = self.scores(facility, rows)
+        assert [rec.strategy.code for rec in scores.recommendations] == ["QI-CYCLES", "WORKGROUP"]
+        assert [s.code for s in self.determinant(scores, "EVAL").strategies] == [
+            "QI-CYCLES",
+            "WORKGROUP",
+        ]
+        assert [s.code for s in self.determinant(scores, "PARTNERS").strategies] == ["COALITION"]
+
+    def test_a_role_nobody_answered_as_has_no_row(self, toy_instrument, facility):
+        rows = [(person, "nurse", "PARTNERS-1", 4) for person in ("a", "b", "c")]
+        scores = self.scores(facility, rows)
+        assert scores.to_json()["roles"] == {
+            "nurse": {"respondents": 3, "suppressed": False, "determinants": {
+                "COMMS": None, "PARTNERS": 75.0, "EVAL": None
+            }}
+        }  # fmt: skip
+        assert [(c.role.code, c.respondents) for c in scores.coverage] == [
+            ("nurse", 3),
+            ("security", 0),
+            ("physician", 0),
+        ]
+
+    def test_what_does_not_apply_is_counted_where_the_questionnaire_offers_it(
+        self, toy_instrument, facility
+    ):
+        rows = [(person, "nurse", "PARTNERS-1", 4) for person in ("a", "b", "c")]
+        rows += [("d", "nurse", "PARTNERS-1", "NA")]
+        partners = self.determinant(self.scores(facility, rows), "PARTNERS")
+        (statement,) = [s for s in partners.statements if s.role is None]
+        # agree, neutral, disagree, don't know, does not apply
+        assert statement.columns == [3, 0, 0, 0, 1]
 
     def test_unfinished_respondents_do_not_count(self, toy_instrument, facility):
         from readiness.models import Respondent

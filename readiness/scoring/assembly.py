@@ -86,9 +86,7 @@ def assemble(
 
     recommendations: dict[int, Recommendation] = {}
     for strategy, determinant_id in structure.links:
-        determinant = results.get(determinant_id)
-        if determinant is None:
-            continue
+        determinant = results[determinant_id]  # links stay within one instrument
         determinant.strategies.append(strategy)
         if determinant.needs_work:
             recommendations.setdefault(
@@ -157,9 +155,7 @@ def _attach_statements(
     roles = {role.code: role for role in structure.roles}
     everyone, by_role = aggregates["items"], aggregates["item_cells"]
     for item in structure.items:
-        result = results.get(item.determinant_id)
-        if result is None:
-            continue
+        result = results[item.determinant_id]
         groups = [(None, everyone.get(item.code))]
         groups += [(roles[code], cells.get(item.code)) for code, cells in by_role.items()]
         for role, entry in groups:
