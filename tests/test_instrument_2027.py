@@ -27,7 +27,7 @@ from readiness.models import (
     Respondent,
     Strategy,
 )
-from readiness.scoring import respondent_scores
+from readiness.scoring import respondent_scores, score_round
 from readiness.services.facilities import open_round
 from readiness.services.imports import ImportRejected
 from readiness.services.instrument import export_instrument, load_instrument
@@ -178,6 +178,15 @@ def routed(document=None) -> dict:
 def routed_round(db, facility):
     load_instrument(data=routed())  # the current instrument, which new rounds use
     return open_round(facility=facility, label="Routed")
+
+
+def test_without_does_not_apply_a_statement_has_no_column_for_it(routed_round):
+    rows = [(person, "nurse", "COMMS-1", 4) for person in ("a", "b", "c")]
+    rows += [("d", "nurse", "COMMS-1", "DK")]
+    scores = score_round(import_rows(routed_round.facility, "R", rows).round)
+    comms = next(d for d in scores.determinants if d.code == "COMMS")
+    (statement,) = [s for s in comms.statements if s.role is None]
+    assert statement.columns == [3, 0, 0, 1]  # agree, neutral, disagree, don't know
 
 
 def test_a_role_is_not_shown_what_it_cannot_judge_and_finishes_without_it(routed_round):
