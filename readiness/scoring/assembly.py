@@ -167,7 +167,8 @@ def _attach_statements(
                         role=role,
                         asked=asked,
                         counts=counts,
-                        columns=[counts.get(group, 0) for group in groups_shown],
+                        # every group is there, 0s included
+                        columns=[counts[group] for group in groups_shown],
                     )
                 )
 
