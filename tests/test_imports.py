@@ -618,3 +618,12 @@ def test_a_rejection_reads_as_its_errors_one_per_line():
     """What a caller that does not catch it (seed_demo, a shell) shows of a rejection."""
     rejection = ImportRejected(["Line 2: no such role.", "Line 3: no such statement."])
     assert str(rejection).splitlines() == rejection.errors
+
+
+def test_a_caller_gives_the_file_one_way_exactly(facility):
+    """A programming error, not a user's: said plainly, with nothing written."""
+    for arguments in ({}, {"source": io.BytesIO(b""), "content": b""}):
+        with pytest.raises(TypeError) as raised:
+            import_responses(facility=facility, round_label="R", **arguments)
+        assert str(raised.value) == "Give the file as either source or content."
+    assert not facility.rounds.exists()
