@@ -238,6 +238,35 @@ def _score(round_, answers: dict[str, str]) -> float:
     return score.score
 
 
+def test_dont_know_scored_as_neutral_weighs_exactly_as_neither(routed_round):
+    """Where the questionnaire scores "don't know" as neutral, it is the middle of the
+    scale, 50, as "neither agree nor disagree" is, on a reverse-worded statement too."""
+    neither = {"COMMS-1": "3", "COMMS-2": "3", "COMMS-3": "5", "COMMS-4": "1"}
+    dont_know = neither | {"COMMS-1": "DK", "COMMS-2": "DK"}
+    # (50 + 50 + 2 * 100 + 0) / 5: COMMS-3 counts twice
+    assert _score(routed_round, dont_know) == _score(routed_round, neither) == 60.0
+
+
+def test_a_score_needs_half_of_what_the_persons_role_is_asked(both, facility):
+    """Physicians are asked all six legal statements, three of which only some roles
+    are. Two rated is less than half of their six, so no score, though it is two of the
+    three everyone is asked; three rated is half."""
+    _, new = both
+    items = Item.objects.filter(determinant__domain__instrument=new, determinant__code="LEGAL")
+    common = [item.code for item in items if not item.asked_of]
+    assert (items.count(), len(common)) == (6, 3)
+
+    def legal_score(rated):
+        rows = [("doc", "physician", code, "4") for code in common[:rated]]
+        round_ = import_rows(facility, f"Rated {rated}", rows).round
+        respondent = Respondent.objects.get(round=round_)
+        (score,) = [s for s in respondent_scores([respondent.pk]) if s.determinant.code == "LEGAL"]
+        return score.score
+
+    assert legal_score(2) is None
+    assert legal_score(3) == 75.0
+
+
 @pytest.mark.parametrize("without", ["1", "2", "3", "DK"])
 @pytest.mark.parametrize("others", ["1", "3", "5", "DK"])
 def test_lacking_a_protection_never_scores_higher_than_having_it(routed_round, without, others):
