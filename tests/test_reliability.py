@@ -316,19 +316,23 @@ def test_rounds_published_in_steps_are_left_out(network_of_one):
     assert row.reliability is None
 
 
+@pytest.mark.parametrize("bad_first", [True, False])
 @pytest.mark.parametrize("rating_both", [("x",), ("x", "y")])
-def test_a_round_too_few_rated_two_statements_of_counts_for_nothing(network_of_one, rating_both):
-    """The same attack with the bad round entered first, by one person or two rating both
-    statements (under the minimum either way): the figures are those of the good round
-    alone, as another facility with only that round gets them."""
+def test_a_round_too_few_rated_two_statements_of_counts_for_nothing(
+    network_of_one, rating_both, bad_first
+):
+    """The same attack, by one person or two rating both statements (under the minimum
+    either way), entered before or after a good round: the figures are those of the good
+    round alone, as another facility with only that round gets them. (Rounds are taken
+    from a set: both orders, so that the bad one also comes first.)"""
     _, site, _ = network_of_one
     instrument = one_determinant_instrument()
     bad = [(p, "nurse", q, v) for p in rating_both for q, v in (("Q1", 5), ("Q2", 1))]
     bad += [(p, "nurse", "Q1", 2) for p in ("b", "c")[: 3 - len(rating_both)]]
     bad += [(p, "nurse", "Q2", 3) for p in ("d", "e")[: 3 - len(rating_both)]]
-    import_rows(site, "Bad", bad)
     good = [(f"p{p}", "nurse", f"Q{n}", 1 + (p * n) % 5) for p in range(5) for n in (1, 2)]
-    import_rows(site, "Good", good)
+    for label, rows in [("Bad", bad), ("Good", good)][:: 1 if bad_first else -1]:
+        import_rows(site, label, rows)
     only_good = create_facility(name="Other", slug="other", type="fqhc", state="CA")
     import_rows(only_good, "Good", good)
     (row,) = disclosure.instrument_quality([site], instrument)

@@ -330,7 +330,7 @@ class TestIntervals:
         )
         as_json = next(d for d in scores.to_json()["determinants"] if d["code"] == "PARTNERS")
         assert (as_json["ci_low"], as_json["ci_high"]) == (21.71, 78.29)
-        # scores 25, 75, 75: 58.33 -/+ 1.96 * 14.43 = 25.667.. .. 90.999.., to two decimals
+        # scores 25, 75, 75: 58.33 -/+ 1.96 * 16.67 = 25.667.. .. 90.999.., to two decimals
         uneven = score_round(self.round_with(facility, "S", [2, 4, 4])).to_json()
         as_json = next(d for d in uneven["determinants"] if d["code"] == "PARTNERS")
         assert (as_json["ci_low"], as_json["ci_high"]) == (25.67, 91.0)
