@@ -129,6 +129,19 @@ def toy_instrument(db):
     return load_instrument(data=read_json(EXAMPLE / "instrument.json")).instrument
 
 
+def one_domain_instrument(version: str, determinants: list[dict], **settings):
+    """A questionnaire of one role (nurse) and one domain, D, holding ``determinants``
+    (as the instrument file writes them); ``settings``: more of the file's fields."""
+    return load_instrument(
+        data={
+            "version": version,
+            **settings,
+            "roles": [{"code": "nurse", "name": "Nurse"}],
+            "domains": [{"code": "D", "name": "D", "determinants": determinants}],
+        }
+    ).instrument
+
+
 def make_user(username: str):
     return get_user_model().objects.create_user(username=username, password="pw-" + username)
 

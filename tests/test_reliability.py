@@ -11,7 +11,7 @@ from readiness.models import Facility, Network, NetworkLeader
 from readiness.services.facilities import create_facility
 from readiness.services.instrument import load_instrument
 from tests.clients import Client
-from tests.conftest import import_rows, make_user
+from tests.conftest import import_rows, make_user, one_domain_instrument
 from tests.pages import elements, table
 
 # pingouin's documented example of cronbach_alpha (dataset "cronbach_wide_missing":
@@ -48,33 +48,27 @@ def import_published_example(site):
 def one_determinant_instrument(version="alpha-example", *, reversed_items=(), **settings):
     """One determinant of 11 statements, Q1 to Q11; ``reversed_items`` are written the
     other way (reverse-scored); ``settings``: more of the instrument file's fields."""
-    return load_instrument(
-        data={
-            "version": version,
-            **settings,
-            "roles": [{"code": "nurse", "name": "Nurse"}],
-            "domains": [
-                {
-                    "code": "D",
-                    "name": "D",
-                    "determinants": [
-                        {
-                            "code": "X",
-                            "name": "Example",
-                            "items": [
-                                {
-                                    "code": f"Q{n}",
-                                    "text": f"Statement {n}.",
-                                    "reverse_scored": n in reversed_items,
-                                }
-                                for n in range(1, 12)
-                            ],
-                        }
-                    ],
-                }
-            ],
-        }
-    ).instrument
+    statements = [
+        {"code": f"Q{n}", "text": f"Statement {n}.", "reverse_scored": n in reversed_items}
+        for n in range(1, 12)
+    ]
+    return one_domain_instrument(
+        version, [{"code": "X", "name": "Example", "items": statements}], **settings
+    )
+
+
+def nurses_on_comms(codes=("COMMS-1", "COMMS-2", "COMMS-4")) -> list[tuple]:
+    """Five nurses rating these of the toy questionnaire's communication statements that
+    everyone is asked, varied alike (COMMS-2, written the other way, rated the other
+    way)."""
+    value = {
+        "COMMS-1": lambda person: 1 + person % 5,
+        "COMMS-2": lambda person: 5 - person % 5,
+        "COMMS-4": lambda person: 1 + (person + 1) % 5,
+    }
+    return [
+        (f"n{person}", "nurse", code, value[code](person)) for person in range(5) for code in codes
+    ]
 
 
 def nurses(prefix: str, count: int) -> list[tuple]:
@@ -214,12 +208,7 @@ def test_a_statement_asked_of_one_role_does_not_break_the_areas_reliability(netw
     _, site, _ = network_of_one
     instrument = load_instrument(data=routed()).instrument
     rows = [("doc", "physician", code, "4") for code in ("COMMS-1", "COMMS-2", "COMMS-3")]
-    for person in range(5):
-        rows += [
-            (f"n{person}", "nurse", "COMMS-1", 1 + person % 5),
-            (f"n{person}", "nurse", "COMMS-2", 5 - person % 5),
-            (f"n{person}", "nurse", "COMMS-4", 1 + (person + 1) % 5),
-        ]
+    rows += nurses_on_comms()
     import_rows(site, "R", rows)
     comms = next(
         row
@@ -428,13 +417,7 @@ def test_a_statement_fits_only_with_the_minimum_behind_its_figure(network_of_one
     ] * 11
 
     routed_instrument = load_instrument(data=routed()).instrument
-    rows = []
-    for person in range(5):
-        rows += [
-            (f"n{person}", "nurse", "COMMS-1", 1 + person % 5),
-            (f"n{person}", "nurse", "COMMS-2", 5 - person % 5),
-            (f"n{person}", "nurse", "COMMS-4", 1 + (person + 1) % 5),
-        ]
+    rows = nurses_on_comms()
     rows += [("doc1", "physician", "COMMS-1", 2), ("doc1", "physician", "COMMS-3", 1)]
     rows += [("doc2", "physician", "COMMS-1", 5), ("doc2", "physician", "COMMS-3", 4)]
     rows += [("doc3", "physician", "COMMS-3", 3)]
@@ -455,13 +438,7 @@ def test_a_round_where_nobody_rated_two_common_statements_still_adds_to_routed_f
 
     _, site, _ = network_of_one
     instrument = load_instrument(data=routed()).instrument
-    nurses_round = []
-    for person in range(5):
-        nurses_round += [
-            (f"n{person}", "nurse", "COMMS-1", 1 + person % 5),
-            (f"n{person}", "nurse", "COMMS-2", 5 - person % 5),
-        ]
-    import_rows(site, "Nurses", nurses_round)
+    import_rows(site, "Nurses", nurses_on_comms(("COMMS-1", "COMMS-2")))
     doctors = [("d1", 2, 1), ("d2", 5, 4), ("d3", 3, 3)]
     import_rows(
         site,

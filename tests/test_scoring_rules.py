@@ -184,30 +184,21 @@ def test_a_determinant_renamed_in_a_later_version_compares_under_the_new_name(db
     compared with its score and its noise; one that did not carry over is left out, and
     so are domains and the overall, made of other determinants. Both ways round."""
     from readiness.scoring import comparable
-    from readiness.services.instrument import load_instrument
+    from tests.conftest import one_domain_instrument
 
     def version(name, determinants):
-        return load_instrument(
-            data={
-                "version": name,
-                "roles": [{"code": "nurse", "name": "Nurse"}],
-                "domains": [
-                    {
-                        "code": "D",
-                        "name": "D",
-                        "determinants": [
-                            {
-                                "code": code,
-                                "name": code,
-                                "carries_over_from": carried,
-                                "items": [{"code": f"{code}-1", "text": "A statement."}],
-                            }
-                            for code, carried in determinants
-                        ],
-                    }
-                ],
-            }
-        ).instrument
+        return one_domain_instrument(
+            name,
+            [
+                {
+                    "code": code,
+                    "name": code,
+                    "carries_over_from": carried,
+                    "items": [{"code": f"{code}-1", "text": "A statement."}],
+                }
+                for code, carried in determinants
+            ],
+        )
 
     older = version("v1", [("OLD", None), ("GONE", None)])
     newer = version("v2", [("NEW", "OLD"), ("FRESH", None)])
