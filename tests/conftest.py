@@ -38,18 +38,33 @@ DATABASE_FIXTURES = {"db", "transactional_db", "live_server"}
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items):
-    """Under mutmut only, tests without a database run first. mutmut stops a mutant's run
-    at the first failing test, and the unit tests that catch most mutants of the rules
-    need no database; pytest-django would run them after every database test that also
-    reaches the rule (docs/testing.md, Mutation testing)."""
-    if not os.environ.get("MUTANT_UNDER_TEST"):
+    """Under mutmut only, the tests likeliest to catch the mutant run first. mutmut stops
+    a mutant's run at the first failing test (docs/testing.md, Mutation testing):
+
+    - tests without a database first: the unit tests that catch most mutants of the
+      rules need none, and pytest-django would run them after every database test that
+      also reaches the rule;
+    - then, within each kind (no database, database, transactional database, kept in
+      pytest-django's order so a flush never precedes a test that needs the migrations'
+      rows), the mutated module's own test file: a mutant of ``services.imports.storing``
+      runs tests/test_imports.py before the hundreds of tests that import a file only
+      to build their data.
+    """
+    mutant = os.environ.get("MUTANT_UNDER_TEST")
+    if not mutant:
         return
-    items.sort(
-        key=lambda item: (
-            item.get_closest_marker("django_db") is not None
-            or not DATABASE_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
-        )
-    )
+    own_files = {f"test_{part}.py" for part in mutant.split(".")}
+    items.sort(key=lambda item: (database_kind(item), item.path.name not in own_files))
+
+
+def database_kind(item) -> int:
+    """0 without a database, 1 with one, 2 with one committed to (flushed after)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    if marker is None and fixtures.isdisjoint(DATABASE_FIXTURES):
+        return 0
+    committed = bool(marker and marker.kwargs.get("transaction"))
+    return 2 if committed or not fixtures.isdisjoint({"transactional_db", "live_server"}) else 1
 
 
 @pytest.fixture(autouse=True)

@@ -1,10 +1,13 @@
-"""tests/mutation_score.py, which decides whether CI's mutation sample passes."""
+"""The tools of mutation testing: tests/mutation_score.py, which decides whether CI's
+mutation sample passes, and the order tests run in under mutmut (tests/conftest.py)."""
 
 import io
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from tests import mutation_score
+from tests import conftest, mutation_score
 
 ACCEPTED = "readiness.permissions.x_facility_access__mutmut_56"
 
@@ -62,4 +65,43 @@ def test_a_pattern_matching_nothing_or_a_mutant_not_checked_fails(monkeypatch, c
     assert lines == [
         "Patterns matching no mutant: []; mutants not checked: "
         "['readiness.benchmarks.x_summarise__mutmut_2']"
+    ]
+
+
+def collected(file: str, name: str, *fixtures: str, transaction: bool | None = None):
+    marker = None if transaction is None else pytest.mark.django_db(transaction=transaction).mark
+    return SimpleNamespace(
+        path=Path("tests") / file,
+        name=name,
+        fixturenames=list(fixtures),
+        get_closest_marker=lambda _name: marker,
+    )
+
+
+def test_under_mutmut_the_mutated_modules_own_tests_run_first_within_each_database_kind(
+    monkeypatch,
+):
+    items = [
+        collected("test_scoring.py", "scores_with_data", "db"),
+        collected("test_scoring.py", "scores_committed", transaction=True),
+        collected("test_imports.py", "import_committed", "transactional_db"),
+        collected("test_scoring.py", "rule"),
+        collected("test_imports.py", "import_with_data", transaction=False),
+        collected("test_imports.py", "import_rule"),
+    ]
+    order = [item.name for item in items]
+    conftest.pytest_collection_modifyitems(items)
+    assert [item.name for item in items] == order  # not under mutmut: pytest's order
+
+    monkeypatch.setenv(
+        "MUTANT_UNDER_TEST", "readiness.services.imports.storing.x_import_responses__mutmut_7"
+    )
+    conftest.pytest_collection_modifyitems(items)
+    assert [item.name for item in items] == [
+        "import_rule",
+        "rule",
+        "import_with_data",
+        "scores_with_data",
+        "import_committed",
+        "scores_committed",
     ]
