@@ -52,7 +52,7 @@ def import_step(facility, instrument, first: int, roles, rng, skip=0.0) -> int:
 def assert_same_figures(kept: dict, afresh: dict) -> None:
     """Counts equal; means, squares and agreement equal but for the last bits of a sum
     taken in another order."""
-    for key in ("respondents", "roles", "items", "item_cells"):
+    for key in ("respondents", "roles", "languages", "items", "item_cells"):
         assert kept[key] == afresh[key], key
     assert kept["determinants"].keys() == afresh["determinants"].keys()
     for code, row in afresh["determinants"].items():
@@ -143,6 +143,32 @@ def test_results_kept_before_their_sums_are_counted_afresh_at_the_next_step(faci
     release.refresh_from_db()
     assert release.respondents == 15
     assert_same_figures(release.aggregates, scoring.aggregate(round_, published=True))
+
+
+def test_results_kept_with_nobody_before_languages_were_counted_grow_by_the_joiners_languages(
+    facility, instrument
+):
+    """Migration 0026 counted the languages of every release with people in it; one with
+    nobody yet has none, and grows by its sums when people join."""
+    round_ = Round.objects.create(facility=facility, instrument=instrument, label="Spring")
+    release = refresh_release(round_id=round_.pk)
+    before = {key: value for key, value in release.aggregates.items() if key != "languages"}
+    RoundRelease.objects.filter(pk=release.pk).update(aggregates=before)
+    import_step(facility, instrument, 0, STEPS[0], random.Random(5))
+    release.refresh_from_db()
+    assert release.respondents == 9
+    assert release.aggregates["languages"] == {"": 9}  # imported: language not recorded
+    assert_same_figures(release.aggregates, scoring.aggregate(round_, published=True))
+
+
+def test_sums_of_another_shape_are_refused_rather_than_added_in_part():
+    """A statement's ratings are [people, total, squares] in both sets; a list of another
+    length (a corrupted release) fails loudly instead of yielding a wrong agreement."""
+    base, extra = scoring.empty_aggregates(), scoring.empty_aggregates()
+    base["sums"]["ratings"] = {"D1": {"D1.1": [2, 7, 25]}}
+    extra["sums"]["ratings"] = {"D1": {"D1.1": [1, 4]}}
+    with pytest.raises(ValueError, match="zip"):
+        scoring.combine(base, extra)
 
 
 def test_a_round_with_nobody_yet_keeps_empty_results(open_round_):

@@ -69,8 +69,9 @@ def aggregate(round_: Round, *, published: bool = False, respondent_ids=None) ->
             "domain": domain_code[code],
             "scored": row["scored"],
             "squares": row["squares"],
-            "answers": row["answer_count"] or 0,
-            "dont_know": row["dont_know_count"] or 0,
+            # sums of columns that are never NULL, over at least one row: never None
+            "answers": row["answer_count"],
+            "dont_know": row["dont_know_count"],
         }
         totals[code] = row["total"] or 0.0
     # 3. per item: how many rated it 1-5, the ratings' total and squares (for rwg(j))
@@ -184,8 +185,9 @@ def combine(base: dict, extra: dict) -> dict:
         {
             "respondents": base["respondents"] + extra["respondents"],
             "roles": add_counts(base["roles"], extra["roles"]),
-            # Releases kept before languages were counted have none.
-            "languages": add_counts(base.get("languages", {}), extra.get("languages", {})),
+            # Results kept, with nobody in them, before languages were counted have none
+            # (migration 0026 counted them for the others).
+            "languages": add_counts(base.get("languages", {}), extra["languages"]),
             "determinants": determinants,
             "cells": cells,
             "items": add_nested(base["items"], extra["items"], add_counts),
@@ -222,7 +224,6 @@ def _with_means(aggregates: dict) -> dict:
     sums = aggregates["sums"]
     for code, row in aggregates["determinants"].items():
         row["mean"] = sums["determinants"][code] / row["scored"] if row["scored"] else None
-        row.pop("rwg", None)
         variances = [
             (squares - total**2 / n) / (n - 1)
             for n, total, squares in sums["ratings"].get(code, {}).values()
