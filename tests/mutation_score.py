@@ -54,11 +54,6 @@ ACCEPTED = {
     # what the query of published summaries defers: bytes read, not what is shown
     "readiness.disclosure.releases.x_released_summaries__mutmut_5",
     "readiness.disclosure.releases.x_released_summaries__mutmut_6",
-    # the answer keys' item size: these only ever choose 8 bytes where 4 would do
-    "readiness.services.imports.reading.x__check__mutmut_20",
-    "readiness.services.imports.reading.x__check__mutmut_29",
-    # the answer codes are 0 to 7: signed bytes hold them as unsigned ones do
-    "readiness.services.imports.reading.x__check__mutmut_40",
     # another size of the pieces read while looking for anything but blanks
     "readiness.services.imports.reading.x__header__mutmut_15",
     # a hidden determinant's row is read only for its reason: a "dont_know" beside it

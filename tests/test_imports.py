@@ -61,6 +61,27 @@ def test_a_byte_order_mark_and_windows_line_endings_are_accepted(toy_instrument,
     assert summary.answers == 1
 
 
+def test_blank_lines_within_the_file_are_passed_over_and_the_lines_after_them_read(
+    toy_instrument, facility
+):
+    content = (
+        b"respondent,role,item,value\n"
+        b"p1,nurse,EVAL-1,4\n"
+        b"\n"
+        b" , ,,\n"
+        b"p1,nurse,EVAL-2,DK\n"
+        b"p2,security,EVAL-1,2\n"
+        b"\n"
+    )
+    summary = import_responses(facility=facility, round_label="R", content=content)
+    assert (summary.respondents, summary.answers) == (2, 3)
+    assert set(Answer.objects.values_list("respondent__import_id", "item__code")) == {
+        ("p1", "EVAL-1"),
+        ("p1", "EVAL-2"),
+        ("p2", "EVAL-1"),
+    }
+
+
 EXPECTED = "Expected: respondent,role,item,value."
 NOT_AN_ANSWER = "is not 1-5, DK or NA."
 
@@ -343,8 +364,8 @@ def test_a_big_file_is_checked_as_it_streams_and_a_wrong_last_line_stores_nothin
     )
     assert stored_nothing()
     # Holding the file takes its size at least (the import used to hold its bytes, its
-    # text and a row object per line: 17 times the file); the check keeps about a
-    # dozen bytes per line, half the file here.
+    # text and a row object per line: 17 times the file); the check keeps about twenty
+    # bytes per line (key, line number, answer), about half the file here.
     size = path.stat().st_size
     assert peak < size, (peak, size)
 

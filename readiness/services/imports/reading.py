@@ -132,7 +132,7 @@ class CheckedFile:
     role_of: list[Role]
     items: list[Item]
     keys: array
-    codes: array
+    codes: bytearray
 
     def answer_rows(self, respondent_pks: list[int]) -> Iterator[tuple]:
         item_pks = [item.pk for item in self.items]
@@ -189,10 +189,10 @@ def _check(reader, *, header: list[str], instrument: Instrument) -> CheckedFile:
     answered: list[int] = []  # per respondent: one bit per statement they answered
     # One entry per line naming a known respondent and statement, bad lines too: the line
     # of a statement's first answer is looked up here when a later line repeats it.
-    # Four bytes a number while they fit: a file has fewer respondents and lines than
-    # bytes, so keys stay below max_bytes() * statements.
-    large = "I" if max_bytes() * max(len(items), 1) < 2**32 else "Q"
-    keys, codes, lines = array(large), array("B"), array(large)
+    # Eight bytes a key and a line number, which no file within any IMPORT_MAX_BYTES
+    # outgrows (a key is below max_bytes() * statements); four would save about 1 MB at
+    # the default limit and overflow past about 4 GB / statements. One byte a code.
+    keys, codes, lines = array("Q"), bytearray(), array("Q")
     try:
         for record in reader:
             line = reader.line_num
