@@ -61,6 +61,13 @@ def test_a_byte_order_mark_and_windows_line_endings_are_accepted(toy_instrument,
     assert summary.answers == 1
 
 
+def test_a_respondent_id_of_the_longest_length_allowed_is_imported(toy_instrument, facility):
+    longest = "x" * 64  # 65 is refused (test_a_bad_file_is_rejected_whole_with_its_line)
+    summary = import_rows(facility, "R", [(longest, "nurse", "EVAL-1", 4)])
+    assert summary.respondents == 1
+    assert list(Respondent.objects.values_list("import_id", flat=True)) == [longest]
+
+
 def test_blank_lines_within_the_file_are_passed_over_and_the_lines_after_them_read(
     toy_instrument, facility
 ):

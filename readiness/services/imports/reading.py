@@ -17,12 +17,13 @@ from typing import BinaryIO
 
 from django.conf import settings
 
-from readiness.models import Answer, Facility, Instrument, Item, Role, Round
+from readiness.models import Answer, Facility, Instrument, Item, Respondent, Role, Round
 
 COLUMNS = ("respondent", "role", "item", "value")
 SCALE_VALUES = {"1", "2", "3", "4", "5"}
 SPECIAL_VALUES = {"DK": Answer.Kind.DONT_KNOW, "NA": Answer.Kind.NOT_APPLICABLE}
-MAX_ID_LENGTH = 64
+# What the column holds (64): longer ids are refused, never cut.
+MAX_ID_LENGTH = Respondent._meta.get_field("import_id").max_length
 # Enough to fix a file in one go without drowning the message.
 MAX_REPORTED_ERRORS = 20
 
