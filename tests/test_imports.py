@@ -157,10 +157,13 @@ def test_items_of_another_instrument_version_are_unknown_to_a_round(
 
 
 def test_every_problem_is_listed_not_just_the_first(toy_instrument, facility):
-    rows = [("p1", "nurse", "EVAL-1", 9), ("p2", "nobody", "EVAL-1", 3)]
+    rows = [("p1", "nurse", "EVAL-1", 9), ("", "nobody", "EVAL-1", 3)]
     with pytest.raises(ImportRejected) as rejected:
         import_rows(facility, "R", rows)
-    assert [e.split(":")[0] for e in rejected.value.errors] == ["Line 2", "Line 3"]
+    assert rejected.value.errors == [
+        "Line 2: value '9' is not 1-5, DK or NA.",
+        "Line 3: the respondent id is empty; unknown role 'nobody'.",
+    ]
 
 
 def test_an_existing_respondent_id_is_refused_without_replace(toy_instrument, facility):
@@ -305,6 +308,14 @@ def test_a_file_above_the_limit_is_refused_unread_saying_what_to_do(
     # Exactly at the limit is accepted.
     path.write_bytes(csv_bytes(GOOD) + b"\n" * (2000 - len(csv_bytes(GOOD))))
     assert import_responses(facility=facility, round_label="R", source=path).answers == 2
+    # and so is an open file with more than the limit before where it stands: only what
+    # is left of it is read
+    with path.open("rb") as file:
+        before = b"Exported from the paper survey tool\n" * 60
+        stream = io.BytesIO(before + file.read())
+    stream.seek(len(before))
+    summary = import_responses(facility=facility, round_label="R2", source=stream)
+    assert summary.answers == 2
 
 
 def test_a_stream_that_cannot_tell_its_size_is_cut_off_at_the_limit(
@@ -433,6 +444,30 @@ def test_lines_of_the_wrong_width_and_a_line_past_reading_count_as_problems(
         "Line 5: expected 4 values, found 3.",
     ]
     assert errors[MAX_REPORTED_ERRORS:] == ["... and 6 more problem(s)."]  # 5 short, 1 too long
+    assert stored_nothing()
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        # where the CSV reader gives up: the header, or a line among those listed
+        (
+            b'"' + b"r" * 140_000 + b'"\n',
+            "Line 1: the CSV is malformed (field larger than field limit (131072)).",
+        ),
+        (
+            csv_bytes(GOOD) + b"p2,nurse,EVAL-1," + b"4" * 140_000 + b"\n",
+            "Line 4: the CSV is malformed (field larger than field limit (131072)).",
+        ),
+        # Excel's "CSV UTF-8" of an empty sheet: a byte order mark and nothing else
+        (b"\xef\xbb\xbf", "Line 1: the header row is missing."),
+    ],
+    ids=["header", "line", "byte-order-mark-only"],
+)
+def test_a_file_the_csv_reader_cannot_read_says_where(toy_instrument, facility, content, message):
+    with pytest.raises(ImportRejected) as rejected:
+        import_responses(facility=facility, round_label="R", content=content)
+    assert rejected.value.errors == [message]
     assert stored_nothing()
 
 

@@ -149,8 +149,8 @@ def _header(reader, *, counted: _Counted, text: io.TextIOBase) -> list[str]:
         header = [column.strip().lower() for column in next(reader)]
     except StopIteration:
         header = None
-    except csv.Error:
-        raise ImportRejected(["Line 1: the header row is missing."]) from None
+    except csv.Error as error:
+        raise ImportRejected([f"Line 1: the CSV is malformed ({error})."]) from None
     if not any(header or []):
         # Blank so far: read on, for "empty" when nothing but blanks follows.
         while text.read(64 * 1024):
