@@ -68,6 +68,22 @@ def test_a_respondent_id_of_the_longest_length_allowed_is_imported(toy_instrumen
     assert list(Respondent.objects.values_list("import_id", flat=True)) == [longest]
 
 
+def test_line_breaks_within_a_quoted_id_are_kept_as_written(toy_instrument, facility):
+    """The CSV reader gets the text untranslated (newline=""), as the csv module asks:
+    ids differing only in their line breaks stay two respondents."""
+    content = (
+        b"respondent,role,item,value\r\n"
+        b'"ward 3\r\nform 1",nurse,EVAL-1,4\r\n'
+        b'"ward 3\nform 1",nurse,EVAL-1,2\r\n'
+    )
+    summary = import_responses(facility=facility, round_label="R", content=content)
+    assert summary.respondents == 2
+    assert set(Respondent.objects.values_list("import_id", flat=True)) == {
+        "ward 3\r\nform 1",
+        "ward 3\nform 1",
+    }
+
+
 def test_blank_lines_within_the_file_are_passed_over_and_the_lines_after_them_read(
     toy_instrument, facility
 ):
@@ -110,6 +126,11 @@ NOT_AN_ANSWER = "is not 1-5, DK or NA."
         (
             b"respondent,role,item,role,value\np1,nurse,EVAL-1,nurse,4\n",
             f"Line 1: a column appears twice. {EXPECTED}",
+        ),
+        (
+            b"respondent,rol,itm,respondent\np1,nurse,EVAL-1,p1\n",
+            "Line 1: missing column(s): role, item, value; unexpected column(s): 'rol', "
+            f"'itm'; a column appears twice. {EXPECTED}",
         ),
         (b"respondent,role,item,value\n", "The file has a header but no answers."),
         (csv_bytes(GOOD + [("p2", "surgeon", "EVAL-1", 4)]), "Line 4: unknown role 'surgeon'."),
