@@ -119,6 +119,11 @@ NOT_AN_ANSWER = "is not 1-5, DK or NA."
             "The file is not UTF-8 text (byte 62). Save it as CSV UTF-8.",
         ),
         (b"respondent,role,value\np1,nurse,4\n", f"Line 1: missing column(s): item. {EXPECTED}"),
+        # a blank first line, then the header: the header is the first line
+        (
+            b"\nrespondent,role,item,value\np1,nurse,EVAL-1,4\n",
+            f"Line 1: missing column(s): respondent, role, item, value. {EXPECTED}",
+        ),
         (
             b"respondent,role,item,value,comment\np1,nurse,EVAL-1,4,x\n",
             f"Line 1: unexpected column(s): 'comment'. {EXPECTED}",
@@ -365,18 +370,39 @@ def test_rows_without_every_column_of_the_table_are_refused_before_writing(db):
     assert not DeterminantScore.objects.exists()
 
 
-@pytest.mark.parametrize("size", [None, -1, 1000])
+@pytest.mark.parametrize("size", [None, -1, 30, 1000])
 def test_a_read_of_the_file_never_goes_more_than_a_byte_past_the_limit(size):
     """The count that keeps a stream within the limit (reading._Counted) holds for every
-    size io allows, "all of it" included: the CSV reader asks for pieces today, but a
-    read of everything must not load a stream of any length before it is refused."""
+    size io allows, "all of it" included, and over many reads: the CSV reader asks for
+    pieces today, but a read of everything must not load a stream of any length before
+    it is refused."""
     from readiness.services.imports.reading import _Counted, _Overflow
 
     stream = io.BytesIO(b"x" * 5000)
     counted = _Counted(stream, limit=100)
+    assert counted.read(0) == b"" and stream.tell() == 0  # nothing asked, nothing read
     with pytest.raises(_Overflow):
-        counted.read(size)
+        while counted.read(size):
+            pass
     assert stream.tell() == 101
+
+
+def test_a_file_opened_as_text_is_refused_saying_how_to_open_it(toy_instrument, facility, tmp_path):
+    path = tmp_path / "answers.csv"
+    path.write_bytes(csv_bytes(GOOD))
+    with path.open(encoding="utf-8") as file, pytest.raises(TypeError) as refused:
+        import_responses(facility=facility, round_label="R", source=file)
+    assert str(refused.value) == "Open the file in binary mode ('rb')."
+    assert stored_nothing()
+
+
+def test_a_file_before_any_questionnaire_is_loaded_says_what_to_run(facility):
+    with pytest.raises(ImportRejected) as rejected:
+        import_rows(facility, "R", GOOD)
+    assert rejected.value.errors == [
+        "No instrument is loaded; run `manage.py load_instrument` first."
+    ]
+    assert stored_nothing()
 
 
 def test_a_big_file_is_checked_as_it_streams_and_a_wrong_last_line_stores_nothing(
