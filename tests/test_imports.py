@@ -471,6 +471,29 @@ def test_only_the_first_problems_are_listed_and_the_rest_counted(toy_instrument,
     assert errors[-1] == "... and 12 more problem(s)."  # 10 more bad values, 2 repeats
 
 
+def test_the_first_answer_of_a_repeat_is_looked_for_only_for_the_messages_shown(
+    toy_instrument, facility, monkeypatch
+):
+    """Each look-up scans the answers read so far: a file repeating tens of thousands of
+    answers, looked up for each, would take minutes to refuse."""
+    from readiness.services.imports import reading
+
+    looked_up = []
+    real = reading._line_of_first_answer
+
+    def counted(*args):
+        looked_up.append(args[2])
+        return real(*args)
+
+    monkeypatch.setattr(reading, "_line_of_first_answer", counted)
+    with pytest.raises(ImportRejected) as rejected:
+        import_rows(facility, "R", GOOD + [("p1", "nurse", "EVAL-1", 2)] * 30)
+    errors = rejected.value.errors
+    assert errors[0] == "Line 4: respondent 'p1' answers EVAL-1 twice (also on line 2)."
+    assert errors[MAX_REPORTED_ERRORS:] == ["... and 10 more problem(s)."]
+    assert len(looked_up) == MAX_REPORTED_ERRORS
+
+
 def test_lines_of_the_wrong_width_and_a_line_past_reading_count_as_problems(
     toy_instrument, facility
 ):

@@ -175,6 +175,13 @@ def _header(reader, *, counted: _Counted, text: io.TextIOBase) -> list[str]:
     return header
 
 
+def _line_of_first_answer(keys: array, lines: array, key: int) -> int:
+    """The line of the answer kept under ``key``. It scans the answers so far, so it is
+    only looked for when its message is shown: a file repeating tens of thousands of
+    answers would take minutes otherwise."""
+    return lines[keys.index(key)]
+
+
 def _check(reader, *, header: list[str], instrument: Instrument) -> CheckedFile:
     """Check every line; returns the compact rows, or raises with the first errors."""
     position = {column: header.index(column) for column in COLUMNS}
@@ -245,8 +252,11 @@ def _check(reader, *, header: list[str], instrument: Instrument) -> CheckedFile:
                     bit = 1 << item_number[item_code]
                     key = number * len(items) + item_number[item_code]
                     if answered[number] & bit:
-                        # The earlier line is only looked for when the message is shown.
-                        earlier = lines[keys.index(key)] if len(shown) < MAX_REPORTED_ERRORS else 0
+                        earlier = (
+                            _line_of_first_answer(keys, lines, key)
+                            if len(shown) < MAX_REPORTED_ERRORS
+                            else 0
+                        )
                         problems.append(
                             f"respondent {respondent!r} answers {item_code} twice "
                             f"(also on line {earlier})"
