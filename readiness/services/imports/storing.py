@@ -96,8 +96,9 @@ def import_responses(
     if (source is None) == (content is None):
         raise TypeError("Give the file as either source or content.")
     round_label = round_label.strip()
-    if not round_label or len(round_label) > Round._meta.get_field("label").max_length:
-        raise ImportRejected(["The round label must be 1 to 80 characters."])
+    longest = Round._meta.get_field("label").max_length
+    if not round_label or len(round_label) > longest:
+        raise ImportRejected([f"The round label must be 1 to {longest} characters."])
     round_, instrument, checked = read_file(
         source if source is not None else content, facility=facility, round_label=round_label
     )
