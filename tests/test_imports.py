@@ -239,6 +239,31 @@ def test_replace_swaps_the_respondents_answers(toy_instrument, facility):
     assert list(respondent.answers.values_list("item__code", "value")) == [("EVAL-1", 1)]
 
 
+def test_ids_of_another_round_are_neither_refused_nor_replaced(
+    toy_instrument, facility, other_facility
+):
+    """Ids are a round's own: paper forms are numbered from 1 at every site and in
+    every round. A file for one round never refuses, nor replaces, another's people."""
+    import_rows(facility, "Spring", GOOD)
+    import_rows(facility, "Autumn", [("q1", "nurse", "EVAL-1", 5)])
+    import_rows(other_facility, "Spring", [("q1", "nurse", "EVAL-1", 5)])
+    summary = import_rows(facility, "Autumn", GOOD, replace=True)
+    assert (summary.round_created, summary.respondents, summary.replaced) == (False, 1, 0)
+    summary = import_rows(other_facility, "Spring", GOOD)
+    assert (summary.round_created, summary.respondents, summary.replaced) == (False, 1, 0)
+    assert sorted(
+        Respondent.objects.values_list("round__facility__slug", "round__label", "import_id")
+    ) == [
+        (facility.slug, "Autumn", "p1"),
+        (facility.slug, "Autumn", "q1"),
+        (facility.slug, "Spring", "p1"),
+        (other_facility.slug, "Spring", "p1"),
+        (other_facility.slug, "Spring", "q1"),
+    ]
+    spring = Respondent.objects.get(round__facility=facility, round__label="Spring")
+    assert sorted(spring.answers.values_list("item__code", flat=True)) == ["EVAL-1", "EVAL-2"]
+
+
 def test_a_failure_while_writing_leaves_nothing_behind(toy_instrument, facility, monkeypatch):
     from readiness.services.imports import storing
 
