@@ -683,6 +683,46 @@ def test_an_imports_statements_do_not_grow_with_its_file(instrument, facility):
     assert many <= few + 20, (few, many)
 
 
+def test_an_imports_writes_and_queries_go_in_bounded_batches(toy_instrument, facility, monkeypatch):
+    """Each statement stays within the databases' limits on parameters (SQLite 32,766)
+    however many people a file holds: the people replaced are deleted, and the new ones
+    created and scored, a batch at a time."""
+    from readiness.services.imports import storing
+
+    monkeypatch.setattr(storing, "RESPONDENTS_PER_QUERY", 2)
+    rows = [(f"p{n}", "nurse", "EVAL-1", 4) for n in range(5)]
+    import_rows(facility, "R", rows[:2])  # two: fewer than published results take
+    batches, created, scored = [], [], []
+    real_batches, real_scores = storing._batches, storing.respondent_scores
+    real_create = type(Respondent.objects).bulk_create
+
+    def counted_batches(rows, size):
+        batches.append(size)
+        return real_batches(rows, size)
+
+    def counted_scores(pks):
+        scored.append(len(pks))
+        return real_scores(pks)
+
+    def counted_create(manager, objs, **kwargs):
+        if manager.model is Respondent:
+            created.append(kwargs.get("batch_size"))
+        return real_create(manager, objs, **kwargs)
+
+    monkeypatch.setattr(storing, "_batches", counted_batches)
+    monkeypatch.setattr(storing, "respondent_scores", counted_scores)
+    monkeypatch.setattr(type(Respondent.objects), "bulk_create", counted_create)
+    summary = import_rows(facility, "R", rows, replace=True)
+    assert (summary.respondents, summary.replaced) == (5, 2)
+    # the two replaced, deleted two at a time, then the five new, scored two at a time
+    # (and on SQLite, the rows of answers and scores in batches of BATCH_SIZE between
+    # them; PostgreSQL streams them with COPY)
+    assert [size for size in batches if size != storing.BATCH_SIZE] == [2, 2]
+    assert scored == [2, 2, 1]
+    assert created == [storing.BATCH_SIZE]
+    assert Respondent.objects.count() == 5
+
+
 def test_respondents_elsewhere_save_while_a_big_file_is_imported(
     shared_database, instrument, open_round_, other_facility, tmp_path
 ):
