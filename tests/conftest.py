@@ -46,24 +46,34 @@ def pytest_collection_modifyitems(items):
       also reaches the rule;
     - then, within each kind (no database, database, transactional database, kept in
       pytest-django's order so a flush never precedes a test that needs the migrations'
-      rows), the mutated module's own test file: a mutant of ``services.imports.storing``
-      runs tests/test_imports.py before the hundreds of tests that import a file only
-      to build their data.
+      rows), the mutated module's own test files, named with a part of its path: a
+      mutant of ``services.imports.storing`` runs tests/test_imports.py before the
+      hundreds of tests that import a file only to build their data, and one of
+      ``scoring.sums`` test_scoring.py and test_release_sums.py.
     """
     mutant = os.environ.get("MUTANT_UNDER_TEST")
     if not mutant:
         return
-    own_files = {f"test_{part}.py" for part in mutant.split(".")}
-    items.sort(key=lambda item: (database_kind(item), item.path.name not in own_files))
+    parts = set(mutant.split("."))
+    items.sort(
+        key=lambda item: (
+            database_kind(item),
+            parts.isdisjoint(item.path.stem.split("_")[1:]),
+        )
+    )
 
 
 def database_kind(item) -> int:
-    """0 without a database, 1 with one, 2 with one committed to (flushed after)."""
+    """0 without a database, 1 with one, 2 with one committed to (flushed after), as
+    pytest-django tells them apart."""
     fixtures = set(getattr(item, "fixturenames", ()))
     marker = item.get_closest_marker("django_db")
     if marker is None and fixtures.isdisjoint(DATABASE_FIXTURES):
         return 0
-    committed = bool(marker and marker.kwargs.get("transaction"))
+    committed = marker is not None and bool(
+        (marker.args[0] if marker.args else marker.kwargs.get("transaction"))
+        or marker.kwargs.get("reset_sequences")
+    )
     return 2 if committed or not fixtures.isdisjoint({"transactional_db", "live_server"}) else 1
 
 

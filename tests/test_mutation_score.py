@@ -68,8 +68,8 @@ def test_a_pattern_matching_nothing_or_a_mutant_not_checked_fails(monkeypatch, c
     ]
 
 
-def collected(file: str, name: str, *fixtures: str, transaction: bool | None = None):
-    marker = None if transaction is None else pytest.mark.django_db(transaction=transaction).mark
+def collected(file: str, name: str, *fixtures: str, **django_db):
+    marker = pytest.mark.django_db(**django_db).mark if django_db else None
     return SimpleNamespace(
         path=Path("tests") / file,
         name=name,
@@ -84,12 +84,14 @@ def test_under_mutmut_the_mutated_modules_own_tests_run_first_within_each_databa
     items = [
         collected("test_scoring.py", "scores_with_data", "db"),
         collected("test_scoring.py", "scores_committed", transaction=True),
+        collected("test_release_sums.py", "sums_reset", reset_sequences=True),
         collected("test_imports.py", "import_committed", "transactional_db"),
         collected("test_scoring.py", "rule"),
         collected("test_imports.py", "import_with_data", transaction=False),
         collected("test_imports.py", "import_rule"),
     ]
     order = [item.name for item in items]
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
     conftest.pytest_collection_modifyitems(items)
     assert [item.name for item in items] == order  # not under mutmut: pytest's order
 
@@ -104,4 +106,17 @@ def test_under_mutmut_the_mutated_modules_own_tests_run_first_within_each_databa
         "scores_with_data",
         "import_committed",
         "scores_committed",
+        "sums_reset",
+    ]
+    # a mutant of scoring.sums: test_scoring.py and test_release_sums.py are its own
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "readiness.scoring.sums.x_combine__mutmut_3")
+    conftest.pytest_collection_modifyitems(items)
+    assert [item.name for item in items] == [
+        "rule",
+        "import_rule",
+        "scores_with_data",
+        "import_with_data",
+        "scores_committed",
+        "sums_reset",
+        "import_committed",
     ]

@@ -167,7 +167,7 @@ def test_sums_of_another_shape_are_refused_rather_than_added_in_part():
     base, extra = scoring.empty_aggregates(), scoring.empty_aggregates()
     base["sums"]["ratings"] = {"D1": {"D1.1": [2, 7, 25]}}
     extra["sums"]["ratings"] = {"D1": {"D1.1": [1, 4]}}
-    with pytest.raises(ValueError, match="zip"):
+    with pytest.raises(ValueError):
         scoring.combine(base, extra)
 
 

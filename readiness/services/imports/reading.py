@@ -198,7 +198,7 @@ def _check(reader, *, header: list[str], instrument: Instrument) -> CheckedFile:
     # One entry per line naming a known respondent and statement, bad lines too: the line
     # of a statement's first answer is looked up here when a later line repeats it.
     # Eight bytes a key and a line number, which no file within any IMPORT_MAX_BYTES
-    # outgrows (a key is below max_bytes() * statements); four would save about 1 MB at
+    # outgrows (a key is below max_bytes() * statements); four would save 1 to 2.5 MB at
     # the default limit and overflow past about 4 GB / statements. One byte a code.
     keys, codes, lines = array("Q"), bytearray(), array("Q")
     try:
