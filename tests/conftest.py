@@ -5,8 +5,11 @@ the demo. The scoring example in tests/data/scoring_example/ is a copy of the wo
 example in shared/examples/scoring (toy instrument, answers, expected scores).
 """
 
+import hashlib
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -75,6 +78,89 @@ def database_kind(item) -> int:
         or marker.kwargs.get("reset_sequences")
     )
     return 2 if committed or not fixtures.isdisjoint({"transactional_db", "live_server"}) else 1
+
+
+def mutation_database_folder() -> Path | None:
+    """Under mutmut with SQLite: where the migrated test database is kept between
+    mutants' runs. Each mutant's tests run in a process of their own (a fork), where
+    building the test database from the migrations took 2.7 s of a run of a few seconds.
+    Keyed by the migrations' text, so that editing one builds the database again."""
+    from django.conf import settings
+
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return None
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        return None
+    digest = hashlib.sha256()
+    for migration in sorted((ROOT / "readiness" / "migrations").glob("*.py")):
+        digest.update(migration.read_bytes())
+    return Path(tempfile.gettempdir()) / f"readiness-mutation-{digest.hexdigest()[:16]}"
+
+
+def copy_of_migrated(folder: Path) -> tuple[Path, Path]:
+    """This process's own database file, and the migrated one it was copied from when an
+    earlier run kept it (otherwise Django builds this one from the migrations)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    own = folder / f"run-{os.getpid()}.sqlite3"
+    migrated = folder / "migrated.sqlite3"
+    if migrated.exists():
+        shutil.copyfile(migrated, own)
+    return own, migrated
+
+
+def keep_if_first(own: Path, migrated: Path) -> None:
+    """Keep a copy of a freshly migrated database for the runs that follow. Written
+    under another name, then renamed: a run starting meanwhile never copies half."""
+    if not migrated.exists():
+        unfinished = migrated.with_name(f"{own.stem}.unfinished")
+        shutil.copyfile(own, unfinished)
+        unfinished.replace(migrated)
+
+
+def delete_database_file(own: Path) -> None:
+    for path in (own, own.with_name(own.name + "-wal"), own.with_name(own.name + "-shm")):
+        path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """Under mutmut, the test database is a file of this process's own, copied from the
+    migrated one an earlier run kept (mutation_database_folder)."""
+    from django.conf import settings
+
+    folder = mutation_database_folder()
+    if folder is None:
+        return None
+    own, migrated = copy_of_migrated(folder)
+    settings.DATABASES["default"]["TEST"]["NAME"] = str(own)
+    return own, migrated
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(django_db_keepdb, django_db_modify_db_settings):
+    """Under mutmut, Django keeps the copied database (migrate then only checks it, and
+    applies any migration newer than the copy) and leaves it for django_db_setup to
+    delete."""
+    return django_db_keepdb or django_db_modify_db_settings is not None
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_modify_db_settings, django_db_blocker):
+    """Under mutmut, the first run to build the test database keeps a copy of it, taken
+    before any test writes to it; every run deletes its own file at the end."""
+    from django.db import connections
+
+    if django_db_modify_db_settings is None:
+        yield
+        return
+    own, migrated = django_db_modify_db_settings
+    with django_db_blocker.unblock():
+        connections["default"].close()  # the last connection folds the WAL into the file
+    keep_if_first(own, migrated)
+    yield
+    with django_db_blocker.unblock():
+        connections["default"].close()
+    delete_database_file(own)
 
 
 @pytest.fixture(autouse=True)

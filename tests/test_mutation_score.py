@@ -2,6 +2,7 @@
 mutation sample passes, and the order tests run in under mutmut (tests/conftest.py)."""
 
 import io
+import tempfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -120,3 +121,46 @@ def test_under_mutmut_the_mutated_modules_own_tests_run_first_within_each_databa
         "sums_reset",
         "import_committed",
     ]
+
+
+def test_under_mutmut_with_sqlite_the_migrated_database_is_kept_by_its_migrations(
+    monkeypatch, tmp_path
+):
+    from django.conf import settings
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    assert conftest.mutation_database_folder() is None  # not under mutmut
+
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "")  # mutmut's run without a mutant
+    folder = conftest.mutation_database_folder()
+    assert folder.parent == tmp_path
+    migrations = tmp_path / "readiness" / "migrations"
+    migrations.mkdir(parents=True)
+    (migrations / "0001_initial.py").write_text("operations = []\n")
+    monkeypatch.setattr(conftest, "ROOT", tmp_path)
+    first = conftest.mutation_database_folder()
+    (migrations / "0001_initial.py").write_text("operations = ['edited']\n")
+    assert len({folder, first, conftest.mutation_database_folder()}) == 3
+
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
+    assert conftest.mutation_database_folder() is None
+
+
+def test_each_run_copies_the_database_the_first_one_kept_and_deletes_its_own(tmp_path):
+    own, migrated = conftest.copy_of_migrated(tmp_path / "databases")
+    assert not own.exists()  # nothing kept yet: Django migrates this run's own file
+    own.write_bytes(b"migrated")
+    conftest.keep_if_first(own, migrated)
+    own.write_bytes(b"written by this run's tests")
+    conftest.keep_if_first(own, migrated)  # kept once, before any test wrote
+    assert migrated.read_bytes() == b"migrated"
+
+    for suffix in ("-wal", "-shm"):
+        own.with_name(own.name + suffix).write_bytes(b"")
+    conftest.delete_database_file(own)
+    assert sorted(path.name for path in migrated.parent.iterdir()) == ["migrated.sqlite3"]
+
+    again, _ = conftest.copy_of_migrated(tmp_path / "databases")
+    assert again.read_bytes() == b"migrated"
