@@ -47,7 +47,7 @@ from readiness.services.facilities import create_facility
 from tests.clients import Client, results_json
 from tests.conftest import full_answers, import_rows, make_user
 from tests.pages import assert_valid_figure
-from tests.test_questionnaire import page_items, page_url, start, start_url
+from tests.respondents import page_items, page_url, start, start_url
 
 DAY = date(2026, 3, 2)
 CODES = ["LEGAL", "POLICY", "COMMUNITY", "COMMS", "PARTNERS"]

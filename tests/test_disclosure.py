@@ -13,7 +13,6 @@ import io
 import itertools
 import json
 import re
-import secrets
 import sys
 import zipfile
 
@@ -28,7 +27,7 @@ from readiness.scoring import DEVELOPING_FROM, STRENGTH_FROM, score_round
 from readiness.scoring import shown as shown_score
 from readiness.services.facilities import close_round, results_changed
 from readiness.services.imports import ImportRejected
-from tests.clients import Client, login, results_json
+from tests.clients import login, results_json
 from tests.conftest import (
     full_answers,
     import_rows,
@@ -38,20 +37,13 @@ from tests.conftest import (
     make_user,
 )
 from tests.pages import table, tags, text_of
+from tests.respondents import respond
 from tests.test_permissions import all_url_names
-from tests.test_questionnaire import answer_everything, start
 
 MINIMUM = 3
 
 
 # --- How the attacker works ------------------------------------------------------------
-
-
-def respond(round_, role: str, value: str) -> None:
-    """One anonymous respondent answering every statement through the round's link."""
-    client = Client()
-    token, _ = start(client, round_, role=role, nonce=secrets.token_urlsafe(24))
-    answer_everything(client, round_, token, value=value)
 
 
 def figures(data: dict) -> dict:

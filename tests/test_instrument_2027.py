@@ -34,7 +34,7 @@ from readiness.services.instrument import export_instrument, load_instrument
 from tests.clients import Client
 from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows
 from tests.pages import tags
-from tests.test_questionnaire import page_url, start
+from tests.respondents import page_url, start
 
 NEW = ROOT / "fixtures" / "instrument-2027.1.json"
 OLD = ROOT / "fixtures" / "instrument.json"

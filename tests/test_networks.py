@@ -32,8 +32,8 @@ from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import network_answers
 from tests.pages import list_items, table, tags, text_of
+from tests.respondents import answer_everything, start
 from tests.test_benchmarks import parse
-from tests.test_questionnaire import answer_everything, start
 
 
 def add_round(

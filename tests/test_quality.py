@@ -17,7 +17,7 @@ from readiness.services.responses import find_respondent
 from tests.clients import Client
 from tests.conftest import full_answers, import_rows, make_user
 from tests.pages import element, tags, text_of
-from tests.test_questionnaire import page_data, page_items, page_url, start, start_url
+from tests.respondents import page_data, page_items, page_url, start, start_url
 
 
 def shown_at_in(html) -> str:

@@ -21,7 +21,7 @@ from readiness.scoring import RoundSummary
 from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_partner, make_user
 from tests.pages import text_of
-from tests.test_disclosure import respond
+from tests.respondents import respond
 from tests.test_exports import audit_downloads
 
 HEADER = [

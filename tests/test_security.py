@@ -15,8 +15,8 @@ from readiness.models import AuditEvent, Membership, Respondent, Round
 from tests.clients import Client
 from tests.conftest import ROOT, make_user
 from tests.pages import text_of
+from tests.respondents import page_data, page_url, start
 from tests.test_permissions import EXPECTED, url_for, world  # noqa: F401 - fixture
-from tests.test_questionnaire import page_data, page_url, start
 
 
 def production_env(**overrides) -> dict:
