@@ -84,7 +84,9 @@ def mutation_database_folder() -> Path | None:
     """Under mutmut with SQLite: where the migrated test database is kept between
     mutants' runs. Each mutant's tests run in a process of their own (a fork), where
     building the test database from the migrations took 2.7 s of a run of a few seconds.
-    Keyed by the migrations' text, so that editing one builds the database again."""
+    Keyed by the text of every installed app's migrations (the folder may be shared by
+    checkouts and environments), so that an edited or upgraded one builds it again."""
+    from django.apps import apps
     from django.conf import settings
 
     if "MUTANT_UNDER_TEST" not in os.environ:
@@ -92,8 +94,9 @@ def mutation_database_folder() -> Path | None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         return None
     digest = hashlib.sha256()
-    for migration in sorted((ROOT / "readiness" / "migrations").glob("*.py")):
-        digest.update(migration.read_bytes())
+    for app in apps.get_app_configs():
+        for migration in sorted((Path(app.path) / "migrations").glob("*.py")):
+            digest.update(migration.read_bytes())
     return Path(tempfile.gettempdir()) / f"readiness-mutation-{digest.hexdigest()[:16]}"
 
 
@@ -102,6 +105,9 @@ def copy_of_migrated(folder: Path) -> tuple[Path, Path]:
     earlier run kept it (otherwise Django builds this one from the migrations)."""
     folder.mkdir(parents=True, exist_ok=True)
     own = folder / f"run-{os.getpid()}.sqlite3"
+    # What a run mutmut killed for its time left under the same process id, journal
+    # files included, which SQLite would take for this copy's.
+    delete_database_file(own)
     migrated = folder / "migrated.sqlite3"
     if migrated.exists():
         shutil.copyfile(migrated, own)

@@ -561,10 +561,11 @@ class SharedDatabase:
     """The test's data, for connections other than the test's own: threads, each with a
     connection of its own, and other processes.
 
-    On PostgreSQL that is the test database. SQLite's test database is in memory, where
-    connections share one cache and lock tables rather than the file: at first use it is
-    copied to a file, opened as in production (settings.DATABASES: WAL, the write lock
-    taken at BEGIN), and from then on every connection here works on that file.
+    On PostgreSQL that is the test database. SQLite's test database is in memory (a file
+    under mutmut: tests/conftest.py), where connections share one cache and lock tables
+    rather than the file: at first use it is copied to a file, opened as in production
+    (settings.DATABASES: WAL, the write lock taken at BEGIN), and from then on every
+    connection here works on that file.
     """
 
     def __init__(self, path):

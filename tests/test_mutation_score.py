@@ -2,11 +2,17 @@
 mutation sample passes, and the order tests run in under mutmut (tests/conftest.py)."""
 
 import io
+import os
+import sqlite3
+import subprocess
+import sys
 import tempfile
+from contextlib import closing
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.db.migrations.loader import MigrationLoader
 
 from tests import conftest, mutation_score
 
@@ -126,6 +132,7 @@ def test_under_mutmut_the_mutated_modules_own_tests_run_first_within_each_databa
 def test_under_mutmut_with_sqlite_the_migrated_database_is_kept_by_its_migrations(
     monkeypatch, tmp_path
 ):
+    from django.apps import apps
     from django.conf import settings
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
@@ -134,18 +141,53 @@ def test_under_mutmut_with_sqlite_the_migrated_database_is_kept_by_its_migration
     assert conftest.mutation_database_folder() is None  # not under mutmut
 
     monkeypatch.setenv("MUTANT_UNDER_TEST", "")  # mutmut's run without a mutant
-    folder = conftest.mutation_database_folder()
-    assert folder.parent == tmp_path
-    migrations = tmp_path / "readiness" / "migrations"
-    migrations.mkdir(parents=True)
-    (migrations / "0001_initial.py").write_text("operations = []\n")
-    monkeypatch.setattr(conftest, "ROOT", tmp_path)
-    first = conftest.mutation_database_folder()
-    (migrations / "0001_initial.py").write_text("operations = ['edited']\n")
-    assert len({folder, first, conftest.mutation_database_folder()}) == 3
+    assert conftest.mutation_database_folder().parent == tmp_path
+    ours, installed = tmp_path / "readiness", tmp_path / "site-packages" / "axes"
+    for app in (ours, installed):
+        (app / "migrations").mkdir(parents=True)
+        (app / "migrations" / "0001_initial.py").write_text("operations = []\n")
+    configs = [SimpleNamespace(path=str(ours)), SimpleNamespace(path=str(installed))]
+    monkeypatch.setattr(apps, "get_app_configs", lambda: configs)
+    folders = [conftest.mutation_database_folder()]
+    (ours / "migrations" / "0002_edited.py").write_text("operations = []\n")
+    folders.append(conftest.mutation_database_folder())
+    (installed / "migrations" / "0001_initial.py").write_text("operations = ['upgraded']\n")
+    folders.append(conftest.mutation_database_folder())
+    assert len(set(folders)) == 3
 
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
     assert conftest.mutation_database_folder() is None
+
+
+def test_a_run_under_mutmut_keeps_the_migrated_database_for_the_next_to_start_from(tmp_path):
+    """Two runs as mutmut's: the first migrates and keeps the database as the migrations
+    left it; the second reuses it; neither leaves its own file behind."""
+    test = "tests/test_home.py::test_a_network_leader_lands_on_the_network"
+    env = {**os.environ, "MUTANT_UNDER_TEST": "", "TMPDIR": str(tmp_path), "DATABASE_URL": ""}
+    applying = []
+    for _ in range(2):
+        run = subprocess.run(  # noqa: S603 - this interpreter, fixed arguments
+            [sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider"]
+            + ["-s", "-vv", test],  # -vv: migrate names each migration it applies
+            cwd=conftest.ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr
+        applying.append(
+            [line.split()[1] for line in run.stdout.splitlines() if line.startswith("  Applying ")]
+        )
+        (folder,) = tmp_path.glob("readiness-mutation-*")
+        assert sorted(path.name for path in folder.iterdir()) == ["migrated.sqlite3"]
+    every_migration = MigrationLoader(None).disk_migrations
+    assert len(applying[0]) == len(every_migration)
+    assert applying[1] == []
+    with closing(sqlite3.connect(folder / "migrated.sqlite3")) as kept:
+        assert kept.execute("SELECT count(*) FROM readiness_network").fetchone() == (0,)
+        (applied,) = kept.execute("SELECT count(*) FROM django_migrations").fetchone()
+    assert applied == len(every_migration)
 
 
 def test_each_run_copies_the_database_the_first_one_kept_and_deletes_its_own(tmp_path):
