@@ -1,5 +1,6 @@
 """Reading pages as a person does: the text of an element, the cells of a table."""
 
+import json
 from html.parser import HTMLParser
 
 # Elements without an end tag: they open no level of nesting.
@@ -51,6 +52,55 @@ def text_of(html: str, element_id: str) -> str:
     parser = _Element(element_id)
     parser.feed(html)
     return " ".join("".join(parser.text).split())
+
+
+def json_script(html: str, element_id: str):
+    """The data of the json_script element with this id, as the page's script reads it
+    (None when absent)."""
+    parser = _Element(element_id)
+    parser.feed(html)
+    return json.loads("".join(parser.text)) if parser.text else None
+
+
+class _Cells(HTMLParser):
+    """The rows of the table with this id, each a list of its cells as [tag, attributes,
+    text]."""
+
+    def __init__(self, table_id: str):
+        super().__init__()
+        self.table_id, self.depth, self.rows = table_id, 0, []
+        self.cell: list | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in VOID:
+            return
+        if self.depth or dict(attrs).get("id") == self.table_id:
+            self.depth += 1
+            if tag == "tr":
+                self.rows.append([])
+            elif tag in ("th", "td") and self.rows:
+                self.cell = [tag, dict(attrs), ""]
+                self.rows[-1].append(self.cell)
+
+    def handle_endtag(self, tag):
+        if self.depth:
+            self.depth -= 1
+            if tag in ("th", "td"):
+                self.cell = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell[2] += data
+
+
+def cells(html: str, table_id: str) -> list[list[tuple[str, dict, str]]]:
+    """Each row of the table with this id, as its cells' (tag, attributes, whitespace-
+    normalised text): for tables whose cells say more in their attributes."""
+    parser = _Cells(table_id)
+    parser.feed(html)
+    return [
+        [(tag, attrs, " ".join(text.split())) for tag, attrs, text in row] for row in parser.rows
+    ]
 
 
 class _ListItems(HTMLParser):

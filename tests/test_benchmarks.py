@@ -7,9 +7,7 @@ by the site administrator, what the dashboard shows, and the attack of security 
 H1 played through the web views.
 """
 
-import json
 from datetime import date, timedelta
-from html.parser import HTMLParser
 from io import StringIO
 from statistics import median
 from unittest import mock
@@ -46,7 +44,7 @@ from readiness.models import (
 from readiness.services.facilities import create_facility
 from tests.clients import Client, results_json
 from tests.conftest import full_answers, import_rows, make_user
-from tests.pages import assert_valid_figure
+from tests.pages import assert_valid_figure, cells, json_script, text_of
 from tests.respondents import page_items, page_url, start, start_url
 
 DAY = date(2026, 3, 2)
@@ -103,91 +101,24 @@ def on(day):
     return mock.patch("django.utils.timezone.localdate", return_value=day)
 
 
-# --- Reading pages --------------------------------------------------------------------
-
-
-class PageParser(HTMLParser):
-    """Tables (by id) as rows of [tag, attrs, text] cells, json_script data (by id), and
-    the text of every element that has an id."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables, self.scripts, self.texts = {}, {}, {}
-        self._table = self._row = self._cell = self._script = None
-        self._open: list[tuple[str, str | None]] = []  # (tag, id) of open elements
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag not in ("br", "input", "img", "meta", "link", "hr"):
-            self._open.append((tag, attrs.get("id")))
-            if attrs.get("id"):
-                self.texts[attrs["id"]] = ""
-        if tag == "table":
-            self._table = self.tables.setdefault(attrs.get("id"), [])
-        elif tag == "tr" and self._table is not None:
-            self._row = []
-            self._table.append(self._row)
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = [tag, attrs, ""]
-            self._row.append(self._cell)
-        elif tag == "script" and attrs.get("type") == "application/json":
-            self._script = attrs.get("id")
-            self.scripts[self._script] = ""
-
-    def handle_endtag(self, tag):
-        for i in range(len(self._open) - 1, -1, -1):
-            if self._open[i][0] == tag:
-                del self._open[i:]
-                break
-        if tag == "table":
-            self._table = None
-        elif tag == "tr":
-            self._row = None
-        elif tag in ("td", "th"):
-            self._cell = None
-        elif tag == "script":
-            self._script = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell[2] += data
-        if self._script is not None:
-            self.scripts[self._script] += data
-        for _tag, element_id in self._open:
-            if element_id:
-                self.texts[element_id] += data
-
-
-def parse(html: str) -> PageParser:
-    parser = PageParser()
-    parser.feed(html)
-    return parser
-
-
-def words(text: str) -> str:
-    return " ".join(text.split())
-
-
 def benchmark_table(html: str) -> dict[str, dict]:
     """{determinant name: {"own": text, "type": (attrs, text), "all": (attrs, text)}}
     from the dashboard's comparison table; {} when the page has none."""
-    rows = parse(html).tables.get("benchmark-table", [])
     table = {}
-    for row in rows:
+    for row in cells(html, "benchmark-table"):
         if row[0][0] != "th" or len(row) != 4 or row[1][0] != "td":
             continue  # the header row
         name, own, same, everyone = row
-        table[words(name[2])] = {
-            "own": words(own[2]),
-            "type": (same[1], words(same[2])),
-            "all": (everyone[1], words(everyone[2])),
+        table[name[2]] = {
+            "own": own[2],
+            "type": (same[1], same[2]),
+            "all": (everyone[1], everyone[2]),
         }
     return table
 
 
 def benchmark_figure(html: str) -> dict | None:
-    data = parse(html).scripts.get("benchmark-figure")
-    return None if data is None else json.loads(data)
+    return json_script(html, "benchmark-figure")
 
 
 def names_by_code(instrument) -> dict[str, str]:
@@ -609,14 +540,14 @@ def test_the_members_page_says_whether_the_facility_counts(facility, owner):
     client = Client()
     client.force_login(owner)
     url = reverse("facility-members", args=[facility.slug])
-    text = words(parse(client.get(url).content.decode()).texts["benchmark-verification"])
+    text = text_of(client.get(url).content.decode(), "benchmark-verification")
     assert text == (
         "A facility counts in other facilities' comparisons only once a site administrator "
         "has verified it, or when it belongs to a network. This facility is not verified "
         "yet, so it does not count in others' comparisons, whatever you choose here."
     )
     Facility.objects.filter(pk=facility.pk).update(verified_on=DAY)
-    text = words(parse(client.get(url).content.decode()).texts["benchmark-verification"])
+    text = text_of(client.get(url).content.decode(), "benchmark-verification")
     assert text.endswith("This facility is verified.")
 
 

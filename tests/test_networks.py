@@ -31,9 +31,8 @@ from readiness.services.facilities import create_facility, results_changed
 from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import network_answers
-from tests.pages import list_items, table, tags, text_of
+from tests.pages import json_script, list_items, table, tags, text_of
 from tests.respondents import answer_everything, start
-from tests.test_benchmarks import parse
 
 
 def add_round(
@@ -388,7 +387,7 @@ def test_the_portfolio_labels_open_and_closed_rounds_and_what_is_shared(instrume
     html = login(member).get(partner.get_absolute_url()).content.decode()
     rows = table(html, "portfolio-table")
     # the heat map marks the open round as the table does
-    figure = json.loads(parse(html).scripts["portfolio-figure"])
+    figure = json_script(html, "portfolio-figure")
     assert figure["data"][0]["y"] == ["Fresh Start (open round)", "Mercy Clinic"]
     # the latest closed round, not the newer one still collecting answers
     assert row_of(rows, "Mercy Clinic")[:3] == [
@@ -639,7 +638,7 @@ def test_the_portfolio_shows_a_page_of_facilities_at_a_time(instrument, owner, m
         "50",
     ]
     assert "Clinic C" not in table(html, "portfolio-table")
-    assert json.loads(parse(html).scripts["portfolio-figure"])["data"][0]["y"] == [
+    assert json_script(html, "portfolio-figure")["data"][0]["y"] == [
         "Clinic A",
         "Clinic B",
     ]
