@@ -105,8 +105,6 @@ ACCEPTED = {
     "readiness.scoring.rules.x_rwg_j__mutmut_6",
     # Decimal.quantize reads only its argument's exponent, 0 for Decimal(2) as for 1
     "readiness.scoring.rules.x_shown__mutmut_11",
-    # every row of answers or scores in one executemany: the same rows, more memory
-    "readiness.services.imports.storing.x__insert__mutmut_23",
     # the round's people read without "imported": the others have no id, so none of
     # them is among the file's
     "readiness.services.imports.storing.x_import_responses__mutmut_42",
