@@ -246,6 +246,21 @@ def toy_instrument(db):
     return load_instrument(data=read_json(EXAMPLE / "instrument.json")).instrument
 
 
+def routed_toy() -> dict:
+    """The toy instrument's file with COMMS-3 asked only of physicians, no "does not
+    apply", and "don't know" counted as neutral."""
+    data = read_json(EXAMPLE / "instrument.json")
+    data["version"] = "toy-routed"
+    data["answer_options"] = ["scale", "dont_know"]
+    data["dont_know_scoring"] = "neutral"
+    for domain in data["domains"]:
+        for determinant in domain["determinants"]:
+            for item in determinant["items"]:
+                if item["code"] == "COMMS-3":
+                    item["asked_of"] = ["physician"]
+    return data
+
+
 def one_domain_instrument(version: str, determinants: list[dict], **settings):
     """A questionnaire of one role (nurse) and one domain, D, holding ``determinants``
     (as the instrument file writes them); ``settings``: more of the file's fields."""

@@ -32,7 +32,7 @@ from readiness.services.facilities import open_round
 from readiness.services.imports import ImportRejected
 from readiness.services.instrument import export_instrument, load_instrument
 from tests.clients import Client
-from tests.conftest import EXAMPLE, ROOT, full_answers, import_rows
+from tests.conftest import ROOT, full_answers, import_rows, routed_toy
 from tests.pages import tags
 from tests.respondents import page_url, start
 
@@ -159,24 +159,9 @@ def test_load_instrument_loads_2027_1_beside_2026_1_and_new_rounds_use_it(both, 
     assert {"eric_strategy", "eric_match"} <= set(exported["strategies"][0])
 
 
-def routed(document=None) -> dict:
-    """The toy instrument with COMMS-3 asked only of physicians, no "does not apply",
-    and "don't know" counted as neutral."""
-    data = copy.deepcopy(document or read_json(EXAMPLE / "instrument.json"))
-    data["version"] = "toy-routed"
-    data["answer_options"] = ["scale", "dont_know"]
-    data["dont_know_scoring"] = "neutral"
-    for domain in data["domains"]:
-        for det in domain["determinants"]:
-            for item in det["items"]:
-                if item["code"] == "COMMS-3":
-                    item["asked_of"] = ["physician"]
-    return data
-
-
 @pytest.fixture
 def routed_round(db, facility):
-    load_instrument(data=routed())  # the current instrument, which new rounds use
+    load_instrument(data=routed_toy())  # the current instrument, which new rounds use
     return open_round(facility=facility, label="Routed")
 
 
@@ -285,7 +270,7 @@ def test_lacking_a_protection_never_scores_higher_than_having_it(routed_round, w
 
 
 def test_the_instrument_must_ask_every_role_something_of_each_determinant(db):
-    data = routed()
+    data = routed_toy()
     for domain in data["domains"]:
         for det in domain["determinants"]:
             if det["code"] == "PARTNERS":
@@ -296,7 +281,7 @@ def test_the_instrument_must_ask_every_role_something_of_each_determinant(db):
     assert refused.value.messages == [
         "determinant PARTNERS: no item is asked of ['physician', 'security']"
     ]
-    data = routed()
+    data = routed_toy()
     data["strategies"][0]["eric_match"] = "component"
     data["strategies"][0]["eric_strategy"] = "Build a coalition"
     with pytest.raises(ValidationError):
@@ -421,7 +406,7 @@ def test_half_the_statements_means_half_of_those_the_role_was_asked(db, facility
     """COMMS-3 and COMMS-4 are asked of physicians only: a guard asked COMMS-1 and
     COMMS-2 who rated one of them has rated half of what they were asked (not of all
     four statements), and gets a score."""
-    data = routed()
+    data = routed_toy()
     for domain in data["domains"]:
         for det in domain["determinants"]:
             for item in det["items"]:
@@ -438,7 +423,7 @@ def test_half_the_statements_means_half_of_those_the_role_was_asked(db, facility
 def test_a_loaded_version_takes_corrected_texts_but_never_a_new_meaning(db):
     """Explanations, sources and ERIC matches of 2026.1 can be corrected where it is
     already loaded (rounds keep their answers' meaning); a changed statement cannot."""
-    data = routed()
+    data = routed_toy()
     instrument = load_instrument(data=data).instrument
     facility = Facility.objects.create(name="F", slug="f", type="fqhc", state="CA")
     open_round(facility=facility, label="R")
@@ -513,7 +498,7 @@ def test_what_respondents_read_around_the_statements_is_at_most_grade_8(both, fa
 
 
 def test_a_text_too_long_for_its_field_is_refused_with_a_clear_message(db):
-    data = routed()
+    data = routed_toy()
     data["roles"][0]["name"] = "N" * 101
     with pytest.raises(ValidationError) as refused:
         load_instrument(data=data)

@@ -11,7 +11,7 @@ from readiness.models import Facility, Network, NetworkLeader
 from readiness.services.facilities import create_facility
 from readiness.services.instrument import load_instrument
 from tests.clients import Client
-from tests.conftest import import_rows, make_user, one_domain_instrument
+from tests.conftest import import_rows, make_user, one_domain_instrument, routed_toy
 from tests.pages import elements, table
 
 # pingouin's documented example of cronbach_alpha (dataset "cronbach_wide_missing":
@@ -203,10 +203,9 @@ def test_a_statement_asked_of_one_role_does_not_break_the_areas_reliability(netw
     """COMMS-3 is asked of physicians only; one physician answered. Alpha comes from the
     statements every role is asked; COMMS-3's fit is hidden (fewer than 3 behind it),
     and how many answered it is never shown, since such counts give role sizes away."""
-    from tests.test_instrument_2027 import routed
 
     _, site, _ = network_of_one
-    instrument = load_instrument(data=routed()).instrument
+    instrument = load_instrument(data=routed_toy()).instrument
     rows = [("doc", "physician", code, "4") for code in ("COMMS-1", "COMMS-2", "COMMS-3")]
     rows += nurses_on_comms()
     import_rows(site, "R", rows)
@@ -377,10 +376,9 @@ def test_dont_know_is_left_out_where_the_questionnaire_does_not_score_it(network
 
 def test_every_area_is_listed_whichever_have_enough_people(db):
     """Only EVAL, the last area, was answered: the two before it are listed as hidden."""
-    from tests.test_instrument_2027 import routed
 
     site = create_facility(name="Site", slug="site", type="fqhc", state="CA")
-    instrument = load_instrument(data=routed()).instrument
+    instrument = load_instrument(data=routed_toy()).instrument
     rows = [
         (f"p{p}", "nurse", code, 1 + (p + n) % 5)
         for p in range(4)
@@ -400,7 +398,6 @@ def test_a_statement_fits_only_with_the_minimum_behind_its_figure(network_of_one
     """Exactly three people (the minimum) behind each statement: every fit is shown.
     COMMS-3, asked of physicians, rated by three, of whom two also rated a statement
     everyone is asked: its fit would rest on two people, so it is not shown."""
-    from tests.test_instrument_2027 import routed
 
     _, site, _ = network_of_one
     instrument = one_determinant_instrument()
@@ -416,7 +413,7 @@ def test_a_statement_fits_only_with_the_minimum_behind_its_figure(network_of_one
         (True, False)
     ] * 11
 
-    routed_instrument = load_instrument(data=routed()).instrument
+    routed_instrument = load_instrument(data=routed_toy()).instrument
     rows = nurses_on_comms()
     rows += [("doc1", "physician", "COMMS-1", 2), ("doc1", "physician", "COMMS-3", 1)]
     rows += [("doc2", "physician", "COMMS-1", 5), ("doc2", "physician", "COMMS-3", 4)]
@@ -434,10 +431,9 @@ def test_a_round_where_nobody_rated_two_common_statements_still_adds_to_routed_f
     """Three physicians each rated one statement everyone is asked (COMMS-1) and COMMS-3,
     asked of them only. Nobody of their round counts for alpha, and no group under the
     minimum does either: their round adds COMMS-3's fit, from three people."""
-    from tests.test_instrument_2027 import routed
 
     _, site, _ = network_of_one
-    instrument = load_instrument(data=routed()).instrument
+    instrument = load_instrument(data=routed_toy()).instrument
     import_rows(site, "Nurses", nurses_on_comms(("COMMS-1", "COMMS-2")))
     doctors = [("d1", 2, 1), ("d2", 5, 4), ("d3", 3, 3)]
     import_rows(

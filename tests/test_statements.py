@@ -7,9 +7,8 @@ from django.urls import reverse
 from readiness.disclosure.groups import _statements
 from readiness.models import Item
 from tests.clients import Client
-from tests.conftest import full_answers, import_rows, make_partner
+from tests.conftest import full_answers, import_rows, make_partner, routed_toy
 from tests.pages import tags, text_of
-from tests.test_instrument_2027 import routed
 
 NONE = {"agree": 0, "neutral": 0, "disagree": 0, "dont_know": 0, "not_applicable": 0}
 
@@ -115,7 +114,7 @@ def test_statements_are_shown_by_role_and_only_for_results_published_at_once(db,
     once, and never in results published in steps."""
     from readiness.services.instrument import load_instrument
 
-    instrument = load_instrument(data=routed()).instrument
+    instrument = load_instrument(data=routed_toy()).instrument
 
     def people(prefix, role, count, value):
         rows = []
