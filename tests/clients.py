@@ -49,6 +49,20 @@ def code_now(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
     return f"{totp.token():06d}"
 
 
+def audit_log(client, slug: str) -> list[list[str]]:
+    """The facility's audit page as ``client`` reads it (it must be allowed to): [when,
+    who, what, details] per event, newest first."""
+    from tests.pages import cells
+
+    response = client.get(reverse("facility-audit", args=[slug]))
+    assert response.status_code == 200
+    return [
+        [text for _tag, _attrs, text in row]
+        for row in cells(response.content.decode(), "audit-log")
+        if [tag for tag, _attrs, _text in row] == ["td"] * 4
+    ]
+
+
 def results_json(client, round_) -> dict:
     """The round's results.json as ``client`` reads it (it must be allowed to)."""
     response = client.get(reverse("round-results-json", args=[round_.facility.slug, round_.pk]))

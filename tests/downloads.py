@@ -4,6 +4,7 @@ fetched from the download's page (services/downloads/)."""
 from django.urls import resolve, reverse
 
 from readiness.services.downloads import prepare
+from tests.clients import audit_log
 
 
 def asked(client, prepare_url: str, fmt: str, **fields):
@@ -39,3 +40,12 @@ def network_answers(client, slug: str, fmt: str):
 
 def body_of(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def audit_downloads(client, slug) -> list[tuple[str, dict]]:
+    """(who, details) of each "Data downloaded" event on the facility's audit page."""
+    return [
+        (who, dict(part.split(": ", 1) for part in details.split("; ")))
+        for _when, who, what, details in audit_log(client, slug)
+        if what == "Data downloaded"
+    ]

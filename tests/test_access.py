@@ -31,7 +31,7 @@ from readiness.models import (
 )
 from readiness.services import access as access_services
 from readiness.services.facilities import create_facility
-from tests.clients import Client, code_now, login, results_json, with_app
+from tests.clients import Client, audit_log, code_now, login, results_json, with_app
 from tests.conftest import full_answers, import_rows, make_user, share_accepted
 from tests.downloads import body_of, facility_answers
 from tests.pages import elements as form_elements
@@ -626,11 +626,8 @@ class TestAudit:
             "download_prepared",
             "exported",
         ]
-        from tests.test_exports import AuditRows
-
-        html = client.get(reverse("facility-audit", args=[facility.slug])).content.decode()
         # newest first: what each row of the owner's audit page says was done
-        assert [what for _when, _who, what, _details in AuditRows.read(html)] == [
+        assert [what for _when, _who, what, _details in audit_log(client, facility.slug)] == [
             "Data downloaded",
             "Download prepared",
             "Round link replaced",

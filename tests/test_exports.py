@@ -28,7 +28,13 @@ from readiness.services.downloads import prepare
 from readiness.services.facilities import create_facility
 from tests.clients import Client, login
 from tests.conftest import import_rows, make_partner, make_user
-from tests.downloads import asked, download_id_of, facility_answers, network_answers
+from tests.downloads import (
+    asked,
+    audit_downloads,
+    download_id_of,
+    facility_answers,
+    network_answers,
+)
 from tests.pages import element
 
 RANDOM_ID = re.compile(r"^r[0-9a-f]{8}$")
@@ -532,46 +538,6 @@ def test_the_choice_is_offered_only_to_a_networks_facilities(facility, owner, ne
 
 
 # --- The audit log -----------------------------------------------------------------------------
-
-
-class AuditRows(HTMLParser):
-    """The audit page's table: [when, who, what, details] per row."""
-
-    def __init__(self):
-        super().__init__()
-        self.rows, self.cell = [], None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self.rows.append([])
-        elif tag == "td":
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "td" and self.cell is not None:
-            self.rows[-1].append(" ".join(" ".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
-
-    @classmethod
-    def read(cls, html: str) -> list[list[str]]:
-        parser = cls()
-        parser.feed(html)
-        return [row for row in parser.rows if len(row) == 4]
-
-
-def audit_downloads(client, slug) -> list[tuple[str, dict]]:
-    """(who, details) of each "Data downloaded" row of the owner's audit page."""
-    response = client.get(reverse("facility-audit", args=[slug]))
-    assert response.status_code == 200
-    downloads = []
-    for _when, who, what, details in AuditRows.read(response.content.decode()):
-        if what == "Data downloaded":
-            downloads.append((who, dict(part.split(": ", 1) for part in details.split("; "))))
-    return downloads
 
 
 def _by_content(event):

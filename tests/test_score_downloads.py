@@ -20,9 +20,9 @@ from readiness.models import AuditEvent, Band, Facility, Membership, Round, Shar
 from readiness.scoring import RoundSummary
 from tests.clients import Client, login
 from tests.conftest import full_answers, import_rows, make_partner, make_user
+from tests.downloads import audit_downloads
 from tests.pages import text_of
 from tests.respondents import respond
-from tests.test_exports import audit_downloads
 
 HEADER = [
     "Round",
