@@ -11,6 +11,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from readiness.services import two_factor
+from tests.pages import cells
 
 
 class Client(DjangoClient):
@@ -52,8 +53,6 @@ def code_now(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
 def audit_log(client, slug: str) -> list[list[str]]:
     """The facility's audit page as ``client`` reads it (it must be allowed to): [when,
     who, what, details] per event, newest first."""
-    from tests.pages import cells
-
     response = client.get(reverse("facility-audit", args=[slug]))
     assert response.status_code == 200
     return [

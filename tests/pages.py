@@ -8,43 +8,25 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 
 
 class _Element(HTMLParser):
-    """The text inside the element with this id, and its table rows by header cell."""
+    """The text inside the element with this id."""
 
     def __init__(self, element_id: str):
         super().__init__()
         self.element_id, self.depth, self.text = element_id, 0, []
-        self.rows: dict[str, list[str]] = {}
-        self.row: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         if tag in VOID:
             return
         if self.depth or dict(attrs).get("id") == self.element_id:
             self.depth += 1
-            if tag == "tr":
-                self.row = []
-            if tag in ("th", "td"):
-                self.row.append("")
 
     def handle_endtag(self, tag):
         if self.depth:
             self.depth -= 1
-            if tag == "tr" and self.row:
-                cells = [" ".join(cell.split()) for cell in self.row]
-                self.rows[cells[0]] = cells[1:]
 
     def handle_data(self, data):
         if self.depth:
             self.text.append(data)
-            if self.row:
-                self.row[-1] += data
-
-
-def table(html: str, table_id: str) -> dict[str, list[str]]:
-    """{first cell of a row: the row's other cells} of the table with this id."""
-    parser = _Element(table_id)
-    parser.feed(html)
-    return parser.rows
 
 
 def text_of(html: str, element_id: str) -> str:
@@ -95,12 +77,19 @@ class _Cells(HTMLParser):
 
 def cells(html: str, table_id: str) -> list[list[tuple[str, dict, str]]]:
     """Each row of the table with this id, as its cells' (tag, attributes, whitespace-
-    normalised text): for tables whose cells say more in their attributes."""
+    normalised text)."""
     parser = _Cells(table_id)
     parser.feed(html)
     return [
         [(tag, attrs, " ".join(text.split())) for tag, attrs, text in row] for row in parser.rows
     ]
+
+
+def table(html: str, table_id: str) -> dict[str, list[str]]:
+    """{first cell of a row: the row's other cells} of the table with this id."""
+    return {
+        row[0][2]: [text for _tag, _attrs, text in row[1:]] for row in cells(html, table_id) if row
+    }
 
 
 class _ListItems(HTMLParser):
